@@ -1,0 +1,148 @@
+//! Diagnostics: one type for syntax, resolve and runtime errors, and the one place that
+//! renders them (ariadne, byte-indexed spans, colour only when asked for).
+
+use crate::syntax::ast::Span;
+use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DiagKind {
+    Syntax,
+    Resolve,
+    Runtime,
+}
+
+/// One line of a runtime call stack: the function and where execution had got to in it.
+#[derive(Clone, Debug)]
+pub struct StackEntry {
+    pub func: Rc<str>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub kind: DiagKind,
+    pub message: String,
+    pub span: Option<Span>,
+    pub label: Option<String>,
+    pub notes: Vec<String>,
+    /// innermost first
+    pub stack: Vec<StackEntry>,
+}
+
+impl Diagnostic {
+    fn new(kind: DiagKind, message: impl Into<String>, span: Option<Span>) -> Diagnostic {
+        Diagnostic { kind, message: message.into(), span, label: None, notes: Vec::new(), stack: Vec::new() }
+    }
+    pub fn syntax(message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic::new(DiagKind::Syntax, message, Some(span))
+    }
+    pub fn resolve(message: impl Into<String>, span: Span) -> Diagnostic {
+        Diagnostic::new(DiagKind::Resolve, message, Some(span))
+    }
+    pub fn runtime(message: impl Into<String>) -> Diagnostic {
+        Diagnostic::new(DiagKind::Runtime, message, None)
+    }
+    pub fn with_label(mut self, label: impl Into<String>) -> Diagnostic {
+        self.label = Some(label.into());
+        self
+    }
+    pub fn with_note(mut self, note: impl Into<String>) -> Diagnostic {
+        self.notes.push(note.into());
+        self
+    }
+    pub fn headline(&self) -> &'static str {
+        match self.kind {
+            DiagKind::Syntax => "syntax error",
+            DiagKind::Resolve => "error",
+            DiagKind::Runtime => "runtime error",
+        }
+    }
+}
+
+pub struct SourceFile {
+    pub name: String,
+    pub src: Rc<str>,
+}
+
+/// Every file the interpreter has loaded, indexed by `Span::file`.
+#[derive(Default)]
+pub struct SourceMap {
+    files: RefCell<Vec<SourceFile>>,
+}
+
+impl SourceMap {
+    pub fn add(&self, name: impl Into<String>, src: Rc<str>) -> u32 {
+        let mut files = self.files.borrow_mut();
+        files.push(SourceFile { name: name.into(), src });
+        (files.len() - 1) as u32
+    }
+    pub fn name(&self, file: u32) -> String {
+        self.files.borrow().get(file as usize).map(|f| f.name.clone()).unwrap_or_default()
+    }
+    pub fn source(&self, file: u32) -> Rc<str> {
+        self.files.borrow().get(file as usize).map(|f| f.src.clone()).unwrap_or_else(|| Rc::from(""))
+    }
+    /// 1-based line and character column of a byte offset.
+    pub fn line_col(&self, file: u32, offset: u32) -> (usize, usize) {
+        let src = self.source(file);
+        let offset = (offset as usize).min(src.len());
+        let before = &src[..floor_char_boundary(&src, offset)];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        (line, before[line_start..].chars().count() + 1)
+    }
+    /// `file.spl:12:5`
+    pub fn location(&self, span: Span) -> String {
+        let (line, col) = self.line_col(span.file, span.start);
+        format!("{}:{}:{}", self.name(span.file), line, col)
+    }
+}
+
+fn floor_char_boundary(s: &str, mut i: usize) -> usize {
+    while i > 0 && !s.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// Renders a diagnostic as text (the ariadne report, then the call stack, if any).
+pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
+    let mut out = Vec::new();
+    let kind = ReportKind::Custom(diag.headline(), Color::Red);
+    match diag.span {
+        Some(span) => {
+            let name = sources.name(span.file);
+            let src = sources.source(span.file);
+            let range = clamp_range(&src, span);
+            let label_text = diag.label.clone().unwrap_or_else(|| "here".to_string());
+            let mut report = Report::build(kind, (name.clone(), range.clone()))
+                .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
+                .with_message(&diag.message)
+                .with_label(Label::new((name.clone(), range)).with_message(label_text).with_color(Color::Red));
+            for note in &diag.notes {
+                report = report.with_note(note);
+            }
+            let cache = ariadne::sources(vec![(name, src.to_string())]);
+            let _ = report.finish().write(cache, &mut out);
+        }
+        None => {
+            out.extend_from_slice(format!("{}: {}\n", diag.headline(), diag.message).as_bytes());
+            for note in &diag.notes {
+                out.extend_from_slice(format!("  note: {note}\n").as_bytes());
+            }
+        }
+    }
+    let mut text = String::from_utf8_lossy(&out).into_owned();
+    for entry in &diag.stack {
+        text.push_str(&format!("  at {} ({})\n", entry.func, sources.location(entry.span)));
+    }
+    text
+}
+
+fn clamp_range(src: &str, span: Span) -> std::ops::Range<usize> {
+    let start = floor_char_boundary(src, (span.start as usize).min(src.len()));
+    let end = floor_char_boundary(src, (span.end as usize).clamp(start, src.len()));
+    start..end
+}

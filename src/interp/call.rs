@@ -1,0 +1,265 @@
+//! Function application: closures, natives, bound methods, parameter binding (defaults,
+//! named arguments), the recursion limit, and method dispatch on every kind of value.
+
+use super::value::{Closure, NativeKind, Value};
+use super::{BoxFut, Ctrl, Frame, Interp, MAX_DEPTH, R, fail};
+use crate::syntax::ast::*;
+use std::rc::Rc;
+
+/// Evaluated call arguments.
+#[derive(Default)]
+pub struct Args {
+    pub positional: Vec<Value>,
+    pub named: Vec<(Rc<str>, Value)>,
+}
+
+impl Args {
+    pub fn new(positional: Vec<Value>) -> Args {
+        Args { positional, named: Vec::new() }
+    }
+    /// Natives take positional arguments only.
+    pub fn into_positional(self, name: &str) -> R<Vec<Value>> {
+        if let Some((n, _)) = self.named.first() {
+            return fail(format!("{name}() does not take named argument `{n}`"));
+        }
+        Ok(self.positional)
+    }
+}
+
+impl Interp {
+    pub fn rc(&self) -> Rc<Interp> {
+        self.rt.self_ref.borrow().upgrade().expect("interpreter is alive while it runs")
+    }
+
+    pub fn call_value(&self, f: &Value, args: Args, span: Span) -> R<Value> {
+        match f {
+            Value::Func(c) if c.decl.is_async => self.start_task_value(f.clone(), args),
+            Value::Func(c) => self.call_closure(c, None, args),
+            Value::Native(n) => match n.kind {
+                NativeKind::Sync(fun) => {
+                    let positional = args.into_positional(&n.name)?;
+                    fun(self, positional)
+                }
+                NativeKind::Async(_) => self.start_task_value(f.clone(), args),
+            },
+            Value::Bound(b) => {
+                let (recv, method) = (&b.0, &b.1);
+                self.call_member(method, recv.clone(), args, span)
+            }
+            other => fail(format!("value of type {} is not callable", other.type_name())),
+        }
+    }
+
+    /// Calls a method value with its receiver.
+    pub fn call_member(&self, method: &Value, recv: Value, mut args: Args, span: Span) -> R<Value> {
+        match method {
+            Value::Func(c) if c.decl.has_self => {
+                if c.decl.is_async {
+                    args.positional.insert(0, recv);
+                    return self.start_task_value(method.clone(), args);
+                }
+                self.call_closure(c, Some(recv), args)
+            }
+            Value::Native(_) => {
+                args.positional.insert(0, recv);
+                self.call_value(method, args, span)
+            }
+            other => self.call_value(other, args, span),
+        }
+    }
+
+    /// A synchronous call of a (non-async) closure.
+    pub fn call_closure(&self, c: &Rc<Closure>, this: Option<Value>, args: Args) -> R<Value> {
+        let depth = self.depth.get();
+        if depth >= MAX_DEPTH {
+            return fail("maximum recursion depth exceeded");
+        }
+        let decl = &c.decl;
+        let mut frame = self.take_frame(decl.info.n_slots as usize, Some(c.clone()));
+        if let Err(e) = self.bind_params(decl, &mut frame, this, args) {
+            self.give_frame(frame);
+            return Err(e);
+        }
+        self.depth.set(depth + 1);
+        let r = self.exec_block(&decl.body, &mut frame);
+        self.depth.set(depth);
+        self.give_frame(frame);
+        match r {
+            Ok(()) | Err(Ctrl::Break) | Err(Ctrl::Continue) => Ok(Value::Nil),
+            Err(Ctrl::Return(v)) => Ok(v),
+            Err(Ctrl::Error(mut e)) => {
+                e.leave(&c.name, decl.span);
+                Err(Ctrl::Error(e))
+            }
+        }
+    }
+
+    /// Puts arguments (and `self`) into a fresh frame: defaults, named args, arity.
+    pub fn bind_params(&self, decl: &FnDecl, frame: &mut Frame, this: Option<Value>, args: Args) -> R<()> {
+        let mut positional = args.positional;
+        let mut first = 0;
+        if decl.has_self {
+            let recv = match this {
+                Some(v) => v,
+                // `Point::norm(p)`: the receiver comes first
+                None if !positional.is_empty() => positional.remove(0),
+                None => return fail(format!("{}() needs a `self` argument", decl.name.name)),
+            };
+            frame.slots[0] = recv;
+            first = 1;
+        }
+        let n = decl.params.len();
+        let given = positional.len();
+        if given > n {
+            let plural = if n == 1 { "" } else { "s" };
+            return fail(format!("{}() takes {n} argument{plural} but {given} were given", decl.name.name));
+        }
+        let mut named = args.named;
+        let mut values = positional.into_iter();
+        for (i, p) in decl.params.iter().enumerate() {
+            let v = if i < given {
+                values.next().unwrap_or_default()
+            } else if let Some(pos) = named.iter().position(|(k, _)| *k == p.name.name) {
+                named.swap_remove(pos).1
+            } else if let Some(d) = &p.default {
+                self.eval(d, frame)?
+            } else {
+                let required = decl.params.iter().filter(|p| p.default.is_none()).count();
+                let plural = if required == 1 { "" } else { "s" };
+                return fail(format!(
+                    "{}() takes {required} argument{plural} but {given} were given (missing `{}`)",
+                    decl.name.name, p.name.name
+                ));
+            };
+            self.bind(p.slot, v, frame);
+        }
+        if let Some((name, _)) = named.first() {
+            return fail(format!("{}() got an unexpected named argument `{name}`", decl.name.name));
+        }
+        if first == 1 && decl.info.cell_params.contains(&0) {
+            let v = std::mem::take(&mut frame.slots[0]);
+            frame.slots[0] = Value::Cell(Rc::new(std::cell::RefCell::new(v)));
+        }
+        Ok(())
+    }
+
+    /// Creates a closure value, taking the captured cells from the current frame.
+    pub fn make_closure(&self, decl: &Rc<FnDecl>, f: &mut Frame) -> Value {
+        let captures = decl
+            .info
+            .captures
+            .iter()
+            .map(|from| match *from {
+                CaptureFrom::Local(s) => {
+                    let slot = &mut f.slots[s as usize];
+                    if let Value::Cell(c) = slot {
+                        c.clone()
+                    } else {
+                        // not yet a cell (e.g. a nested fn declared later): make it one
+                        let cell = Rc::new(std::cell::RefCell::new(std::mem::take(slot)));
+                        *slot = Value::Cell(cell.clone());
+                        cell
+                    }
+                }
+                CaptureFrom::Capture(i) => match &f.closure {
+                    Some(c) => c.captures[i as usize].clone(),
+                    None => Rc::new(std::cell::RefCell::new(Value::Nil)),
+                },
+            })
+            .collect();
+        let name = match decl.kind {
+            FnKind::Named => decl.name.name.clone(),
+            FnKind::Lambda => Rc::from("lambda"),
+            FnKind::AsyncBlock => Rc::from("async"),
+        };
+        Value::Func(Rc::new(Closure { decl: decl.clone(), captures, name }))
+    }
+
+    /// Calling an async function (or async native) without `await`: a new Task.
+    pub fn start_task_value(&self, f: Value, args: Args) -> R<Value> {
+        let (name, fut) = self.async_call(&f, None, args, 0)?;
+        Ok(self.spawn_task(name, fut))
+    }
+
+    /// The future of an async call, run inline by `await` or as a Task's body.
+    pub fn async_call(&self, f: &Value, this: Option<Value>, args: Args, depth: u32) -> R<(Rc<str>, BoxFut<'static>)> {
+        match f {
+            Value::Func(c) => {
+                if depth >= MAX_DEPTH {
+                    return fail("maximum recursion depth exceeded");
+                }
+                let interp = self.rc();
+                let c = c.clone();
+                let name = c.name.clone();
+                let mut frame = self.take_frame(c.decl.info.n_slots as usize, Some(c.clone()));
+                frame.async_depth = depth + 1;
+                self.bind_params(&c.decl, &mut frame, this, args)?;
+                let fut = async move {
+                    let r = interp.exec_block_async(&c.decl.body, &mut frame).await;
+                    let r = interp.finish_async_body(&c, r);
+                    interp.give_frame(frame);
+                    r
+                };
+                Ok((name, Box::pin(fut)))
+            }
+            Value::Native(n) => match n.kind {
+                NativeKind::Async(fun) => {
+                    let mut positional = args.into_positional(&n.name)?;
+                    if let Some(t) = this {
+                        positional.insert(0, t);
+                    }
+                    Ok((n.name.clone(), fun(self.rc(), positional)))
+                }
+                NativeKind::Sync(_) => {
+                    let v = self.call_value(f, args, Span::default())?;
+                    Ok((n.name.clone(), Box::pin(async move { Ok(v) })))
+                }
+            },
+            Value::Bound(b) => {
+                let (recv, method) = (b.0.clone(), b.1.clone());
+                self.async_call(&method, Some(recv), args, depth)
+            }
+            other => fail(format!("value of type {} is not callable", other.type_name())),
+        }
+    }
+
+    /// Maps the outcome of an async body to its result (an async block's value is that
+    /// of its last expression statement).
+    fn finish_async_body(&self, c: &Rc<Closure>, r: R<Value>) -> R<Value> {
+        match r {
+            Ok(v) => Ok(if c.decl.kind == FnKind::AsyncBlock { v } else { Value::Nil }),
+            Err(Ctrl::Return(v)) => Ok(v),
+            Err(Ctrl::Break) | Err(Ctrl::Continue) => Ok(Value::Nil),
+            Err(Ctrl::Error(mut e)) => {
+                e.leave(&c.name, c.decl.span);
+                Err(Ctrl::Error(e))
+            }
+        }
+    }
+
+    // ----- methods ---------------------------------------------------------------------
+
+    /// A user-defined or native method of a value, if it has one by that name.
+    pub fn find_method(&self, recv: &Value, name: &str) -> Option<Value> {
+        match recv {
+            Value::Struct(s) => s.def.member(name),
+            Value::Enum(e) => e.def.member(name),
+            Value::Object(o) => self.natives.methods.get(o.type_name()).and_then(|m| m.get(name)).cloned(),
+            _ => None,
+        }
+    }
+
+    pub fn call_method(&self, recv: Value, method: &Ident, args: Args, span: Span) -> R<Value> {
+        if let Some(m) = self.find_method(&recv, &method.name) {
+            return self.call_member(&m, recv, args, span);
+        }
+        // a struct field holding a function: `obj.callback(x)`
+        if let Value::Struct(s) = &recv {
+            if let Some(i) = s.def.field_index(&method.name) {
+                let f = s.fields.borrow()[i].clone();
+                return self.call_value(&f, args, span);
+            }
+        }
+        self.call_builtin_method(recv, &method.name, args)
+    }
+}

@@ -1,0 +1,161 @@
+//! The insertion-ordered Dict: a hash index over a vector of entries. Removed entries
+//! leave a hole that is compacted once holes outnumber live entries. Keys are strings,
+//! ints, bools, nil and tuples of those; hashing uses a small Fx-style hasher (SipHash
+//! costs more than the rest of a lookup).
+
+use crate::interp::value::{Value, values_equal};
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hash, Hasher};
+
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher {
+    hash: u64,
+}
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        for &b in chunks.remainder() {
+            self.add(b as u64);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.add(i as u64);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}
+
+impl FxHasher {
+    #[inline]
+    fn add(&mut self, w: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ w).wrapping_mul(SEED);
+    }
+}
+
+pub type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// A hashable view of a key value.
+#[derive(Clone)]
+pub struct Key(pub Value);
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        hash_value(&self.0, state)
+    }
+}
+
+fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
+    match v {
+        Value::Nil => state.write_u8(0),
+        Value::Bool(b) => state.write_u8(*b as u8 + 1),
+        Value::Int(i) => state.write_u64(*i as u64),
+        Value::Str(s) => {
+            state.write(s.s.as_bytes());
+            state.write_u8(0xff);
+        }
+        Value::Tuple(items) => {
+            state.write_usize(items.len());
+            for item in items.iter() {
+                hash_value(item, state);
+            }
+        }
+        _ => state.write_u8(3),
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        // Int and Bool keys never collide: `values_equal` treats them as unrelated.
+        values_equal(&self.0, &other.0)
+    }
+}
+impl Eq for Key {}
+
+/// Whether a value may be a Dict key (error text names the offending type).
+pub fn check_key(v: &Value) -> Result<(), String> {
+    match v {
+        Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Str(_) => Ok(()),
+        Value::Tuple(items) => items.iter().try_for_each(check_key),
+        other => Err(format!("unhashable Dict key of type {}", other.type_name())),
+    }
+}
+
+#[derive(Default, Clone)]
+pub struct Dict {
+    index: HashMap<Key, usize, FxBuild>,
+    entries: Vec<Option<(Value, Value)>>,
+}
+
+impl Dict {
+    pub fn new() -> Dict {
+        Dict::default()
+    }
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+    pub fn get(&self, key: &Value) -> Option<&Value> {
+        let i = *self.index.get(&Key(key.clone()))?;
+        self.entries[i].as_ref().map(|(_, v)| v)
+    }
+    pub fn contains_key(&self, key: &Value) -> bool {
+        self.index.contains_key(&Key(key.clone()))
+    }
+    /// Inserts or replaces (a replaced key keeps its position); returns the old value.
+    pub fn insert(&mut self, key: Value, value: Value) -> Option<Value> {
+        let k = Key(key);
+        if let Some(&i) = self.index.get(&k) {
+            let slot = self.entries[i].as_mut().map(|(_, v)| v);
+            return slot.map(|v| std::mem::replace(v, value));
+        }
+        self.entries.push(Some((k.0.clone(), value)));
+        self.index.insert(k, self.entries.len() - 1);
+        None
+    }
+    pub fn remove(&mut self, key: &Value) -> Option<Value> {
+        let i = self.index.remove(&Key(key.clone()))?;
+        let old = self.entries[i].take().map(|(_, v)| v);
+        if self.entries.len() > 32 && self.index.len() * 2 < self.entries.len() {
+            self.compact();
+        }
+        old
+    }
+    fn compact(&mut self) {
+        self.entries.retain(|e| e.is_some());
+        for (i, e) in self.entries.iter().enumerate() {
+            if let Some((k, _)) = e {
+                self.index.insert(Key(k.clone()), i);
+            }
+        }
+    }
+    pub fn iter(&self) -> impl Iterator<Item = (&Value, &Value)> {
+        self.entries.iter().filter_map(|e| e.as_ref().map(|(k, v)| (k, v)))
+    }
+    pub fn keys(&self) -> Vec<Value> {
+        self.iter().map(|(k, _)| k.clone()).collect()
+    }
+    pub fn values(&self) -> Vec<Value> {
+        self.iter().map(|(_, v)| v.clone()).collect()
+    }
+    pub fn equals(&self, other: &Dict) -> bool {
+        self.len() == other.len()
+            && self.iter().all(|(k, v)| other.get(k).is_some_and(|w| values_equal(v, w)))
+    }
+}

@@ -1,0 +1,524 @@
+//! The synchronous evaluator: statements and expressions that contain no `await`.
+//! This is the hot path of every program, so variables are slot-indexed, integers have
+//! fast paths, and errors are stamped with their span only on the way out.
+
+use super::value::{Str, Value, compare, values_equal};
+use super::{Ctrl, Frame, Interp, R, fail};
+use crate::syntax::ast::*;
+use std::rc::Rc;
+
+impl Interp {
+    // ----- variables ---------------------------------------------------------------------
+
+    #[inline]
+    pub fn load(&self, slot: Slot, f: &Frame) -> Value {
+        match slot {
+            Slot::Local(s) => f.slots[s as usize].clone(),
+            Slot::LocalCell(s) => match &f.slots[s as usize] {
+                Value::Cell(c) => c.borrow().clone(),
+                other => other.clone(),
+            },
+            Slot::Capture(i) => match &f.closure {
+                Some(c) => c.captures[i as usize].borrow().clone(),
+                None => Value::Nil,
+            },
+            Slot::Global(g) => self.global(g),
+            Slot::Unresolved => Value::Nil,
+        }
+    }
+
+    /// A new binding (`let`, parameters, loop variables): a captured slot gets a fresh
+    /// cell, so closures made in different iterations see different variables.
+    #[inline]
+    pub fn bind(&self, slot: Slot, v: Value, f: &mut Frame) {
+        match slot {
+            Slot::Local(s) => f.slots[s as usize] = v,
+            Slot::LocalCell(s) => f.slots[s as usize] = Value::Cell(Rc::new(std::cell::RefCell::new(v))),
+            _ => self.assign(slot, v, f),
+        }
+    }
+
+    /// Assignment to an existing variable.
+    #[inline]
+    pub fn assign(&self, slot: Slot, v: Value, f: &mut Frame) {
+        match slot {
+            Slot::Local(s) => f.slots[s as usize] = v,
+            Slot::LocalCell(s) => match &f.slots[s as usize] {
+                Value::Cell(c) => *c.borrow_mut() = v,
+                _ => f.slots[s as usize] = Value::Cell(Rc::new(std::cell::RefCell::new(v))),
+            },
+            Slot::Capture(i) => {
+                if let Some(c) = &f.closure {
+                    *c.captures[i as usize].borrow_mut() = v;
+                }
+            }
+            Slot::Global(g) => self.set_global(g, v),
+            Slot::Unresolved => {}
+        }
+    }
+
+    // ----- statements ----------------------------------------------------------------------
+
+    pub fn exec_block(&self, block: &Block, f: &mut Frame) -> R<()> {
+        for stmt in &block.stmts {
+            self.exec(stmt, f)?;
+        }
+        Ok(())
+    }
+
+    pub fn exec(&self, stmt: &Stmt, f: &mut Frame) -> R<()> {
+        match &stmt.kind {
+            StmtKind::Expr(e) => {
+                self.eval(e, f)?;
+            }
+            StmtKind::Let { pat, value, .. } => {
+                let v = self.eval(value, f)?;
+                self.bind_pattern(pat, v, f, stmt.span)?;
+            }
+            StmtKind::Assign { target, op, value } => self.exec_assign(target, *op, value, f)?,
+            StmtKind::If { branches, else_ } => {
+                for (cond, body) in branches {
+                    if self.truthy(cond, f)? {
+                        return self.exec_block(body, f);
+                    }
+                }
+                if let Some(b) = else_ {
+                    return self.exec_block(b, f);
+                }
+            }
+            StmtKind::While { cond, body } => {
+                while self.truthy(cond, f)? {
+                    match self.exec_block(body, f) {
+                        Ok(()) | Err(Ctrl::Continue) => {}
+                        Err(Ctrl::Break) => break,
+                        Err(other) => return Err(other),
+                    }
+                }
+            }
+            StmtKind::Loop { body } => loop {
+                match self.exec_block(body, f) {
+                    Ok(()) | Err(Ctrl::Continue) => {}
+                    Err(Ctrl::Break) => break,
+                    Err(other) => return Err(other),
+                }
+            },
+            StmtKind::For { pat, iter, body } => {
+                let iterable = self.eval(iter, f)?;
+                self.exec_for(pat, iterable, body, f, iter.span)?;
+            }
+            StmtKind::Break => return Err(Ctrl::Break),
+            StmtKind::Continue => return Err(Ctrl::Continue),
+            StmtKind::Return(v) => {
+                let v = match v {
+                    Some(e) => self.eval(e, f)?,
+                    None => Value::Nil,
+                };
+                return Err(Ctrl::Return(v));
+            }
+            StmtKind::Match { scrutinee, arms } => {
+                let v = self.eval(scrutinee, f)?;
+                for arm in arms {
+                    if self.match_arm(arm, &v, f)? {
+                        return self.exec_block(&arm.body, f);
+                    }
+                }
+                return fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, scrutinee.span));
+            }
+            StmtKind::Fn(decl) => self.declare_nested_fn(decl, f),
+            StmtKind::Struct(_) | StmtKind::Enum(_) | StmtKind::Impl(_) | StmtKind::Import(_) => {
+                // declared when the module was loaded
+            }
+        }
+        Ok(())
+    }
+
+    pub fn declare_nested_fn(&self, decl: &Rc<FnDecl>, f: &mut Frame) {
+        let closure = self.make_closure(decl, f);
+        self.assign(decl.info.self_slot, closure, f);
+    }
+
+    /// Runs one `for` loop over any iterable; `body` runs synchronously.
+    fn exec_for(&self, pat: &Pattern, iterable: Value, body: &Block, f: &mut Frame, span: Span) -> R<()> {
+        let mut it = self.iterate(iterable).map_err(|e| stamp(e, span))?;
+        while let Some(item) = it.next_value(self) {
+            self.bind_pattern(pat, item, f, pat.span)?;
+            match self.exec_block(body, f) {
+                Ok(()) | Err(Ctrl::Continue) => {}
+                Err(Ctrl::Break) => break,
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
+    pub fn truthy(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
+        match self.eval(cond, f)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(stamp(
+                Ctrl::error(format!("condition must be a bool, got {}", other.type_name())),
+                cond.span,
+            )),
+        }
+    }
+
+    fn exec_assign(&self, target: &Expr, op: Option<BinOp>, value: &Expr, f: &mut Frame) -> R<()> {
+        match &target.kind {
+            ExprKind::Var(v) => {
+                let mut rhs = self.eval(value, f)?;
+                if let Some(op) = op {
+                    let old = self.load(v.slot, f);
+                    rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
+                }
+                self.assign(v.slot, rhs, f);
+                Ok(())
+            }
+            ExprKind::Index(base, idx) => {
+                let container = self.eval(base, f)?;
+                let index = self.eval(idx, f)?;
+                let mut rhs = self.eval(value, f)?;
+                if let Some(op) = op {
+                    let old = self.index(&container, &index).map_err(|e| stamp(e, target.span))?;
+                    rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
+                }
+                self.set_index(&container, index, rhs).map_err(|e| stamp(e, target.span))
+            }
+            ExprKind::Field(base, name) => {
+                let obj = self.eval(base, f)?;
+                let mut rhs = self.eval(value, f)?;
+                if let Some(op) = op {
+                    let old = self.field(&obj, name).map_err(|e| stamp(e, target.span))?;
+                    rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
+                }
+                self.set_field(&obj, name, rhs).map_err(|e| stamp(e, target.span))
+            }
+            _ => fail("invalid assignment target").map_err(|e| stamp(e, target.span)),
+        }
+    }
+
+    // ----- expressions ---------------------------------------------------------------------
+
+    #[inline]
+    pub fn eval(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+        match self.eval_inner(e, f) {
+            Err(Ctrl::Error(mut err)) => {
+                err.stamp(e.span);
+                Err(Ctrl::Error(err))
+            }
+            other => other,
+        }
+    }
+
+    fn eval_inner(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+        Ok(match &e.kind {
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Var(v) => self.load(v.slot, f),
+            ExprKind::Binary(op, a, b) => return self.eval_binary(*op, a, b, f),
+            ExprKind::Call { callee, args } => return self.eval_call(callee, args, f, e.span),
+            ExprKind::MethodCall { recv, method, args } => {
+                let r = self.eval(recv, f)?;
+                let argv = self.eval_args(args, f)?;
+                return self.call_method(r, method, argv, e.span);
+            }
+            ExprKind::Nil => Value::Nil,
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Float(x) => Value::Float(*x),
+            ExprKind::Str(s) => Value::Str(Rc::new(Str::new(s.to_string()))),
+            ExprKind::Bytes(b) => Value::bytes(b.to_vec()),
+            ExprKind::Interp(parts) => {
+                let mut out = String::new();
+                for p in parts {
+                    match p {
+                        InterpPart::Lit(s) => out.push_str(s),
+                        InterpPart::Expr(x) => self.eval(x, f)?.write_display(&mut out, false),
+                    }
+                }
+                Value::str(out)
+            }
+            ExprKind::List(items) => Value::list(self.eval_list(items, f)?),
+            ExprKind::Tuple(items) => Value::tuple(self.eval_list(items, f)?),
+            ExprKind::Dict(pairs) => {
+                let mut entries = Vec::with_capacity(pairs.len());
+                for (k, v) in pairs {
+                    entries.push((self.eval(k, f)?, self.eval(v, f)?));
+                }
+                self.make_dict(entries)?
+            }
+            ExprKind::StructNew { ty, fields } => {
+                let t = self.eval(ty, f)?;
+                let mut values = Vec::with_capacity(fields.len());
+                for (name, x) in fields {
+                    values.push((name.clone(), self.eval(x, f)?));
+                }
+                self.make_struct(t, values)?
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(x, f)?;
+                self.unary(*op, v)?
+            }
+            ExprKind::Field(x, name) => {
+                let v = self.eval(x, f)?;
+                self.field(&v, name)?
+            }
+            ExprKind::Member { base, name } => {
+                let v = self.eval(base, f)?;
+                self.member(&v, name)?
+            }
+            ExprKind::Index(x, i) => {
+                let v = self.eval(x, f)?;
+                let i = self.eval(i, f)?;
+                self.index(&v, &i)?
+            }
+            ExprKind::Try(x) => {
+                let v = self.eval(x, f)?;
+                self.try_unwrap(v)?
+            }
+            ExprKind::Ref { inner, .. } => return self.eval(inner, f),
+            ExprKind::Lambda(decl) => self.make_closure(decl, f),
+            ExprKind::AsyncBlock(decl) => {
+                let closure = self.make_closure(decl, f);
+                self.start_task_value(closure, super::call::Args::default())?
+            }
+            ExprKind::If { branches, else_ } => {
+                for (c, v) in branches {
+                    if self.truthy(c, f)? {
+                        return self.eval(v, f);
+                    }
+                }
+                return self.eval(else_, f);
+            }
+            // `await` only reaches the sync evaluator when the resolver let it through
+            // (top level handled by eval_async); evaluate like a blocking await.
+            ExprKind::Await(_) => return fail("internal error: `await` reached the synchronous evaluator"),
+            ExprKind::Path(_) | ExprKind::StructLit { .. } => return fail("internal error: unresolved path"),
+        })
+    }
+
+    pub fn eval_list(&self, items: &[Expr], f: &mut Frame) -> R<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        for x in items {
+            out.push(self.eval(x, f)?);
+        }
+        Ok(out)
+    }
+
+    /// Evaluates call arguments; named arguments are kept as `(name, value)` at the end.
+    pub fn eval_args(&self, args: &[Arg], f: &mut Frame) -> R<super::call::Args> {
+        let mut positional = Vec::with_capacity(args.len());
+        let mut named = Vec::new();
+        for a in args {
+            let v = self.eval(&a.value, f)?;
+            match &a.name {
+                None => positional.push(v),
+                Some(n) => named.push((n.name.clone(), v)),
+            }
+        }
+        Ok(super::call::Args { positional, named })
+    }
+
+    fn eval_call(&self, callee: &Expr, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
+        let fv = self.eval(callee, f)?;
+        let argv = self.eval_args(args, f)?;
+        self.call_value(&fv, argv, span)
+    }
+
+    fn eval_binary(&self, op: BinOp, a: &Expr, b: &Expr, f: &mut Frame) -> R<Value> {
+        match op {
+            BinOp::And => {
+                if !self.logic_operand(a, f)? {
+                    return Ok(Value::Bool(false));
+                }
+                Ok(Value::Bool(self.logic_operand(b, f)?))
+            }
+            BinOp::Or => {
+                if self.logic_operand(a, f)? {
+                    return Ok(Value::Bool(true));
+                }
+                Ok(Value::Bool(self.logic_operand(b, f)?))
+            }
+            _ => {
+                let x = self.eval(a, f)?;
+                let y = self.eval(b, f)?;
+                self.binary(op, x, y)
+            }
+        }
+    }
+
+    fn logic_operand(&self, e: &Expr, f: &mut Frame) -> R<bool> {
+        match self.eval(e, f)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(stamp(
+                Ctrl::error(format!("operands of `and`/`or` must be bool, got {}", other.type_name())),
+                e.span,
+            )),
+        }
+    }
+
+    // ----- operators -----------------------------------------------------------------------
+
+    pub fn unary(&self, op: UnOp, v: Value) -> R<Value> {
+        match (op, v) {
+            (UnOp::Neg, Value::Int(i)) => i.checked_neg().map(Value::Int).ok_or_else(|| Ctrl::error("integer overflow")),
+            (UnOp::Neg, Value::Float(x)) => Ok(Value::Float(-x)),
+            (UnOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+            (UnOp::Neg, other) => fail(format!("cannot negate a value of type {}", other.type_name())),
+            (UnOp::Not, other) => fail(format!("`not` needs a bool, got {}", other.type_name())),
+        }
+    }
+
+    pub fn binary(&self, op: BinOp, a: Value, b: Value) -> R<Value> {
+        if let (Value::Int(x), Value::Int(y)) = (&a, &b) {
+            return int_op(op, *x, *y);
+        }
+        match op {
+            BinOp::Eq => return Ok(Value::Bool(values_equal(&a, &b))),
+            BinOp::Ne => return Ok(Value::Bool(!values_equal(&a, &b))),
+            BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                let Some(ord) = compare(&a, &b) else {
+                    return fail(format!("cannot compare {} and {}", a.type_name(), b.type_name()));
+                };
+                if let (Value::Float(x), _) | (_, Value::Float(x)) = (&a, &b) {
+                    if x.is_nan() {
+                        return Ok(Value::Bool(false));
+                    }
+                }
+                use std::cmp::Ordering::*;
+                let r = match op {
+                    BinOp::Lt => ord == Less,
+                    BinOp::Le => ord != Greater,
+                    BinOp::Gt => ord == Greater,
+                    _ => ord != Less,
+                };
+                return Ok(Value::Bool(r));
+            }
+            _ => {}
+        }
+        match (&a, &b) {
+            (Value::Float(_), Value::Float(_) | Value::Int(_)) | (Value::Int(_), Value::Float(_)) => {
+                float_op(op, as_f64(&a), as_f64(&b)).ok_or_else(|| type_error(op, &a, &b))
+            }
+            (Value::Str(x), Value::Str(y)) if op == BinOp::Add => {
+                let mut s = String::with_capacity(x.s.len() + y.s.len());
+                s.push_str(&x.s);
+                s.push_str(&y.s);
+                Ok(Value::str(s))
+            }
+            (Value::List(x), Value::List(y)) if op == BinOp::Add => {
+                let mut v = x.borrow().clone();
+                v.extend(y.borrow().iter().cloned());
+                Ok(Value::list(v))
+            }
+            (Value::Bytes(x), Value::Bytes(y)) if op == BinOp::Add => {
+                let mut v = x.borrow().clone();
+                v.extend_from_slice(&y.borrow());
+                Ok(Value::bytes(v))
+            }
+            (Value::Bool(x), Value::Bool(y)) => match op {
+                BinOp::BitAnd => Ok(Value::Bool(x & y)),
+                BinOp::BitOr => Ok(Value::Bool(x | y)),
+                BinOp::BitXor => Ok(Value::Bool(x ^ y)),
+                _ => Err(type_error(op, &a, &b)),
+            },
+            _ => Err(type_error(op, &a, &b)),
+        }
+    }
+}
+
+pub fn stamp(c: Ctrl, span: Span) -> Ctrl {
+    match c {
+        Ctrl::Error(mut e) => {
+            e.stamp(span);
+            Ctrl::Error(e)
+        }
+        other => other,
+    }
+}
+
+fn as_f64(v: &Value) -> f64 {
+    match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(x) => *x,
+        _ => 0.0,
+    }
+}
+
+pub fn op_symbol(op: BinOp) -> &'static str {
+    match op {
+        BinOp::Add => "+",
+        BinOp::Sub => "-",
+        BinOp::Mul => "*",
+        BinOp::Div => "/",
+        BinOp::Rem => "%",
+        BinOp::Pow => "**",
+        BinOp::Eq => "==",
+        BinOp::Ne => "!=",
+        BinOp::Lt => "<",
+        BinOp::Le => "<=",
+        BinOp::Gt => ">",
+        BinOp::Ge => ">=",
+        BinOp::And => "and",
+        BinOp::Or => "or",
+        BinOp::BitAnd => "&",
+        BinOp::BitOr => "|",
+        BinOp::BitXor => "^",
+        BinOp::Shl => "<<",
+        BinOp::Shr => ">>",
+    }
+}
+
+fn type_error(op: BinOp, a: &Value, b: &Value) -> Ctrl {
+    Ctrl::error(format!("unsupported operand types for {}: {} and {}", op_symbol(op), a.type_name(), b.type_name()))
+}
+
+#[inline]
+fn int_op(op: BinOp, x: i64, y: i64) -> R<Value> {
+    let overflow = || Ctrl::error("integer overflow");
+    Ok(match op {
+        BinOp::Add => Value::Int(x.checked_add(y).ok_or_else(overflow)?),
+        BinOp::Sub => Value::Int(x.checked_sub(y).ok_or_else(overflow)?),
+        BinOp::Mul => Value::Int(x.checked_mul(y).ok_or_else(overflow)?),
+        BinOp::Div => {
+            if y == 0 {
+                return fail("division by zero");
+            }
+            Value::Int(x.checked_div(y).ok_or_else(overflow)?)
+        }
+        BinOp::Rem => {
+            if y == 0 {
+                return fail("division by zero");
+            }
+            Value::Int(x.checked_rem(y).ok_or_else(overflow)?)
+        }
+        BinOp::Pow => {
+            if y < 0 {
+                Value::Float((x as f64).powf(y as f64))
+            } else {
+                let e = u32::try_from(y).map_err(|_| overflow())?;
+                Value::Int(x.checked_pow(e).ok_or_else(overflow)?)
+            }
+        }
+        BinOp::Eq => Value::Bool(x == y),
+        BinOp::Ne => Value::Bool(x != y),
+        BinOp::Lt => Value::Bool(x < y),
+        BinOp::Le => Value::Bool(x <= y),
+        BinOp::Gt => Value::Bool(x > y),
+        BinOp::Ge => Value::Bool(x >= y),
+        BinOp::BitAnd => Value::Int(x & y),
+        BinOp::BitOr => Value::Int(x | y),
+        BinOp::BitXor => Value::Int(x ^ y),
+        BinOp::Shl => Value::Int(u32::try_from(y).ok().and_then(|s| x.checked_shl(s)).ok_or_else(overflow)?),
+        BinOp::Shr => Value::Int(u32::try_from(y).ok().and_then(|s| x.checked_shr(s)).ok_or_else(overflow)?),
+        BinOp::And | BinOp::Or => return fail(format!("operands of `{}` must be bool, got i64", op_symbol(op))),
+    })
+}
+
+fn float_op(op: BinOp, x: f64, y: f64) -> Option<Value> {
+    Some(match op {
+        BinOp::Add => Value::Float(x + y),
+        BinOp::Sub => Value::Float(x - y),
+        BinOp::Mul => Value::Float(x * y),
+        BinOp::Div => Value::Float(x / y),
+        BinOp::Rem => Value::Float(x % y),
+        BinOp::Pow => Value::Float(x.powf(y)),
+        _ => return None,
+    })
+}

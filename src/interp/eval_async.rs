@@ -1,0 +1,340 @@
+//! The async evaluator: the spine of statements and expressions that contain `await`
+//! (the resolver marks them). Everything await-free inside is handed to the synchronous
+//! evaluator, so async code pays for boxed futures only where it can suspend. Loops in
+//! async bodies also come here, to yield to other tasks now and then (fairness).
+
+use super::call::Args;
+use super::eval::stamp;
+use super::value::{NativeKind, Value};
+use super::{BoxFut, Ctrl, Frame, Interp, R};
+use crate::syntax::ast::*;
+
+/// Evaluates `e` synchronously unless it contains `await`.
+macro_rules! eval_m {
+    ($self:ident, $e:expr, $f:ident) => {
+        if $e.has_await { $self.eval_async($e, $f).await } else { $self.eval($e, $f) }
+    };
+}
+
+fn block_has_await(b: &Block) -> bool {
+    b.stmts.iter().any(|s| s.has_await)
+}
+
+/// Whether calling `v` produces a future (async fn, async native, or bound async method).
+pub fn is_async_callable(v: &Value) -> bool {
+    match v {
+        Value::Func(c) => c.decl.is_async,
+        Value::Native(n) => matches!(n.kind, NativeKind::Async(_)),
+        Value::Bound(b) => is_async_callable(&b.1),
+        _ => false,
+    }
+}
+
+impl Interp {
+    /// Runs a block; its value is that of its last statement if it is an expression
+    /// (the result of an `async { }` block).
+    pub fn exec_block_async<'a>(&'a self, block: &'a Block, f: &'a mut Frame) -> BoxFut<'a> {
+        Box::pin(async move {
+            let mut last = Value::Nil;
+            for stmt in &block.stmts {
+                last = Value::Nil;
+                if stmt.has_await {
+                    last = self.exec_async(stmt, f).await?;
+                } else if let StmtKind::Expr(e) = &stmt.kind {
+                    last = self.eval(e, f)?;
+                } else {
+                    self.exec(stmt, f)?;
+                }
+            }
+            Ok(last)
+        })
+    }
+
+    /// A loop body: synchronously when it cannot suspend.
+    async fn loop_body(&self, body: &Block, f: &mut Frame) -> R<()> {
+        if block_has_await(body) {
+            self.exec_block_async(body, f).await.map(|_| ())
+        } else {
+            self.exec_block(body, f)
+        }
+    }
+
+    async fn truthy_async(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
+        if !cond.has_await {
+            return self.truthy(cond, f);
+        }
+        match self.eval_async(cond, f).await? {
+            Value::Bool(b) => Ok(b),
+            other => Err(stamp(Ctrl::error(format!("condition must be a bool, got {}", other.type_name())), cond.span)),
+        }
+    }
+
+    pub fn exec_async<'a>(&'a self, stmt: &'a Stmt, f: &'a mut Frame) -> BoxFut<'a> {
+        Box::pin(async move {
+            match &stmt.kind {
+                StmtKind::Expr(e) => return eval_m!(self, e, f),
+                StmtKind::Let { pat, value, .. } => {
+                    let v = eval_m!(self, value, f)?;
+                    self.bind_pattern(pat, v, f, stmt.span)?;
+                }
+                StmtKind::Assign { target, op, value } => self.assign_async(target, *op, value, f).await?,
+                StmtKind::If { branches, else_ } => {
+                    for (cond, body) in branches {
+                        if self.truthy_async(cond, f).await? {
+                            return self.exec_block_async(body, f).await.map(|_| Value::Nil);
+                        }
+                    }
+                    if let Some(b) = else_ {
+                        self.exec_block_async(b, f).await?;
+                    }
+                }
+                StmtKind::While { cond, body } => {
+                    while self.truthy_async(cond, f).await? {
+                        match self.loop_body(body, f).await {
+                            Ok(()) | Err(Ctrl::Continue) => {}
+                            Err(Ctrl::Break) => break,
+                            Err(other) => return Err(other),
+                        }
+                        self.fairness_point().await;
+                    }
+                }
+                StmtKind::Loop { body } => loop {
+                    match self.loop_body(body, f).await {
+                        Ok(()) | Err(Ctrl::Continue) => {}
+                        Err(Ctrl::Break) => break,
+                        Err(other) => return Err(other),
+                    }
+                    self.fairness_point().await;
+                },
+                StmtKind::For { pat, iter, body } => {
+                    let iterable = eval_m!(self, iter, f)?;
+                    let mut it = self.iterate(iterable).map_err(|e| stamp(e, iter.span))?;
+                    while let Some(item) = it.next_value(self) {
+                        self.bind_pattern(pat, item, f, pat.span)?;
+                        match self.loop_body(body, f).await {
+                            Ok(()) | Err(Ctrl::Continue) => {}
+                            Err(Ctrl::Break) => break,
+                            Err(other) => return Err(other),
+                        }
+                        self.fairness_point().await;
+                    }
+                }
+                StmtKind::Return(v) => {
+                    let v = match v {
+                        Some(e) => eval_m!(self, e, f)?,
+                        None => Value::Nil,
+                    };
+                    return Err(Ctrl::Return(v));
+                }
+                StmtKind::Match { scrutinee, arms } => {
+                    let v = eval_m!(self, scrutinee, f)?;
+                    for arm in arms {
+                        if !self.match_pattern(&arm.pat, &v, f)? {
+                            continue;
+                        }
+                        let take = match &arm.guard {
+                            None => true,
+                            Some(g) => self.truthy_async(g, f).await?,
+                        };
+                        if take {
+                            return self.exec_block_async(&arm.body, f).await.map(|_| Value::Nil);
+                        }
+                    }
+                    return Err(stamp(Ctrl::error(format!("no match arm matched {}", v.repr())), scrutinee.span));
+                }
+                _ => self.exec(stmt, f)?,
+            }
+            Ok(Value::Nil)
+        })
+    }
+
+    async fn assign_async(&self, target: &Expr, op: Option<BinOp>, value: &Expr, f: &mut Frame) -> R<()> {
+        let combine = |this: &Interp, old: Value, rhs: Value| match op {
+            Some(op) => this.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span))),
+            None => Ok(rhs),
+        };
+        match &target.kind {
+            ExprKind::Var(v) => {
+                let rhs = eval_m!(self, value, f)?;
+                let rhs = if op.is_some() { combine(self, self.load(v.slot, f), rhs)? } else { rhs };
+                self.assign(v.slot, rhs, f);
+                Ok(())
+            }
+            ExprKind::Index(base, idx) => {
+                let container = eval_m!(self, base, f)?;
+                let index = eval_m!(self, idx, f)?;
+                let rhs = eval_m!(self, value, f)?;
+                let rhs = if op.is_some() {
+                    let old = self.index(&container, &index).map_err(|e| stamp(e, target.span))?;
+                    combine(self, old, rhs)?
+                } else {
+                    rhs
+                };
+                self.set_index(&container, index, rhs).map_err(|e| stamp(e, target.span))
+            }
+            ExprKind::Field(base, name) => {
+                let obj = eval_m!(self, base, f)?;
+                let rhs = eval_m!(self, value, f)?;
+                let rhs = if op.is_some() {
+                    let old = self.field(&obj, name).map_err(|e| stamp(e, target.span))?;
+                    combine(self, old, rhs)?
+                } else {
+                    rhs
+                };
+                self.set_field(&obj, name, rhs).map_err(|e| stamp(e, target.span))
+            }
+            _ => Err(stamp(Ctrl::error("invalid assignment target"), target.span)),
+        }
+    }
+
+    pub fn eval_async<'a>(&'a self, e: &'a Expr, f: &'a mut Frame) -> BoxFut<'a> {
+        Box::pin(async move { self.eval_async_inner(e, f).await.map_err(|c| stamp(c, e.span)) })
+    }
+
+    async fn eval_args_async(&self, args: &[Arg], f: &mut Frame) -> R<Args> {
+        let mut out = Args::default();
+        for a in args {
+            let v = eval_m!(self, &a.value, f)?;
+            match &a.name {
+                None => out.positional.push(v),
+                Some(n) => out.named.push((n.name.clone(), v)),
+            }
+        }
+        Ok(out)
+    }
+
+    async fn eval_async_inner(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+        Ok(match &e.kind {
+            ExprKind::Await(inner) => return self.eval_await(inner, f).await,
+            ExprKind::Call { callee, args } => {
+                let fv = eval_m!(self, callee, f)?;
+                let argv = self.eval_args_async(args, f).await?;
+                self.call_value(&fv, argv, e.span)?
+            }
+            ExprKind::MethodCall { recv, method, args } => {
+                let r = eval_m!(self, recv, f)?;
+                let argv = self.eval_args_async(args, f).await?;
+                self.call_method(r, method, argv, e.span)?
+            }
+            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
+                let short = *op == BinOp::Or;
+                if self.truthy_async(a, f).await? == short {
+                    return Ok(Value::Bool(short));
+                }
+                Value::Bool(self.truthy_async(b, f).await?)
+            }
+            ExprKind::Binary(op, a, b) => {
+                let x = eval_m!(self, a, f)?;
+                let y = eval_m!(self, b, f)?;
+                self.binary(*op, x, y)?
+            }
+            ExprKind::Unary(op, x) => {
+                let v = eval_m!(self, x, f)?;
+                self.unary(*op, v)?
+            }
+            ExprKind::Try(x) => {
+                let v = eval_m!(self, x, f)?;
+                self.try_unwrap(v)?
+            }
+            ExprKind::Ref { inner, .. } => eval_m!(self, inner, f)?,
+            ExprKind::Field(x, name) => {
+                let v = eval_m!(self, x, f)?;
+                self.field(&v, name)?
+            }
+            ExprKind::Member { base, name } => {
+                let v = eval_m!(self, base, f)?;
+                self.member(&v, name)?
+            }
+            ExprKind::Index(x, i) => {
+                let v = eval_m!(self, x, f)?;
+                let i = eval_m!(self, i, f)?;
+                self.index(&v, &i)?
+            }
+            ExprKind::Interp(parts) => {
+                let mut out = String::new();
+                for p in parts {
+                    match p {
+                        InterpPart::Lit(s) => out.push_str(s),
+                        InterpPart::Expr(x) => eval_m!(self, x, f)?.write_display(&mut out, false),
+                    }
+                }
+                Value::str(out)
+            }
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for x in items {
+                    out.push(eval_m!(self, x, f)?);
+                }
+                if matches!(e.kind, ExprKind::List(_)) { Value::list(out) } else { Value::tuple(out) }
+            }
+            ExprKind::Dict(pairs) => {
+                let mut entries = Vec::with_capacity(pairs.len());
+                for (k, v) in pairs {
+                    let k = eval_m!(self, k, f)?;
+                    entries.push((k, eval_m!(self, v, f)?));
+                }
+                self.make_dict(entries)?
+            }
+            ExprKind::StructNew { ty, fields } => {
+                let t = eval_m!(self, ty, f)?;
+                let mut values = Vec::with_capacity(fields.len());
+                for (name, x) in fields {
+                    values.push((name.clone(), eval_m!(self, x, f)?));
+                }
+                self.make_struct(t, values)?
+            }
+            ExprKind::If { branches, else_ } => {
+                for (c, v) in branches {
+                    if self.truthy_async(c, f).await? {
+                        return eval_m!(self, v, f);
+                    }
+                }
+                eval_m!(self, else_, f)?
+            }
+            // no `await` can hide in the remaining kinds
+            _ => self.eval(e, f)?,
+        })
+    }
+
+    /// `await x`: an async call runs inline (no Task); a Task is waited for; any other
+    /// value is the result itself.
+    async fn eval_await(&self, inner: &Expr, f: &mut Frame) -> R<Value> {
+        let depth = f.async_depth;
+        match &inner.kind {
+            ExprKind::Call { callee, args } => {
+                let fv = eval_m!(self, callee, f)?;
+                let argv = self.eval_args_async(args, f).await?;
+                if is_async_callable(&fv) {
+                    let (_, fut) = self.async_call(&fv, None, argv, depth).map_err(|c| stamp(c, inner.span))?;
+                    return fut.await.map_err(|c| stamp(c, inner.span));
+                }
+                let v = self.call_value(&fv, argv, inner.span).map_err(|c| stamp(c, inner.span))?;
+                self.await_value(v).await
+            }
+            ExprKind::MethodCall { recv, method, args } => {
+                let r = eval_m!(self, recv, f)?;
+                let argv = self.eval_args_async(args, f).await?;
+                if let Some(m) = self.find_method(&r, &method.name) {
+                    if is_async_callable(&m) {
+                        let (_, fut) = self.async_call(&m, Some(r), argv, depth).map_err(|c| stamp(c, inner.span))?;
+                        return fut.await.map_err(|c| stamp(c, inner.span));
+                    }
+                }
+                let v = self.call_method(r, method, argv, inner.span).map_err(|c| stamp(c, inner.span))?;
+                self.await_value(v).await
+            }
+            _ => {
+                let v = eval_m!(self, inner, f)?;
+                self.await_value(v).await
+            }
+        }
+    }
+
+    /// Waits for a Task's result (marking it observed); other values are returned as is.
+    pub async fn await_value(&self, v: Value) -> R<Value> {
+        match v {
+            Value::Task(t) => crate::runtime::task::wait(self, &t.state).await,
+            other => Ok(other),
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! The interpreter: its state (`Interp`), frames, control flow (`Ctrl`) and runtime
+//! errors. Evaluation itself lives in `eval` (synchronous fast path), `eval_async` (the
+//! await-containing spine), `call` (function application), `builtins` and `methods`.
+
+pub mod builtins;
+pub mod call;
+pub mod dict;
+pub mod eval;
+pub mod eval_async;
+pub mod methods;
+pub mod module;
+pub mod pattern;
+pub mod value;
+
+use crate::diag::{Diagnostic, SourceMap, StackEntry};
+use crate::resolve::GlobalTable;
+use crate::syntax::ast::Span;
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::future::Future;
+use std::io::Write;
+use std::pin::Pin;
+use std::rc::Rc;
+use value::{Closure, TypeDef, Value};
+
+/// Maximum nesting of Simple calls (LANGUAGE.md §9 asks for at least 10,000).
+pub const MAX_DEPTH: u32 = 12_000;
+
+pub type BoxFut<'a> = Pin<Box<dyn Future<Output = R<Value>> + 'a>>;
+pub type R<T> = Result<T, Ctrl>;
+
+/// Non-local control flow, threaded through `Result`'s error side.
+pub enum Ctrl {
+    Break,
+    Continue,
+    Return(Value),
+    Error(Box<RtError>),
+}
+
+#[derive(Clone)]
+pub struct RtError {
+    pub diag: Diagnostic,
+    /// where execution had got to in the innermost function not yet on the stack
+    pub cur_span: Option<Span>,
+}
+
+impl Ctrl {
+    pub fn error(message: impl Into<String>) -> Ctrl {
+        Ctrl::Error(Box::new(RtError { diag: Diagnostic::runtime(message), cur_span: None }))
+    }
+}
+
+/// Shorthand for `Err(Ctrl::error(..))`.
+pub fn fail<T>(message: impl Into<String>) -> R<T> {
+    Err(Ctrl::error(message))
+}
+
+impl RtError {
+    /// Records the innermost expression position (only the first call counts).
+    pub fn stamp(&mut self, span: Span) {
+        if self.cur_span.is_none() {
+            self.cur_span = Some(span);
+        }
+        if self.diag.span.is_none() {
+            self.diag.span = Some(span);
+        }
+    }
+    /// The error leaves function `name`: its position joins the stack.
+    pub fn leave(&mut self, name: &Rc<str>, fallback: Span) {
+        let span = self.cur_span.take().unwrap_or(fallback);
+        if self.diag.span.is_none() {
+            self.diag.span = Some(span);
+        }
+        self.diag.stack.push(StackEntry { func: name.clone(), span });
+    }
+}
+
+/// One activation: the slots of a function (or of the top-level code).
+pub struct Frame {
+    pub slots: Vec<Value>,
+    pub closure: Option<Rc<Closure>>,
+    /// nesting of inline-awaited async calls (sync calls use `Interp::depth`)
+    pub async_depth: u32,
+}
+
+impl Frame {
+    pub fn new(n_slots: usize) -> Frame {
+        Frame { slots: vec![Value::Nil; n_slots], closure: None, async_depth: 0 }
+    }
+}
+
+/// Where `print` goes: stdout (buffered, flushed whenever the program waits), or a
+/// capture buffer (tests, REPL external printer).
+pub enum Output {
+    Stdout(std::io::BufWriter<std::io::Stdout>),
+    Capture(Rc<RefCell<Vec<u8>>>),
+}
+
+impl Output {
+    pub fn write_str(&mut self, s: &str) {
+        match self {
+            Output::Stdout(w) => {
+                let _ = w.write_all(s.as_bytes());
+            }
+            Output::Capture(buf) => buf.borrow_mut().extend_from_slice(s.as_bytes()),
+        }
+    }
+    pub fn flush(&mut self) {
+        if let Output::Stdout(w) = self {
+            let _ = w.flush();
+        }
+    }
+}
+
+/// Built-in enum types the evaluator constructs directly.
+pub struct BuiltinTypes {
+    pub option: Rc<TypeDef>,
+    pub result: Rc<TypeDef>,
+}
+
+pub struct Interp {
+    pub sources: SourceMap,
+    pub globals: RefCell<Vec<Value>>,
+    pub table: RefCell<GlobalTable>,
+    pub modules: RefCell<module::ModuleCache>,
+    /// nesting of synchronous Simple calls
+    pub depth: Cell<u32>,
+    frame_pool: RefCell<Vec<Vec<Value>>>,
+    pub out: RefCell<Output>,
+    pub types: BuiltinTypes,
+    pub none: Value,
+    pub script_args: Vec<String>,
+    /// natives that `extern fn` declarations bind to, by qualified name
+    pub natives: crate::stdlib::NativeRegistry,
+    pub color: bool,
+    pub rt: crate::runtime::RuntimeState,
+    /// a task failed without anyone awaiting it (exit code 1 at the end)
+    pub task_failed: Cell<bool>,
+    /// steps since the running task last yielded (fairness)
+    pub steps: Cell<u32>,
+}
+
+impl Interp {
+    pub fn new(script_args: Vec<String>, color: bool) -> Rc<Interp> {
+        let types = builtins::builtin_types();
+        let none = builtins::make_variant(&types.option, 0, Vec::new());
+        let interp = Rc::new(Interp {
+            sources: SourceMap::default(),
+            globals: RefCell::new(Vec::new()),
+            table: RefCell::new(GlobalTable { info: Vec::new(), prelude: HashMap::new() }),
+            modules: RefCell::new(module::ModuleCache::default()),
+            depth: Cell::new(0),
+            frame_pool: RefCell::new(Vec::new()),
+            out: RefCell::new(Output::Stdout(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()))),
+            types,
+            none,
+            script_args,
+            natives: crate::stdlib::natives(),
+            color,
+            rt: crate::runtime::RuntimeState::default(),
+            task_failed: Cell::new(false),
+            steps: Cell::new(0),
+        });
+        builtins::install_prelude(&interp);
+        interp
+    }
+
+    pub fn print(&self, s: &str) {
+        self.out.borrow_mut().write_str(s);
+    }
+
+    pub fn flush(&self) {
+        self.out.borrow_mut().flush();
+    }
+
+    /// Writes to stderr after flushing stdout, so the two streams stay in order.
+    pub fn eprint(&self, s: &str) {
+        self.flush();
+        let mut err = std::io::stderr().lock();
+        let _ = err.write_all(s.as_bytes());
+        let _ = err.flush();
+    }
+
+    pub fn render(&self, diag: &Diagnostic) -> String {
+        crate::diag::render(diag, &self.sources, self.color)
+    }
+
+    pub fn global(&self, g: u32) -> Value {
+        self.globals.borrow().get(g as usize).cloned().unwrap_or_default()
+    }
+
+    pub fn set_global(&self, g: u32, v: Value) {
+        let mut globals = self.globals.borrow_mut();
+        let i = g as usize;
+        if globals.len() <= i {
+            globals.resize(i + 1, Value::Nil);
+        }
+        globals[i] = v;
+    }
+
+    /// A frame from the pool (frames are reused: calls are the hot path).
+    pub fn take_frame(&self, n_slots: usize, closure: Option<Rc<Closure>>) -> Frame {
+        let mut slots = self.frame_pool.borrow_mut().pop().unwrap_or_default();
+        slots.resize(n_slots, Value::Nil);
+        Frame { slots, closure, async_depth: 0 }
+    }
+
+    pub fn give_frame(&self, mut frame: Frame) {
+        frame.slots.clear();
+        let mut pool = self.frame_pool.borrow_mut();
+        if pool.len() < 256 {
+            pool.push(frame.slots);
+        }
+    }
+
+    pub fn some(&self, v: Value) -> Value {
+        builtins::make_variant(&self.types.option, 1, vec![v])
+    }
+    pub fn ok(&self, v: Value) -> Value {
+        builtins::make_variant(&self.types.result, 0, vec![v])
+    }
+    pub fn err(&self, v: Value) -> Value {
+        builtins::make_variant(&self.types.result, 1, vec![v])
+    }
+    pub fn option(&self, v: Option<Value>) -> Value {
+        match v {
+            Some(v) => self.some(v),
+            None => self.none.clone(),
+        }
+    }
+}

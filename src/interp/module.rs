@@ -1,0 +1,281 @@
+//! Modules: loading a file (or an embedded std module) through lex → layout → parse →
+//! resolve, detecting import cycles, and running a module: its declarations first
+//! (types, functions: visible in the whole file), then its top-level statements.
+
+use super::value::{TypeDef, TypeKind, Value};
+use super::{Ctrl, Frame, Interp, R, fail};
+use crate::diag::Diagnostic;
+use crate::resolve::{GlobalTable, ModuleLoader, ModuleScope, resolve_program};
+use crate::syntax::ast::*;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// An imported module as a value (`import net` then `net::TcpStream`).
+pub struct Module {
+    pub name: String,
+    pub scope: Rc<ModuleScope>,
+}
+
+impl Module {
+    pub fn get(&self, interp: &Interp, name: &str) -> R<Value> {
+        let g = self.scope.names.borrow().get(name).copied();
+        match g {
+            Some(g) if self.scope.exports.borrow().contains(name) => Ok(interp.global(g)),
+            _ => fail(format!("module `{}` has no item `{name}`", self.name)),
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct ModuleCache {
+    loaded: HashMap<String, Rc<ModuleScope>>,
+    /// modules being loaded, outermost first (for cycle reports)
+    loading: Vec<String>,
+    /// loaded but not yet run, dependencies first
+    to_run: Vec<(Program, Rc<ModuleScope>)>,
+}
+
+/// Parses a source text into a program; all syntax errors at once.
+pub fn parse_source(interp: &Interp, name: &str, src: &str) -> (Program, Vec<Diagnostic>) {
+    let file = interp.sources.add(name, Rc::from(src));
+    let (tokens, mut errors) = crate::syntax::token::lex(src, file);
+    let (tokens, layout_errors) = crate::syntax::layout::layout(tokens, src, file);
+    errors.extend(layout_errors);
+    let (program, parse_errors) = crate::syntax::parser::parse_program(tokens, file, src.len());
+    errors.extend(parse_errors);
+    (program, errors)
+}
+
+/// Resolves imports relative to `dir`; loaded modules wait in `to_run` until the
+/// importing program has resolved cleanly (nothing runs when there are errors).
+pub struct Loader<'a> {
+    pub interp: &'a Interp,
+    pub dir: PathBuf,
+}
+
+impl ModuleLoader for Loader<'_> {
+    fn load(&mut self, path: &[Ident], span: Span, table: &mut GlobalTable) -> Result<Rc<ModuleScope>, Vec<Diagnostic>> {
+        let dotted: Vec<&str> = path.iter().map(|p| &*p.name).collect();
+        let dotted = dotted.join(".");
+        let (key, source, dir) = match crate::stdlib::std_source(&dotted) {
+            Some(src) => (format!("std:{dotted}"), Ok(src.to_string()), self.dir.clone()),
+            None => {
+                let mut file = self.dir.clone();
+                for p in path {
+                    file.push(&*p.name);
+                }
+                file.set_extension("spl");
+                let key = file.canonicalize().unwrap_or(file.clone()).display().to_string();
+                let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+                let src = std::fs::read_to_string(&file).map_err(|e| format!("cannot import `{dotted}`: {} ({e})", file.display()));
+                (key, src, dir)
+            }
+        };
+        if let Some(scope) = self.interp.modules.borrow().loaded.get(&key) {
+            return Ok(scope.clone());
+        }
+        let cycle = {
+            let cache = self.interp.modules.borrow();
+            cache.loading.iter().position(|k| *k == key).map(|i| cache.loading[i..].to_vec())
+        };
+        if let Some(chain) = cycle {
+            let mut names: Vec<String> = chain.iter().map(|k| short_name(k)).collect();
+            names.push(short_name(&key));
+            return Err(vec![Diagnostic::resolve(format!("import cycle: {}", names.join(" -> ")), span)]);
+        }
+        let source = source.map_err(|m| vec![Diagnostic::resolve(m, span)])?;
+        self.interp.modules.borrow_mut().loading.push(key.clone());
+        let result = load_module(self.interp, table, &key, &dotted, &source, dir);
+        self.interp.modules.borrow_mut().loading.pop();
+        let scope = result?;
+        self.interp.modules.borrow_mut().loaded.insert(key, scope.clone());
+        Ok(scope)
+    }
+}
+
+fn short_name(key: &str) -> String {
+    let k = key.strip_prefix("std:").unwrap_or(key);
+    Path::new(k).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| k.to_string())
+}
+
+fn load_module(
+    interp: &Interp,
+    table: &mut GlobalTable,
+    key: &str,
+    dotted: &str,
+    src: &str,
+    dir: PathBuf,
+) -> Result<Rc<ModuleScope>, Vec<Diagnostic>> {
+    let display = if key.starts_with("std:") { format!("<std>/{}.spl", dotted.replace('.', "/")) } else { key.to_string() };
+    let (mut program, errors) = parse_source(interp, &display, src);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let scope = Rc::new(ModuleScope { name: dotted.to_string(), ..Default::default() });
+    crate::stdlib::prebind_module(table, dotted, &scope);
+    let mut loader = Loader { interp, dir };
+    let errors = resolve_program(&mut program, table, scope.clone(), &mut loader, false);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    interp.modules.borrow_mut().to_run.push((program, scope.clone()));
+    Ok(scope)
+}
+
+
+
+impl Interp {
+    /// Resolves a parsed program against `scope` (imports load through `loader`).
+    pub fn resolve(&self, program: &mut Program, scope: Rc<ModuleScope>, dir: PathBuf, repl: bool) -> Vec<Diagnostic> {
+        let mut loader = Loader { interp: self, dir };
+        let Ok(mut table) = self.table.try_borrow_mut() else {
+            return vec![Diagnostic::runtime("internal error: nested resolution")];
+        };
+        resolve_program(program, &mut table, scope, &mut loader, repl)
+    }
+
+    /// Runs the modules loaded by imports, dependencies first.
+    pub fn run_loaded_modules(&self) -> R<()> {
+        loop {
+            let next = {
+                let mut cache = self.modules.borrow_mut();
+                if cache.to_run.is_empty() { None } else { Some(cache.to_run.remove(0)) }
+            };
+            let Some((program, scope)) = next else { return Ok(()) };
+            self.run_module(&program, &scope)?;
+        }
+    }
+
+    /// Runs a module: declarations first, then the top-level statements in order.
+    pub fn run_module(&self, program: &Program, scope: &ModuleScope) -> R<()> {
+        let mut frame = Frame::new(program.main_slots as usize);
+        self.declare_items(&program.stmts, scope, &mut frame)?;
+        self.run_top_level(&program.stmts, &mut frame)
+    }
+
+    pub fn run_top_level(&self, stmts: &[Stmt], frame: &mut Frame) -> R<()> {
+        for stmt in stmts {
+            if matches!(stmt.kind, StmtKind::Fn(_) | StmtKind::Struct(_) | StmtKind::Enum(_) | StmtKind::Impl(_) | StmtKind::Import(_)) {
+                continue;
+            }
+            let r = if stmt.has_await {
+                self.block_on(async { self.exec_async(stmt, frame).await })
+            } else {
+                self.exec(stmt, frame).map(|_| Value::Nil)
+            };
+            match r {
+                Ok(_) => {}
+                Err(Ctrl::Error(mut e)) => {
+                    e.leave(&Rc::from("<main>"), stmt.span);
+                    return Err(Ctrl::Error(e));
+                }
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
+    /// Creates the module's types and functions (all visible before any statement runs).
+    pub fn declare_items(&self, stmts: &[Stmt], scope: &ModuleScope, frame: &mut Frame) -> R<()> {
+        for stmt in stmts {
+            match &stmt.kind {
+                StmtKind::Struct(decl) => {
+                    let def = TypeDef {
+                        name: decl.name.name.clone(),
+                        kind: TypeKind::Struct(Some(decl.clone())),
+                        members: RefCell::new(HashMap::new()),
+                        fields: decl.fields.iter().map(|f| f.name.name.clone()).collect(),
+                        variants: Vec::new(),
+                    };
+                    self.define_type(global_of(scope, &decl.name), def, &decl.methods, frame)?;
+                }
+                StmtKind::Enum(decl) => {
+                    let def = TypeDef {
+                        name: decl.name.name.clone(),
+                        kind: TypeKind::Enum(Some(decl.clone())),
+                        members: RefCell::new(HashMap::new()),
+                        fields: Vec::new(),
+                        variants: decl.variants.iter().map(|v| (v.name.name.clone(), v.fields.as_ref().map(|f| f.len()))).collect(),
+                    };
+                    self.define_type(global_of(scope, &decl.name), def, &decl.methods, frame)?;
+                }
+                StmtKind::Fn(decl) => {
+                    let v = self.function_value(decl, None, frame)?;
+                    if let Some(g) = global_of(scope, &decl.name) {
+                        self.set_global(g, v);
+                    }
+                }
+                _ => {}
+            }
+        }
+        // impl blocks add to types declared anywhere in the file
+        for stmt in stmts {
+            if let StmtKind::Impl(imp) = &stmt.kind {
+                let Some(g) = global_of(scope, &imp.target) else { continue };
+                let Value::Type(def) = self.global(g) else {
+                    return fail(format!("`impl` target `{}` is not a type", imp.target.name));
+                };
+                self.add_methods(&def, &imp.methods, frame)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn define_type(&self, global: Option<u32>, def: TypeDef, methods: &[Rc<FnDecl>], frame: &mut Frame) -> R<()> {
+        let def = Rc::new(def);
+        self.add_methods(&def, methods, frame)?;
+        if let Some(g) = global {
+            self.set_global(g, Value::Type(def));
+        }
+        Ok(())
+    }
+
+    fn add_methods(&self, def: &Rc<TypeDef>, methods: &[Rc<FnDecl>], frame: &mut Frame) -> R<()> {
+        for m in methods {
+            let v = self.function_value(m, Some(&def.name), frame)?;
+            def.members.borrow_mut().insert(m.name.name.clone(), v);
+        }
+        Ok(())
+    }
+
+    /// A declared function as a value: a closure, or the native an `extern fn` names.
+    fn function_value(&self, decl: &Rc<FnDecl>, owner: Option<&str>, frame: &mut Frame) -> R<Value> {
+        if !decl.is_extern {
+            return Ok(self.make_closure(decl, frame));
+        }
+        let key = match owner {
+            Some(t) => format!("{t}::{}", decl.name.name),
+            None => decl.name.name.to_string(),
+        };
+        match self.natives.by_name.get(key.as_str()) {
+            Some(v) => Ok(v.clone()),
+            None => Err(super::eval::stamp(Ctrl::error(format!("no native implementation for `extern fn {key}`")), decl.span)),
+        }
+    }
+
+    /// A global of a std module, loading the module on first use (natives need NetError).
+    pub fn std_global(&self, module: &str, name: &str) -> R<Value> {
+        let idents: Vec<Ident> = module.split('.').map(|p| Ident { name: Rc::from(p), span: Span::default() }).collect();
+        let mut loader = Loader { interp: self, dir: PathBuf::new() };
+        let Ok(mut table) = self.table.try_borrow_mut() else {
+            return fail(format!("internal error: std module `{module}` needed during resolution"));
+        };
+        let scope = loader.load(&idents, Span::default(), &mut table).map_err(|ds| {
+            let msg = ds.first().map(|d| d.message.clone()).unwrap_or_default();
+            Ctrl::error(format!("cannot load std module `{module}`: {msg}"))
+        })?;
+        drop(table);
+        self.run_loaded_modules()?;
+        let g = scope.names.borrow().get(name).copied();
+        match g {
+            Some(g) => Ok(self.global(g)),
+            None => fail(format!("std module `{module}` has no `{name}`")),
+        }
+    }
+}
+
+fn global_of(scope: &ModuleScope, name: &Ident) -> Option<u32> {
+    scope.names.borrow().get(&name.name).copied()
+}

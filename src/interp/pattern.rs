@@ -1,0 +1,102 @@
+//! Pattern matching: `let`/`for` destructuring, `match` arms with guards, and `?`.
+
+use super::value::Value;
+use super::{Ctrl, Frame, Interp, R, fail};
+use crate::syntax::ast::*;
+
+impl Interp {
+    /// Binds an irrefutable pattern (`let (a, b) = ...`); a mismatch is a runtime error.
+    pub fn bind_pattern(&self, pat: &Pattern, v: Value, f: &mut Frame, span: Span) -> R<()> {
+        if let PatKind::Bind(var) = &pat.kind {
+            self.bind(var.slot, v, f);
+            return Ok(());
+        }
+        if self.match_pattern(pat, &v, f)? {
+            Ok(())
+        } else {
+            Err(super::eval::stamp(Ctrl::error(format!("pattern does not match {}", v.repr())), span))
+        }
+    }
+
+    pub fn match_arm(&self, arm: &MatchArm, v: &Value, f: &mut Frame) -> R<bool> {
+        if !self.match_pattern(&arm.pat, v, f)? {
+            return Ok(false);
+        }
+        match &arm.guard {
+            None => Ok(true),
+            Some(g) => self.truthy(g, f),
+        }
+    }
+
+    /// Tests a pattern, binding its names on success.
+    pub fn match_pattern(&self, pat: &Pattern, v: &Value, f: &mut Frame) -> R<bool> {
+        Ok(match &pat.kind {
+            PatKind::Wild => true,
+            PatKind::Bind(var) => {
+                self.bind(var.slot, v.clone(), f);
+                true
+            }
+            PatKind::Lit(e) => {
+                let lit = self.eval(e, f)?;
+                super::value::values_equal(&lit, v)
+            }
+            PatKind::Tuple(ps) => match v {
+                Value::Tuple(items) => self.match_all(ps, items, f)?,
+                _ => false,
+            },
+            PatKind::List(ps) => match v {
+                Value::List(items) => {
+                    let items = items.borrow().clone();
+                    self.match_all(ps, &items, f)?
+                }
+                _ => false,
+            },
+            PatKind::EnumVariant { ty, variant, args, .. } => {
+                let Value::Enum(e) = v else { return Ok(false) };
+                let Value::Type(def) = self.load(*ty, f) else { return Ok(false) };
+                if !std::rc::Rc::ptr_eq(&e.def, &def) || e.variant != *variant {
+                    return Ok(false);
+                }
+                match args {
+                    None => true,
+                    Some(ps) => self.match_all(ps, &e.fields, f)?,
+                }
+            }
+            PatKind::Or(ps) => {
+                for p in ps {
+                    if self.match_pattern(p, v, f)? {
+                        return Ok(true);
+                    }
+                }
+                false
+            }
+            PatKind::Variant { .. } => return fail("internal error: unresolved variant pattern"),
+        })
+    }
+
+    fn match_all(&self, ps: &[Pattern], items: &[Value], f: &mut Frame) -> R<bool> {
+        if ps.len() != items.len() {
+            return Ok(false);
+        }
+        for (p, item) in ps.iter().zip(items) {
+            if !self.match_pattern(p, item, f)? {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Postfix `?`: unwraps `Some`/`Ok`, returns `None`/`Err(e)` from the function.
+    pub fn try_unwrap(&self, v: Value) -> R<Value> {
+        if let Value::Enum(e) = &v {
+            let is_option = std::rc::Rc::ptr_eq(&e.def, &self.types.option);
+            let is_result = std::rc::Rc::ptr_eq(&e.def, &self.types.result);
+            match (is_option, is_result, e.variant) {
+                (true, _, 1) | (_, true, 0) => return Ok(e.fields.first().cloned().unwrap_or_default()),
+                (true, _, 0) | (_, true, 1) => return Err(Ctrl::Return(v.clone())),
+                _ => {}
+            }
+        }
+        fail(format!("`?` needs an Option or a Result, got {}", v.type_name()))
+    }
+}

@@ -1,0 +1,14 @@
+//! `simple`: an interpreter for a subset of the Simple language, with async code on a
+//! per-thread monoio runtime and native TCP/UDP networking.
+//!
+//! Entry points: [`run_file`], [`run_source`], [`check_file`] and the REPL in [`repl`].
+
+pub mod diag;
+pub mod interp;
+pub mod program;
+pub mod resolve;
+pub mod runtime;
+pub mod stdlib;
+pub mod syntax;
+
+pub use program::{RunOptions, check_file, check_source, run_file, run_source};

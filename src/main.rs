@@ -1,0 +1,138 @@
+//! The `simple` command line: argument parsing only; everything else is in the library.
+
+use simple::RunOptions;
+use simple::runtime::DriverChoice;
+use std::io::IsTerminal;
+
+const USAGE: &str = "\
+simple — an interpreter for the Simple language (async on monoio, native TCP/UDP)
+
+usage:
+  simple                          start the interactive REPL (reads stdin when piped)
+  simple repl                     start the REPL
+  simple run [options] FILE [ARGS...]
+  simple FILE [ARGS...]           same as `simple run FILE`
+  simple check FILE               report syntax and resolve errors, run nothing
+  simple -e CODE [ARGS...]        run CODE
+
+options:
+  --color never|always|auto       colour in diagnostics (auto: only on a terminal)
+  --driver auto|io_uring|epoll    the monoio driver (default auto: io_uring, else epoll)
+  -h, --help                      this text
+  -V, --version                   the version
+
+exit codes: 0 ok, 1 runtime error, 2 syntax/resolve/usage error, 130 Ctrl-C";
+
+struct Cli {
+    opts: RunOptions,
+    color: Option<bool>,
+}
+
+fn usage_error(msg: &str) -> i32 {
+    eprintln!("error: {msg}\n\n{USAGE}");
+    2
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Deep recursion in Simple code becomes deep Rust recursion: run on a big stack.
+    let child = std::thread::Builder::new().name("simple".into()).stack_size(1 << 30).spawn(move || dispatch(args));
+    let code = match child.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        _ => 101,
+    };
+    std::process::exit(code);
+}
+
+fn dispatch(args: Vec<String>) -> i32 {
+    let mut cli = Cli { opts: RunOptions::default(), color: None };
+    let mut rest = args.as_slice();
+    while let Some(first) = rest.first() {
+        match first.as_str() {
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return 0;
+            }
+            "-V" | "--version" => {
+                println!("simple {}", env!("CARGO_PKG_VERSION"));
+                return 0;
+            }
+            "--color" | "--driver" => {
+                let Some(value) = rest.get(1) else { return usage_error(&format!("{first} needs a value")) };
+                if let Err(e) = apply_option(&mut cli, first, value) {
+                    return usage_error(&e);
+                }
+                rest = &rest[2..];
+            }
+            _ => break,
+        }
+    }
+    let Some(command) = rest.first() else {
+        return repl(&cli);
+    };
+    match command.as_str() {
+        "repl" => repl(&cli),
+        "run" => run(&mut cli, &rest[1..]),
+        "check" => {
+            let Some(file) = rest.get(1) else { return usage_error("`check` needs a file") };
+            simple::check_file(file, color(&cli))
+        }
+        "-e" => {
+            let Some(code) = rest.get(1) else { return usage_error("`-e` needs code") };
+            cli.opts.args = rest[2..].to_vec();
+            cli.opts.color = color(&cli);
+            install_interrupt_handler();
+            simple::run_source("<-e>", code, &cli.opts)
+        }
+        flag if flag.starts_with('-') => usage_error(&format!("unknown option `{flag}`")),
+        _ => run(&mut cli, rest),
+    }
+}
+
+fn apply_option(cli: &mut Cli, name: &str, value: &str) -> Result<(), String> {
+    match (name, value) {
+        ("--color", "never") => cli.color = Some(false),
+        ("--color", "always") => cli.color = Some(true),
+        ("--color", "auto") => cli.color = None,
+        ("--driver", "auto") => cli.opts.driver = DriverChoice::Auto,
+        ("--driver", "io_uring" | "iouring" | "uring") => cli.opts.driver = DriverChoice::IoUring,
+        ("--driver", "epoll" | "legacy") => cli.opts.driver = DriverChoice::Epoll,
+        _ => return Err(format!("invalid value `{value}` for {name}")),
+    }
+    Ok(())
+}
+
+fn color(cli: &Cli) -> bool {
+    cli.color.unwrap_or_else(|| std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+}
+
+fn run(cli: &mut Cli, rest: &[String]) -> i32 {
+    let mut rest = rest;
+    while let Some(first) = rest.first() {
+        if first == "--color" || first == "--driver" {
+            let Some(value) = rest.get(1) else { return usage_error(&format!("{first} needs a value")) };
+            if let Err(e) = apply_option(cli, first, value) {
+                return usage_error(&e);
+            }
+            rest = &rest[2..];
+        } else if first.starts_with("--") {
+            return usage_error(&format!("unknown option `{first}`"));
+        } else {
+            break;
+        }
+    }
+    let Some(file) = rest.first() else { return usage_error("`run` needs a file") };
+    cli.opts.args = rest[1..].to_vec();
+    cli.opts.color = color(cli);
+    install_interrupt_handler();
+    simple::run_file(file, &cli.opts)
+}
+
+/// Ctrl-C ends a running program at once with exit code 130.
+fn install_interrupt_handler() {
+    let _ = ctrlc::set_handler(|| std::process::exit(130));
+}
+
+fn repl(_cli: &Cli) -> i32 {
+    usage_error("the REPL is not built yet")
+}

@@ -1,0 +1,151 @@
+//! Running a whole program: parse, resolve (nothing runs if either reports errors),
+//! run imported modules, the top level, then `main`, then every remaining task.
+//! Returns the process exit code (0, 1 runtime error, 2 syntax/resolve/usage error).
+
+use crate::interp::call::Args;
+use crate::interp::eval_async::is_async_callable;
+use crate::interp::module::parse_source;
+use crate::interp::value::Value;
+use crate::interp::{Ctrl, Interp};
+use crate::resolve::ModuleScope;
+use crate::runtime::DriverChoice;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub color: bool,
+    pub driver: DriverChoice,
+    pub args: Vec<String>,
+}
+
+pub fn new_interp(opts: &RunOptions) -> Rc<Interp> {
+    let interp = Interp::new(opts.args.clone(), opts.color);
+    *interp.rt.self_ref.borrow_mut() = Rc::downgrade(&interp);
+    interp.rt.driver_choice.set(opts.driver);
+    interp
+}
+
+fn read(path: &str) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("error: cannot read `{path}`: {e}"))
+}
+
+fn dir_of(path: &str) -> PathBuf {
+    Path::new(path).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+pub fn run_file(path: &str, opts: &RunOptions) -> i32 {
+    match read(path) {
+        Ok(src) => run_source(path, &src, opts),
+        Err(e) => {
+            eprintln!("{e}");
+            2
+        }
+    }
+}
+
+pub fn check_file(path: &str, color: bool) -> i32 {
+    match read(path) {
+        Ok(src) => check_source(path, &src, color),
+        Err(e) => {
+            eprintln!("{e}");
+            2
+        }
+    }
+}
+
+/// Reports syntax and resolve errors without running anything.
+pub fn check_source(name: &str, src: &str, color: bool) -> i32 {
+    let interp = new_interp(&RunOptions { color, ..Default::default() });
+    match prepare(&interp, name, src) {
+        Ok(_) => 0,
+        Err(code) => code,
+    }
+}
+
+/// Parses and resolves; on errors prints them all and returns exit code 2.
+fn prepare(interp: &Interp, name: &str, src: &str) -> Result<(crate::syntax::ast::Program, Rc<ModuleScope>), i32> {
+    let (mut program, errors) = parse_source(interp, name, src);
+    let errors = if errors.is_empty() {
+        let scope = Rc::new(ModuleScope { name: "main".into(), ..Default::default() });
+        let errors = interp.resolve(&mut program, scope.clone(), dir_of(name), false);
+        if errors.is_empty() {
+            return Ok((program, scope));
+        }
+        errors
+    } else {
+        errors
+    };
+    for e in &errors {
+        interp.eprint(&interp.render(e));
+    }
+    Err(2)
+}
+
+pub fn run_source(name: &str, src: &str, opts: &RunOptions) -> i32 {
+    let interp = new_interp(opts);
+    let (program, scope) = match prepare(&interp, name, src) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let code = match run_prepared(&interp, &program, &scope) {
+        Ok(code) => code,
+        Err(c) => report(&interp, c),
+    };
+    interp.flush();
+    code
+}
+
+fn run_prepared(interp: &Interp, program: &crate::syntax::ast::Program, scope: &ModuleScope) -> Result<i32, Ctrl> {
+    interp.run_loaded_modules()?;
+    interp.run_module(program, scope)?;
+    let main = scope.names.borrow().get("main").map(|&g| interp.global(g));
+    if let Some(f @ Value::Func(_)) = main {
+        let result = call_main(interp, &f)?;
+        if let Some(code) = main_failure(interp, &result) {
+            interp.run_until_idle()?;
+            return Ok(code);
+        }
+    }
+    interp.run_until_idle()?;
+    Ok(if interp.task_failed.get() { 1 } else { 0 })
+}
+
+/// Calls `main` (implicitly: no call site, so the stack ends at `main` itself).
+fn call_main(interp: &Interp, f: &Value) -> Result<Value, Ctrl> {
+    if is_async_callable(f) {
+        interp.block_on(async {
+            let (_, fut) = interp.async_call(f, None, Args::default(), 0)?;
+            fut.await
+        })
+    } else {
+        interp.call_value(f, Args::default(), Default::default())
+    }
+}
+
+/// `main` returning `Err(e)`: prints `error: e`, exit code 1.
+fn main_failure(interp: &Interp, v: &Value) -> Option<i32> {
+    if let Value::Enum(e) = v {
+        if Rc::ptr_eq(&e.def, &interp.types.result) && e.variant == 1 {
+            let shown = e.fields.first().map(|f| f.display()).unwrap_or_default();
+            interp.eprint(&format!("error: {shown}\n"));
+            return Some(1);
+        }
+    }
+    None
+}
+
+/// Prints a runtime error (or a `?` that left the top level) and gives the exit code.
+fn report(interp: &Interp, c: Ctrl) -> i32 {
+    match c {
+        Ctrl::Error(e) => {
+            interp.eprint(&interp.render(&e.diag));
+            1
+        }
+        Ctrl::Return(v) => main_failure(interp, &v).unwrap_or_else(|| {
+            interp.eprint(&format!("error: {}\n", v.display()));
+            1
+        }),
+        Ctrl::Break | Ctrl::Continue => 1,
+    }
+}

@@ -1,0 +1,154 @@
+//! Global async built-ins: `sleep`, `spawn`, `join`, `timeout`, `block_on`, `Channel`.
+//! `sleep`, `join` and `timeout` always create Tasks (they count in `tasks_spawned`).
+
+use super::task::{Outcome, TaskState, WaitTask, wait};
+use crate::interp::builtins::{define_prelude, native};
+use crate::interp::call::Args;
+use crate::interp::value::{TypeDef, TypeKind, Value};
+use crate::interp::{Interp, R, fail};
+use crate::resolve::GlobalKind;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+pub fn install_prelude(interp: &Interp) {
+    let b = GlobalKind::Builtin;
+    for (name, f) in NATIVES {
+        define_prelude(interp, name, b.clone(), native(name, *f));
+    }
+    let channel = TypeDef {
+        name: Rc::from("Channel"),
+        kind: TypeKind::Struct(None),
+        members: RefCell::new(HashMap::from([(Rc::from("new"), native("new", super::channel::new))])),
+        fields: Vec::new(),
+        variants: Vec::new(),
+    };
+    define_prelude(interp, "Channel", b, Value::Type(Rc::new(channel)));
+}
+
+/// Also importable from `net` (the std module re-binds them by these names).
+pub const NATIVES: &[(&str, crate::interp::value::SyncNative)] =
+    &[("sleep", sleep), ("spawn", spawn), ("join", join), ("timeout", timeout), ("block_on", block_on)];
+
+pub fn seconds(v: &Value, what: &str) -> R<Duration> {
+    let secs = match v {
+        Value::Int(i) => *i as f64,
+        Value::Float(x) => *x,
+        other => return fail(format!("{what} needs a number of seconds, got {}", other.type_name())),
+    };
+    if !secs.is_finite() || secs < 0.0 {
+        return fail(format!("{what} needs a non-negative number of seconds, got {secs:?}"));
+    }
+    Ok(Duration::from_secs_f64(secs.min(1e9)))
+}
+
+fn task_arg(v: &Value, what: &str) -> R<Rc<TaskState>> {
+    match v {
+        Value::Task(t) => Ok(t.state.clone()),
+        other => fail(format!("{what} needs a Task, got {}", other.type_name())),
+    }
+}
+
+fn sleep(interp: &Interp, a: Vec<Value>) -> R<Value> {
+    let d = seconds(a.first().unwrap_or(&Value::Nil), "sleep()")?;
+    Ok(interp.spawn_task(
+        Rc::from("sleep"),
+        Box::pin(async move {
+            monoio::time::sleep(d).await;
+            Ok(Value::Nil)
+        }),
+    ))
+}
+
+fn spawn(interp: &Interp, a: Vec<Value>) -> R<Value> {
+    match a.into_iter().next() {
+        Some(t @ Value::Task(_)) => Ok(t),
+        Some(f) if crate::interp::eval_async::is_async_callable(&f) => interp.start_task_value(f, Args::default()),
+        Some(other) => fail(format!("spawn() needs a Task, got {}", other.type_name())),
+        None => fail("spawn() takes 1 argument but 0 were given"),
+    }
+}
+
+fn join(interp: &Interp, a: Vec<Value>) -> R<Value> {
+    let list = match a.first() {
+        Some(Value::List(l)) => l.borrow().clone(),
+        Some(Value::Tuple(t)) => t.to_vec(),
+        Some(other) => return fail(format!("join() needs a List of Tasks, got {}", other.type_name())),
+        None => return fail("join() takes 1 argument but 0 were given"),
+    };
+    for v in &list {
+        if let Value::Task(t) = v {
+            t.state.observed.set(true);
+        }
+    }
+    let me = interp.rc();
+    Ok(interp.spawn_task(
+        Rc::from("join"),
+        Box::pin(async move {
+            let mut out = Vec::with_capacity(list.len());
+            for v in list {
+                out.push(me.await_value(v).await?);
+            }
+            Ok(Value::list(out))
+        }),
+    ))
+}
+
+fn timeout(interp: &Interp, a: Vec<Value>) -> R<Value> {
+    let d = seconds(a.first().unwrap_or(&Value::Nil), "timeout()")?;
+    let task = task_arg(a.get(1).unwrap_or(&Value::Nil), "timeout()")?;
+    task.observed.set(true);
+    let me = interp.rc();
+    Ok(interp.spawn_task(
+        Rc::from("timeout"),
+        Box::pin(async move {
+            let sleep = monoio::time::sleep(d);
+            let race = Race { task: WaitTask { state: task.clone(), interp: &me }, timer: Box::pin(sleep) };
+            match race.await {
+                Some(_) => {
+                    let v = wait(&me, &task).await?;
+                    Ok(me.ok(v))
+                }
+                None => {
+                    task.cancel();
+                    let err = crate::stdlib::net::error::timed_out(&me)?;
+                    Ok(me.err(err))
+                }
+            }
+        }),
+    ))
+}
+
+/// The task's outcome, or `None` when the timer fires first.
+struct Race<'a> {
+    task: WaitTask<'a>,
+    timer: Pin<Box<monoio::time::Sleep>>,
+}
+
+impl Future for Race<'_> {
+    type Output = Option<Outcome>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Outcome>> {
+        if let Poll::Ready(o) = Pin::new(&mut self.task).poll(cx) {
+            return Poll::Ready(Some(o));
+        }
+        if self.timer.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    }
+}
+
+fn block_on(interp: &Interp, a: Vec<Value>) -> R<Value> {
+    let v = a.into_iter().next().unwrap_or_default();
+    if interp.rt.in_runtime.get() {
+        return fail("block_on() cannot be called from async code; use `await` instead");
+    }
+    match v {
+        Value::Task(t) => interp.block_on(async { wait(interp, &t.state).await }),
+        other => Ok(other),
+    }
+}

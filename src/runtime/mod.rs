@@ -1,0 +1,306 @@
+//! The per-thread monoio runtime behind async code: building it (io_uring with an
+//! epoll fallback, timers on), entering it (`block_on`), spawning tasks in FIFO order,
+//! statistics, fairness yields, and the global async built-ins (`sleep`, `spawn`,
+//! `join`, `timeout`, `block_on`, `Channel`).
+
+pub mod builtins;
+pub mod channel;
+pub mod task;
+
+use crate::interp::value::Value;
+use crate::interp::{BoxFut, Interp, R, fail};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+use task::{TaskHandle, TaskRunner, TaskState};
+
+pub type MonoioRuntime =
+    monoio::FusionRuntime<monoio::time::TimeDriver<monoio::IoUringDriver>, monoio::time::TimeDriver<monoio::LegacyDriver>>;
+
+pub use builtins::install_prelude;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum DriverChoice {
+    #[default]
+    Auto,
+    IoUring,
+    Epoll,
+}
+
+/// Counters reported by `runtime.stats()`.
+#[derive(Default)]
+pub struct Stats {
+    pub tasks_spawned: Cell<u64>,
+    pub tasks_completed: Cell<u64>,
+    pub tasks_alive: Cell<u64>,
+    pub connections_accepted: Cell<u64>,
+    pub bytes_read: Cell<u64>,
+    pub bytes_written: Cell<u64>,
+    pub datagrams_sent: Cell<u64>,
+    pub datagrams_received: Cell<u64>,
+}
+
+impl Stats {
+    pub fn add(cell: &Cell<u64>, n: u64) {
+        cell.set(cell.get().wrapping_add(n));
+    }
+}
+
+pub struct RuntimeState {
+    pub self_ref: RefCell<Weak<Interp>>,
+    pub started: Instant,
+    runtime: RefCell<Option<MonoioRuntime>>,
+    pub driver_name: Cell<&'static str>,
+    pub driver_choice: Cell<DriverChoice>,
+    pub entries: Cell<u32>,
+    /// inside `block_on` (async code is running)
+    pub in_runtime: Cell<bool>,
+    /// new tasks wait in `pending` (outside the runtime, and during the first poll of a
+    /// `block_on` root, so that FIFO order holds across entries into the runtime)
+    defer_spawns: Cell<bool>,
+    pending: RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>,
+    pub stats: Stats,
+    next_task_id: Cell<u64>,
+    pub current_task: Cell<u64>,
+    /// every task ever started that may still be alive (for shutdown and `:tasks`)
+    pub tasks: RefCell<Vec<Weak<TaskState>>>,
+    idle_waiters: RefCell<Vec<Waker>>,
+    last_timer_yield: Cell<Option<Instant>>,
+}
+
+impl Default for RuntimeState {
+    fn default() -> Self {
+        RuntimeState {
+            self_ref: RefCell::new(Weak::new()),
+            started: Instant::now(),
+            runtime: RefCell::new(None),
+            driver_name: Cell::new(""),
+            driver_choice: Cell::new(DriverChoice::Auto),
+            entries: Cell::new(256),
+            in_runtime: Cell::new(false),
+            defer_spawns: Cell::new(true),
+            pending: RefCell::new(Vec::new()),
+            stats: Stats::default(),
+            next_task_id: Cell::new(1),
+            current_task: Cell::new(0),
+            tasks: RefCell::new(Vec::new()),
+            idle_waiters: RefCell::new(Vec::new()),
+            last_timer_yield: Cell::new(None),
+        }
+    }
+}
+
+impl RuntimeState {
+    pub fn task_finished(&self) {
+        Stats::add(&self.stats.tasks_completed, 1);
+        let alive = self.stats.tasks_alive.get().saturating_sub(1);
+        self.stats.tasks_alive.set(alive);
+        if alive == 0 {
+            for w in self.idle_waiters.borrow_mut().drain(..) {
+                w.wake();
+            }
+        }
+    }
+
+    pub fn is_started(&self) -> bool {
+        self.runtime.borrow().is_some() || self.in_runtime.get()
+    }
+
+    /// Builds the thread's runtime (once): io_uring unless told otherwise, epoll when
+    /// io_uring is missing or its ring cannot be built.
+    fn build(&self) -> Result<MonoioRuntime, String> {
+        let entries = self.entries.get();
+        let legacy = || -> Result<MonoioRuntime, String> {
+            let rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new()
+                .enable_timer()
+                .build()
+                .map_err(|e| format!("cannot start the epoll runtime: {e}"))?;
+            Ok(rt.into())
+        };
+        let uring = || -> std::io::Result<MonoioRuntime> {
+            let rt = monoio::RuntimeBuilder::<monoio::IoUringDriver>::new().with_entries(entries).enable_timer().build()?;
+            Ok(rt.into())
+        };
+        let forced_legacy = std::env::var("MONOIO_FORCE_LEGACY_DRIVER").is_ok_and(|v| !v.is_empty() && v != "0");
+        let choice = self.driver_choice.get();
+        let (rt, name) = match choice {
+            DriverChoice::Epoll => (legacy()?, "epoll"),
+            DriverChoice::Auto if forced_legacy => (legacy()?, "epoll"),
+            DriverChoice::IoUring => match uring() {
+                Ok(rt) => (rt, "io_uring"),
+                Err(e) => return Err(format!("cannot start the io_uring runtime: {e}")),
+            },
+            DriverChoice::Auto => match uring() {
+                Ok(rt) => (rt, "io_uring"),
+                Err(_) => (legacy()?, "epoll"),
+            },
+        };
+        self.driver_name.set(name);
+        Ok(rt)
+    }
+
+    /// Makes sure the runtime exists (so its driver is known before anything runs).
+    pub fn ensure(&self) -> Result<(), String> {
+        if self.is_started() {
+            return Ok(());
+        }
+        let rt = self.build()?;
+        *self.runtime.borrow_mut() = Some(rt);
+        Ok(())
+    }
+}
+
+/// Yields once to the executor: the task goes to the back of the run queue.
+pub struct YieldNow(bool);
+
+impl Future for YieldNow {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0 {
+            return Poll::Ready(());
+        }
+        self.0 = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
+/// Resolves when no task is alive.
+struct Idle<'a>(&'a Interp);
+
+impl Future for Idle<'_> {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if self.0.rt.stats.tasks_alive.get() == 0 {
+            return Poll::Ready(());
+        }
+        self.0.rt.idle_waiters.borrow_mut().push(cx.waker().clone());
+        self.0.flush();
+        Poll::Pending
+    }
+}
+
+/// The root future of a `block_on`: after its first poll, the tasks created before
+/// and during that poll are handed to monoio, in creation order.
+struct Root<'a, F> {
+    fut: Pin<Box<F>>,
+    interp: &'a Interp,
+    first: bool,
+}
+
+impl<F: Future> Future for Root<'_, F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let r = self.fut.as_mut().poll(cx);
+        if self.first {
+            self.first = false;
+            self.interp.rt.defer_spawns.set(false);
+            let pending = std::mem::take(&mut *self.interp.rt.pending.borrow_mut());
+            for task in pending {
+                monoio::spawn(task);
+            }
+        }
+        if r.is_pending() {
+            self.interp.flush();
+        }
+        r
+    }
+}
+
+impl Interp {
+    /// Runs the runtime until `fut` completes (the top level's way into async code).
+    pub fn block_on<T>(&self, fut: impl Future<Output = R<T>>) -> R<T> {
+        if self.rt.in_runtime.get() {
+            return fail("block_on() cannot be called from async code; use `await` instead");
+        }
+        if let Err(e) = self.rt.ensure() {
+            return fail(e);
+        }
+        let Some(mut rt) = self.rt.runtime.borrow_mut().take() else {
+            return fail("the runtime has been shut down");
+        };
+        self.rt.in_runtime.set(true);
+        self.rt.defer_spawns.set(true);
+        let out = rt.block_on(Root { fut: Box::pin(fut), interp: self, first: true });
+        self.rt.in_runtime.set(false);
+        self.rt.defer_spawns.set(true);
+        *self.rt.runtime.borrow_mut() = Some(rt);
+        self.flush();
+        out
+    }
+
+    /// Runs every remaining task to completion (program end).
+    pub fn run_until_idle(&self) -> R<()> {
+        if self.rt.stats.tasks_alive.get() == 0 && self.rt.pending.borrow().is_empty() {
+            return Ok(());
+        }
+        self.block_on(async {
+            Idle(self).await;
+            Ok(())
+        })
+    }
+
+    /// Starts a task running `fut`; returns the Task value.
+    pub fn spawn_task(&self, name: Rc<str>, fut: BoxFut<'static>) -> Value {
+        let id = self.rt.next_task_id.get();
+        self.rt.next_task_id.set(id + 1);
+        let state = Rc::new(TaskState::new(name, id));
+        Stats::add(&self.rt.stats.tasks_spawned, 1);
+        Stats::add(&self.rt.stats.tasks_alive, 1);
+        {
+            let mut tasks = self.rt.tasks.borrow_mut();
+            if tasks.len() > 64 && tasks.len().is_power_of_two() {
+                tasks.retain(|t| t.upgrade().is_some_and(|t| !t.is_done()));
+            }
+            tasks.push(Rc::downgrade(&state));
+        }
+        let runner = TaskRunner { body: Some(fut), state: state.clone(), interp: self.rc() };
+        self.spawn_local(Box::pin(runner));
+        Value::Task(Rc::new(TaskHandle { state }))
+    }
+
+    fn spawn_local(&self, fut: Pin<Box<dyn Future<Output = ()>>>) {
+        if self.rt.defer_spawns.get() {
+            self.rt.pending.borrow_mut().push(fut);
+        } else {
+            monoio::spawn(fut);
+        }
+    }
+
+    /// Called at loop back-edges in async bodies: every so often let other tasks run,
+    /// and every ~10 ms wait on a timer so that due timers fire even while busy.
+    pub async fn fairness_point(&self) {
+        let steps = self.steps.get().wrapping_add(1);
+        self.steps.set(steps);
+        if steps % 1024 != 0 || !self.rt.in_runtime.get() {
+            return;
+        }
+        let now = Instant::now();
+        let last = self.rt.last_timer_yield.get().unwrap_or(now);
+        if now.duration_since(last) >= Duration::from_millis(10) {
+            self.rt.last_timer_yield.set(Some(now));
+            monoio::time::sleep(Duration::from_micros(1)).await;
+        } else {
+            if self.rt.last_timer_yield.get().is_none() {
+                self.rt.last_timer_yield.set(Some(now));
+            }
+            YieldNow(false).await;
+        }
+    }
+
+    /// Cancels every live task (runtime shutdown, REPL reset).
+    pub fn cancel_all_tasks(&self) {
+        let tasks: Vec<_> = self.rt.tasks.borrow().iter().filter_map(|t| t.upgrade()).collect();
+        for t in tasks {
+            t.cancel();
+        }
+    }
+
+    /// Live tasks, for the REPL's `:tasks`.
+    pub fn live_tasks(&self) -> Vec<(u64, Rc<str>)> {
+        self.rt.tasks.borrow().iter().filter_map(|t| t.upgrade()).filter(|t| !t.is_done()).map(|t| (t.id, t.name.clone())).collect()
+    }
+}

@@ -1,0 +1,162 @@
+//! Tasks: the state shared between a running task body (a monoio task) and the `Task`
+//! values that refer to it — result, waiters, cancellation — and the futures that run
+//! and await them.
+
+use crate::interp::value::Value;
+use crate::interp::{BoxFut, Ctrl, Interp, R, RtError};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker};
+
+#[derive(Clone)]
+pub enum Outcome {
+    Value(Value),
+    Failed(Box<RtError>),
+    Cancelled,
+}
+
+pub struct TaskState {
+    pub name: Rc<str>,
+    pub id: u64,
+    outcome: RefCell<Option<Outcome>>,
+    cancelled: Cell<bool>,
+    /// someone awaits (or joins, or times) this task: failures are theirs to report
+    pub observed: Cell<bool>,
+    waiters: RefCell<Vec<Waker>>,
+    /// the task's own waker, so that `cancel()` can make it run (and stop) at once
+    own_waker: RefCell<Option<Waker>>,
+}
+
+/// What a `Task` value holds.
+pub struct TaskHandle {
+    pub state: Rc<TaskState>,
+}
+
+impl TaskState {
+    pub fn new(name: Rc<str>, id: u64) -> TaskState {
+        TaskState {
+            name,
+            id,
+            outcome: RefCell::new(None),
+            cancelled: Cell::new(false),
+            observed: Cell::new(false),
+            waiters: RefCell::new(Vec::new()),
+            own_waker: RefCell::new(None),
+        }
+    }
+    pub fn is_done(&self) -> bool {
+        self.outcome.borrow().is_some()
+    }
+    /// Stops the task at its next suspension point (its pending operations are dropped).
+    pub fn cancel(&self) {
+        if self.is_done() {
+            return;
+        }
+        self.cancelled.set(true);
+        if let Some(w) = self.own_waker.borrow_mut().take() {
+            w.wake();
+        }
+    }
+    pub fn outcome(&self) -> Option<Outcome> {
+        self.outcome.borrow().clone()
+    }
+}
+
+/// Drives a task body; completes the shared state exactly once.
+pub struct TaskRunner {
+    pub body: Option<BoxFut<'static>>,
+    pub state: Rc<TaskState>,
+    pub interp: Rc<Interp>,
+}
+
+impl Future for TaskRunner {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = &mut *self;
+        if this.state.cancelled.get() {
+            this.body = None; // drops in-flight operations
+            this.interp.finish_task(&this.state, Outcome::Cancelled);
+            return Poll::Ready(());
+        }
+        let Some(body) = this.body.as_mut() else { return Poll::Ready(()) };
+        this.interp.rt.current_task.set(this.state.id);
+        let polled = body.as_mut().poll(cx);
+        this.interp.rt.current_task.set(0);
+        match polled {
+            Poll::Ready(r) => {
+                this.body = None;
+                let outcome = match r {
+                    Ok(v) | Err(Ctrl::Return(v)) => Outcome::Value(v),
+                    Err(Ctrl::Error(e)) => Outcome::Failed(e),
+                    Err(Ctrl::Break) | Err(Ctrl::Continue) => Outcome::Value(Value::Nil),
+                };
+                this.interp.finish_task(&this.state, outcome);
+                Poll::Ready(())
+            }
+            Poll::Pending => {
+                let mut own = this.state.own_waker.borrow_mut();
+                if !own.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+                    *own = Some(cx.waker().clone());
+                }
+                drop(own);
+                this.interp.flush();
+                Poll::Pending
+            }
+        }
+    }
+}
+
+impl Interp {
+    /// Records a task's outcome, wakes its awaiters, reports an unobserved failure.
+    pub fn finish_task(&self, state: &Rc<TaskState>, outcome: Outcome) {
+        if state.is_done() {
+            return;
+        }
+        if let Outcome::Failed(e) = &outcome {
+            if !state.observed.get() {
+                self.eprint(&self.render(&e.diag));
+                self.task_failed.set(true);
+            }
+        }
+        *state.outcome.borrow_mut() = Some(outcome);
+        state.own_waker.borrow_mut().take();
+        for w in state.waiters.borrow_mut().drain(..) {
+            w.wake();
+        }
+        self.rt.task_finished();
+    }
+}
+
+/// Waits for a task and returns its result (a failure propagates as the same error).
+pub async fn wait(interp: &Interp, state: &Rc<TaskState>) -> R<Value> {
+    state.observed.set(true);
+    let outcome = WaitTask { state: state.clone(), interp }.await;
+    match outcome {
+        Outcome::Value(v) => Ok(v),
+        Outcome::Failed(e) => Err(Ctrl::Error(Box::new(RtError { diag: e.diag.clone(), cur_span: None }))),
+        Outcome::Cancelled => Err(Ctrl::error("task cancelled")),
+    }
+}
+
+pub struct WaitTask<'a> {
+    pub state: Rc<TaskState>,
+    pub interp: &'a Interp,
+}
+
+impl Future for WaitTask<'_> {
+    type Output = Outcome;
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+        if let Some(o) = self.state.outcome() {
+            return Poll::Ready(o);
+        }
+        let mut waiters = self.state.waiters.borrow_mut();
+        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
+            waiters.push(cx.waker().clone());
+        }
+        drop(waiters);
+        self.interp.flush();
+        Poll::Pending
+    }
+}

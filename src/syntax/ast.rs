@@ -1,0 +1,353 @@
+//! The abstract syntax tree. Every node carries a `Span`; the resolver fills in the
+//! `Slot`s and the `FnInfo`/`has_await` facts in place, so the evaluator never looks a
+//! name up by string on the hot path.
+
+use std::rc::Rc;
+
+/// A byte range inside one source file (`file` indexes the loaded-file table).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub file: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(file: u32, start: usize, end: usize) -> Span {
+        Span { file, start: start as u32, end: end as u32 }
+    }
+    /// The smallest span covering both.
+    pub fn to(self, other: Span) -> Span {
+        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+    }
+    pub fn range(self) -> std::ops::Range<usize> {
+        self.start as usize..self.end as usize
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Ident {
+    pub name: Rc<str>,
+    pub span: Span,
+}
+
+/// Where a variable lives at run time; decided by the resolver.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Slot {
+    #[default]
+    Unresolved,
+    /// A plain value in the current frame.
+    Local(u32),
+    /// A frame slot holding a shared cell, because a closure captures it.
+    LocalCell(u32),
+    /// The n-th captured cell of the running closure.
+    Capture(u32),
+    /// A module-level binding in the interpreter's global table.
+    Global(u32),
+}
+
+#[derive(Clone, Debug)]
+pub struct VarRef {
+    pub name: Rc<str>,
+    pub span: Span,
+    pub slot: Slot,
+}
+
+#[derive(Clone, Debug)]
+pub enum TypeExpr {
+    /// `i64`, `net::TcpStream`, `Result[T, E]`
+    Named { path: Vec<Ident>, args: Vec<TypeExpr> },
+    /// `&T` / `&mut T`
+    Ref { mutable: bool, inner: Box<TypeExpr> },
+    /// `(A, B)`; `()` is the empty tuple
+    Tuple(Vec<TypeExpr>),
+    /// `fn(A, B) -> C`
+    Func { params: Vec<TypeExpr>, ret: Option<Box<TypeExpr>> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Rem,
+    Pow,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+    BitAnd,
+    BitOr,
+    BitXor,
+    Shl,
+    Shr,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Neg,
+    Not,
+}
+
+#[derive(Clone, Debug)]
+pub struct Expr {
+    pub kind: ExprKind,
+    pub span: Span,
+    /// Set by the resolver: an `await` occurs inside (not counting nested fns).
+    pub has_await: bool,
+}
+
+#[derive(Clone, Debug)]
+pub enum InterpPart {
+    Lit(Rc<str>),
+    Expr(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Arg {
+    pub name: Option<Ident>,
+    pub value: Expr,
+}
+
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    Nil,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(Rc<str>),
+    Bytes(Rc<[u8]>),
+    /// `"a {b} c"`: literal pieces and expressions, in order.
+    Interp(Vec<InterpPart>),
+    Var(VarRef),
+    /// `A::b`, `net::TcpStream`, `Color::Red` (two or more segments).
+    Path(Vec<Ident>),
+    List(Vec<Expr>),
+    Tuple(Vec<Expr>),
+    Dict(Vec<(Expr, Expr)>),
+    StructLit { path: Vec<Ident>, fields: Vec<(Ident, Expr)> },
+    Unary(UnOp, Box<Expr>),
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    Call { callee: Box<Expr>, args: Vec<Arg> },
+    MethodCall { recv: Box<Expr>, method: Ident, args: Vec<Arg> },
+    /// `e.name`; `t.0` is a field whose name is the digits.
+    Field(Box<Expr>, Ident),
+    Index(Box<Expr>, Box<Expr>),
+    /// postfix `?`
+    Try(Box<Expr>),
+    Await(Box<Expr>),
+    /// `&e` / `&mut e`: evaluates to `e`, kept for tooling.
+    Ref { mutable: bool, inner: Box<Expr> },
+    /// `\x, y: body` (the body is a block holding one `return`)
+    Lambda(Rc<FnDecl>),
+    /// `if a: x elif b: y else: z` used as an expression
+    If { branches: Vec<(Expr, Expr)>, else_: Box<Expr> },
+    /// `async { ... }`: an anonymous zero-parameter async function, called at once
+    AsyncBlock(Rc<FnDecl>),
+    /// Produced by the resolver from a `Path` whose head is a type (or a value):
+    /// `Point::origin`, `Color::Red`, `Shape::Circle`.
+    Member { base: Box<Expr>, name: Ident },
+    /// Produced by the resolver from a `StructLit`: `ty` evaluates to the struct type.
+    StructNew { ty: Box<Expr>, fields: Vec<(Ident, Expr)> },
+}
+
+#[derive(Clone, Debug)]
+pub struct Pattern {
+    pub kind: PatKind,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum PatKind {
+    Wild,
+    /// a name that binds the value
+    Bind(VarRef),
+    /// literal: int, float, string, bool, nil (negative numbers included)
+    Lit(Expr),
+    Tuple(Vec<Pattern>),
+    List(Vec<Pattern>),
+    /// `None`, `Some(p)`, `Ok(p)`, `Err(p)`, `Enum::Variant`, `Enum::Variant(p, q)`
+    Variant { path: Vec<Ident>, args: Option<Vec<Pattern>> },
+    /// `p | q`
+    Or(Vec<Pattern>),
+    /// Produced by the resolver from `Variant`: `ty` is the enum type's global slot.
+    EnumVariant { ty: Slot, name: Rc<str>, variant: u32, args: Option<Vec<Pattern>> },
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Block {
+    pub stmts: Vec<Stmt>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct Stmt {
+    pub kind: StmtKind,
+    pub span: Span,
+    /// Set by the resolver: this statement contains an `await` (outside nested fns)
+    /// or is a loop inside an async body (loops yield for fairness).
+    pub has_await: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct MatchArm {
+    pub pat: Pattern,
+    pub guard: Option<Expr>,
+    pub body: Block,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum StmtKind {
+    Let { pat: Pattern, mutable: bool, ty: Option<TypeExpr>, value: Expr },
+    /// `target = value` or `target op= value`
+    Assign { target: Expr, op: Option<BinOp>, value: Expr },
+    Expr(Expr),
+    If { branches: Vec<(Expr, Block)>, else_: Option<Block> },
+    While { cond: Expr, body: Block },
+    For { pat: Pattern, iter: Expr, body: Block },
+    Loop { body: Block },
+    Break,
+    Continue,
+    Return(Option<Expr>),
+    Match { scrutinee: Expr, arms: Vec<MatchArm> },
+    Fn(Rc<FnDecl>),
+    Struct(Rc<StructDecl>),
+    Enum(Rc<EnumDecl>),
+    Impl(Rc<ImplDecl>),
+    Import(ImportDecl),
+}
+
+#[derive(Clone, Debug)]
+pub struct Param {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+    pub default: Option<Expr>,
+    /// frame slot of the parameter (filled by the resolver)
+    pub slot: Slot,
+}
+
+/// Where a closure gets each captured cell from when it is created.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaptureFrom {
+    /// a `LocalCell` slot of the enclosing frame
+    Local(u32),
+    /// a capture of the enclosing closure
+    Capture(u32),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FnKind {
+    /// `fn` at module level, in a body, or a method/associated fn
+    Named,
+    Lambda,
+    AsyncBlock,
+}
+
+#[derive(Debug)]
+pub struct FnDecl {
+    pub name: Ident,
+    pub kind: FnKind,
+    pub is_pub: bool,
+    pub is_async: bool,
+    /// `extern fn`: no body, bound to a native by name
+    pub is_extern: bool,
+    /// first parameter is `self` (methods); `self` is not in `params`
+    pub has_self: bool,
+    pub params: Vec<Param>,
+    pub ret: Option<TypeExpr>,
+    pub body: Block,
+    pub span: Span,
+    /// Filled by the resolver (through `Rc::get_mut` while the tree is unshared).
+    pub info: FnInfo,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FnInfo {
+    /// frame size (parameters first, `self` at slot 0 for methods)
+    pub n_slots: u32,
+    /// captured cells, in `Capture(i)` order
+    pub captures: Vec<CaptureFrom>,
+    /// parameters (and `self`) whose slot must be turned into a cell on entry
+    pub cell_params: Vec<u32>,
+    /// for the name slot of a nested `fn` declared in a body
+    pub self_slot: Slot,
+}
+
+#[derive(Clone, Debug)]
+pub struct FieldDecl {
+    pub name: Ident,
+    pub ty: Option<TypeExpr>,
+}
+
+#[derive(Debug)]
+pub struct StructDecl {
+    pub name: Ident,
+    pub is_pub: bool,
+    pub fields: Vec<FieldDecl>,
+    pub methods: Vec<Rc<FnDecl>>,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct VariantDecl {
+    pub name: Ident,
+    /// `None` for a unit variant; payload fields may be unnamed (`Some(T)` style)
+    pub fields: Option<Vec<(Option<Ident>, Option<TypeExpr>)>>,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct EnumDecl {
+    pub name: Ident,
+    pub is_pub: bool,
+    pub variants: Vec<VariantDecl>,
+    pub methods: Vec<Rc<FnDecl>>,
+    pub span: Span,
+}
+
+#[derive(Debug)]
+pub struct ImplDecl {
+    pub target: Ident,
+    pub methods: Vec<Rc<FnDecl>>,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub struct ImportDecl {
+    /// `net.tcp` → [net, tcp]
+    pub module: Vec<Ident>,
+    /// `::{A, B}` or `::A`; `None` for `import net`
+    pub items: Option<Vec<Ident>>,
+    pub span: Span,
+}
+
+#[derive(Debug, Default)]
+pub struct Program {
+    pub stmts: Vec<Stmt>,
+    /// frame size of the top-level code (filled by the resolver)
+    pub main_slots: u32,
+}
+
+impl Stmt {
+    pub fn new(kind: StmtKind, span: Span) -> Stmt {
+        Stmt { kind, span, has_await: false }
+    }
+}
+
+impl Expr {
+    pub fn new(kind: ExprKind, span: Span) -> Expr {
+        Expr { kind, span, has_await: false }
+    }
+}
+
+impl VarRef {
+    pub fn new(name: Rc<str>, span: Span) -> VarRef {
+        VarRef { name, span, slot: Slot::Unresolved }
+    }
+}

@@ -1,0 +1,233 @@
+//! The layout pass: turns raw line breaks into `Newline`/`Indent`/`Dedent` tokens.
+//!
+//! Rules (the parser relies on them):
+//! - a `Newline` ends each logical line; never two in a row; blank and comment-only
+//!   lines produce nothing;
+//! - inside `()`, `[]` and plain `{}` line breaks are dropped;
+//! - inside an `async { ... }` body lines are statements again, indented relative to the
+//!   body's first line; the closing `}` dedents back without a trailing `Newline`
+//!   unless a nested block has to be closed first;
+//! - `Indent` only after a line ending in `:`; a dedent to a column that no open block
+//!   has is an error, and so is a tab in indentation.
+
+use crate::diag::Diagnostic;
+use crate::syntax::ast::Span;
+use crate::syntax::token::Token;
+
+enum Context {
+    /// statements: a stack of indentation columns (the first is the base)
+    Block { indents: Vec<usize> },
+    /// inside brackets: line breaks are insignificant
+    Bracket,
+}
+
+struct Layout<'a> {
+    src: &'a str,
+    file: u32,
+    out: Vec<(Token, Span)>,
+    errors: Vec<Diagnostic>,
+    stack: Vec<Context>,
+}
+
+pub fn layout(tokens: Vec<(Token, Span)>, src: &str, file: u32) -> (Vec<(Token, Span)>, Vec<Diagnostic>) {
+    let mut l = Layout {
+        src,
+        file,
+        out: Vec::with_capacity(tokens.len() + 16),
+        errors: Vec::new(),
+        stack: vec![Context::Block { indents: vec![0] }],
+    };
+    // The first line must not be indented.
+    if let Some((_, first)) = tokens.iter().find(|(t, _)| *t != Token::Newline) {
+        let col = l.indentation(first.start as usize);
+        if col > 0 {
+            l.errors.push(Diagnostic::syntax("unexpected indentation", *first));
+        }
+    }
+    let mut i = 0;
+    while i < tokens.len() {
+        let (tok, span) = &tokens[i];
+        match tok {
+            Token::Newline => {
+                // skip runs of line breaks (blank lines)
+                let mut j = i;
+                while j < tokens.len() && tokens[j].0 == Token::Newline {
+                    j += 1;
+                }
+                let next = tokens.get(j);
+                l.line_break(*span, next);
+                i = j;
+                continue;
+            }
+            Token::LParen | Token::LBracket => l.stack.push(Context::Bracket),
+            Token::LBrace => {
+                let after_async = matches!(l.out.last(), Some((Token::Async, _)));
+                l.stack.push(if after_async { Context::Block { indents: Vec::new() } } else { Context::Bracket });
+            }
+            Token::RParen | Token::RBracket | Token::RBrace => l.close_bracket(*span),
+            _ => {}
+        }
+        l.out.push((tok.clone(), *span));
+        i += 1;
+    }
+    l.finish();
+    (l.out, l.errors)
+}
+
+impl Layout<'_> {
+    /// Spaces before the token at `offset` on its line (records an error for tabs).
+    fn indentation(&mut self, offset: usize) -> usize {
+        let line_start = self.src[..offset].rfind('\n').map(|p| p + 1).unwrap_or(0);
+        let prefix = &self.src[line_start..offset];
+        if let Some(tab) = prefix.find('\t') {
+            let at = line_start + tab;
+            self.errors.push(Diagnostic::syntax(
+                "tab in indentation (indent with spaces)",
+                Span::new(self.file, at, at + 1),
+            ));
+        }
+        prefix.chars().filter(|c| *c == ' ' || *c == '\t').count()
+    }
+
+    fn last_is(&self, t: &Token) -> bool {
+        matches!(self.out.last(), Some((last, _)) if last == t)
+    }
+
+    fn push_newline(&mut self, span: Span) {
+        if !self.out.is_empty() && !self.last_is(&Token::Newline) && !self.last_is(&Token::LBrace) {
+            self.out.push((Token::Newline, span));
+        }
+    }
+
+    fn line_break(&mut self, nl_span: Span, next: Option<&(Token, Span)>) {
+        if matches!(self.stack.last(), Some(Context::Bracket)) {
+            return;
+        }
+        let Some((next_tok, next_span)) = next else { return }; // EOF: finish() closes
+        let col = self.indentation(next_span.start as usize);
+        let nl = Span::new(self.file, nl_span.start as usize, nl_span.start as usize);
+        let ended_with_colon = self.last_is(&Token::Colon);
+        let nested = self.stack.len() > 1;
+        let Some(Context::Block { indents }) = self.stack.last_mut() else { return };
+        if indents.is_empty() {
+            // first line of an async body: its column is the body's base
+            indents.push(col);
+            return;
+        }
+        if *next_tok == Token::RBrace && nested {
+            return; // close_bracket handles the dedent back to the base
+        }
+        let top = *indents.last().unwrap_or(&0);
+        if col > top {
+            if ended_with_colon {
+                indents.push(col);
+                self.out.push((Token::Newline, nl));
+                self.out.push((Token::Indent, Span::new(self.file, next_span.start as usize, next_span.start as usize)));
+            } else {
+                self.errors.push(Diagnostic::syntax("unexpected indentation", *next_span));
+                self.push_newline(nl);
+            }
+            return;
+        }
+        self.push_newline(nl);
+        self.dedent_to(col, *next_span);
+    }
+
+    /// Emits a `Dedent` for every open level deeper than `col`.
+    fn dedent_to(&mut self, col: usize, at: Span) {
+        let Some(Context::Block { indents }) = self.stack.last_mut() else { return };
+        let zero = Span::new(self.file, at.start as usize, at.start as usize);
+        let mut dedents = 0;
+        while indents.len() > 1 && *indents.last().unwrap_or(&0) > col {
+            indents.pop();
+            dedents += 1;
+        }
+        let mismatch = *indents.last().unwrap_or(&0) != col;
+        for _ in 0..dedents {
+            self.out.push((Token::Dedent, zero));
+        }
+        if mismatch {
+            self.errors.push(Diagnostic::syntax("unindent does not match any outer indentation level", at));
+        }
+    }
+
+    fn close_bracket(&mut self, span: Span) {
+        if self.stack.len() <= 1 {
+            return; // stray closer: the parser reports it
+        }
+        if let Some(Context::Block { indents }) = self.stack.last() {
+            if indents.len() > 1 {
+                let base = indents[0];
+                let zero = Span::new(self.file, span.start as usize, span.start as usize);
+                self.push_newline(zero);
+                self.dedent_to(base, span);
+            }
+        }
+        self.stack.pop();
+    }
+
+    fn finish(&mut self) {
+        let end = self.src.len();
+        let eof = Span::new(self.file, end, end);
+        self.push_newline(eof);
+        // close every still-open block of every context
+        while let Some(ctx) = self.stack.pop() {
+            if let Context::Block { indents } = ctx {
+                for _ in 1..indents.len() {
+                    self.out.push((Token::Dedent, eof));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::syntax::token::lex;
+
+    fn kinds(src: &str) -> Vec<String> {
+        let (toks, errs) = lex(src, 0);
+        assert!(errs.is_empty());
+        let (out, errs) = layout(toks, src, 0);
+        assert!(errs.is_empty(), "{errs:?}");
+        out.iter().map(|(t, _)| t.text().to_string()).collect()
+    }
+
+    #[test]
+    fn indents_and_dedents() {
+        let k = kinds("if a:\n    b\n\n    # c\nd\n");
+        assert_eq!(k.join(" "), "if <literal> : \\n <indent> <literal> \\n <dedent> <literal> \\n");
+    }
+
+    #[test]
+    fn brackets_ignore_newlines() {
+        let k = kinds("f(1,\n  2)\n");
+        assert_eq!(k.join(" "), "<literal> ( <literal> , <literal> ) \\n");
+    }
+
+    #[test]
+    fn async_body_has_statements() {
+        let k = kinds("let t = async {\n    a\n    if b:\n        c\n}\n");
+        assert_eq!(
+            k.join(" "),
+            "let <literal> = async { <literal> \\n if <literal> : \\n <indent> <literal> \\n <dedent> } \\n"
+        );
+    }
+
+    #[test]
+    fn tab_is_an_error() {
+        let src = "if a:\n\tb\n";
+        let (toks, _) = lex(src, 0);
+        let (_, errs) = layout(toks, src, 0);
+        assert!(errs.iter().any(|e| e.message.contains("tab")));
+    }
+
+    #[test]
+    fn bad_dedent_is_an_error() {
+        let src = "if a:\n    b\n  c\n";
+        let (toks, _) = lex(src, 0);
+        let (_, errs) = layout(toks, src, 0);
+        assert!(errs.iter().any(|e| e.message.contains("unindent")));
+    }
+}
