@@ -135,6 +135,10 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         }
     }
     let mut text = String::from_utf8_lossy(&out).into_owned();
+    if !color {
+        // ariadne colours custom report kinds even when colour is off
+        text = strip_ansi(&text);
+    }
     for entry in &diag.stack {
         text.push_str(&format!("  at {} ({})\n", entry.func, sources.location(entry.span)));
     }
@@ -145,4 +149,22 @@ fn clamp_range(src: &str, span: Span) -> std::ops::Range<usize> {
     let start = floor_char_boundary(src, (span.start as usize).min(src.len()));
     let end = floor_char_boundary(src, (span.end as usize).clamp(start, src.len()));
     start..end
+}
+
+/// Removes ANSI colour sequences (`ESC [ ... m`).
+fn strip_ansi(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\x1b' && chars.peek() == Some(&'[') {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+            continue;
+        }
+        out.push(c);
+    }
+    out
 }

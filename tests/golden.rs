@@ -24,7 +24,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,8 @@ const TIME_LIMIT: Duration = Duration::from_secs(20);
 const MAX_JOBS: usize = 2;
 /// Differing lines shown per diff.
 const DIFF_LINES: usize = 40;
+/// How long to keep reading the pipes after the process has exited.
+const PIPE_DRAIN_LIMIT: Duration = Duration::from_secs(5);
 const LEGACY_DRIVER_ENV: &str = "MONOIO_FORCE_LEGACY_DRIVER";
 
 /// One golden program and its directives.
@@ -63,9 +65,13 @@ struct Failure {
 
 #[test]
 fn golden() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("golden");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("golden");
     let bless = std::env::var_os("BLESS").is_some_and(|v| !v.is_empty() && v != "0");
-    let filter = std::env::var("GOLDEN_FILTER").ok().filter(|f| !f.is_empty());
+    let filter = std::env::var("GOLDEN_FILTER")
+        .ok()
+        .filter(|f| !f.is_empty());
 
     let mut files = Vec::new();
     collect_spl_files(&root, &mut files);
@@ -80,7 +86,10 @@ fn golden() {
                 }
             }
             Ok(None) => {}
-            Err(report) => failures.push(Failure { name: display_name(&root, &path), report }),
+            Err(report) => failures.push(Failure {
+                name: display_name(&root, &path),
+                report,
+            }),
         }
     }
     assert!(
@@ -90,10 +99,16 @@ fn golden() {
     );
 
     let total = cases.len();
-    let runs: usize = cases.iter().map(|c| if c.both_drivers { 2 } else { 1 }).sum();
+    let runs: usize = cases
+        .iter()
+        .map(|c| if c.both_drivers { 2 } else { 1 })
+        .sum();
     let queue = Arc::new(Mutex::new(cases.into_iter().collect::<VecDeque<_>>()));
     let found = Arc::new(Mutex::new(Vec::new()));
-    let jobs = thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, MAX_JOBS);
+    let jobs = thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .clamp(1, MAX_JOBS);
     let workers: Vec<_> = (0..jobs)
         .map(|_| {
             let queue = Arc::clone(&queue);
@@ -115,21 +130,34 @@ fn golden() {
     failures.sort_by(|a, b| a.name.cmp(&b.name));
 
     for failure in &failures {
-        eprintln!("\n======== FAIL {} ========\n{}", failure.name, failure.report);
+        eprintln!(
+            "\n======== FAIL {} ========\n{}",
+            failure.name, failure.report
+        );
     }
     eprintln!(
         "\ngolden: {total} programs, {runs} runs, {} failed{}",
         failures.len(),
-        if bless { " (BLESS: expectations rewritten)" } else { "" }
+        if bless {
+            " (BLESS: expectations rewritten)"
+        } else {
+            ""
+        }
     );
     if !failures.is_empty() {
         let names: Vec<&str> = failures.iter().map(|f| f.name.as_str()).collect();
-        panic!("{} golden failure(s):\n  {}", names.len(), names.join("\n  "));
+        panic!(
+            "{} golden failure(s):\n  {}",
+            names.len(),
+            names.join("\n  ")
+        );
     }
 }
 
 fn collect_spl_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = fs::read_dir(dir) else { return };
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -142,13 +170,20 @@ fn collect_spl_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn display_name(root: &Path, spl: &Path) -> String {
     let rel = spl.strip_prefix(root).unwrap_or(spl).with_extension("");
-    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Reads the directives of one program; `Ok(None)` for a helper module.
 fn load_case(root: &Path, spl: &Path) -> Result<Option<Case>, String> {
     let src = fs::read_to_string(spl).map_err(|e| format!("cannot read {}: {e}", spl.display()))?;
-    if src.lines().next().is_some_and(|l| l.trim() == "# golden: skip") {
+    if src
+        .lines()
+        .next()
+        .is_some_and(|l| l.trim() == "# golden: skip")
+    {
         return Ok(None);
     }
     let mut case = Case {
@@ -160,15 +195,24 @@ fn load_case(root: &Path, spl: &Path) -> Result<Option<Case>, String> {
         both_drivers: false,
     };
     for line in src.lines() {
-        let Some(comment) = line.trim_start().strip_prefix('#') else { continue };
+        let Some(comment) = line.trim_start().strip_prefix('#') else {
+            continue;
+        };
         let comment = comment.trim();
         if let Some(v) = comment.strip_prefix("expect-exit:") {
-            case.expect_exit = v.trim().parse().map_err(|_| format!("bad directive `{line}`"))?;
+            case.expect_exit = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("bad directive `{line}`"))?;
         } else if let Some(v) = comment.strip_prefix("args:") {
             case.args.extend(v.split_whitespace().map(str::to_string));
         } else if let Some(v) = comment.strip_prefix("env:") {
-            let (k, val) = v.trim().split_once('=').ok_or_else(|| format!("bad directive `{line}`"))?;
-            case.env.push((k.trim().to_string(), val.trim().to_string()));
+            let (k, val) = v
+                .trim()
+                .split_once('=')
+                .ok_or_else(|| format!("bad directive `{line}`"))?;
+            case.env
+                .push((k.trim().to_string(), val.trim().to_string()));
         } else if let Some(v) = comment.strip_prefix("drivers:") {
             match v.trim() {
                 "both" => case.both_drivers = true,
@@ -183,9 +227,17 @@ fn load_case(root: &Path, spl: &Path) -> Result<Option<Case>, String> {
 /// Runs a case once (or twice, for `drivers: both`) and returns its failures.
 fn run_case(case: &Case, bless: bool) -> Vec<Failure> {
     let mut failures = Vec::new();
-    let variants: &[bool] = if case.both_drivers { &[false, true] } else { &[false] };
+    let variants: &[bool] = if case.both_drivers {
+        &[false, true]
+    } else {
+        &[false]
+    };
     for &legacy in variants {
-        let name = if legacy { format!("{} [legacy driver]", case.name) } else { case.name.clone() };
+        let name = if legacy {
+            format!("{} [legacy driver]", case.name)
+        } else {
+            case.name.clone()
+        };
         let outcome = match run_program(case, legacy) {
             Ok(o) => o,
             Err(e) => {
@@ -196,7 +248,10 @@ fn run_case(case: &Case, bless: bool) -> Vec<Failure> {
         // Only the first (default-driver) run is blessed; the second is checked against it.
         if bless && !legacy && !outcome.timed_out {
             if let Err(e) = bless_outputs(case, &outcome) {
-                failures.push(Failure { name: name.clone(), report: e });
+                failures.push(Failure {
+                    name: name.clone(),
+                    report: e,
+                });
             }
         }
         if let Some(report) = check(case, &outcome) {
@@ -227,9 +282,12 @@ fn run_program(case: &Case, legacy: bool) -> Result<Outcome, String> {
     if legacy {
         cmd.env(LEGACY_DRIVER_ENV, "1");
     }
-    let mut child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", env!("CARGO_BIN_EXE_simple")))?;
-    let stdout = reader_thread(child.stdout.take());
-    let stderr = reader_thread(child.stderr.take());
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start {}: {e}", env!("CARGO_BIN_EXE_simple")))?;
+    let (done_tx, done_rx) = mpsc::channel();
+    let stdout = reader_thread(child.stdout.take(), done_tx.clone());
+    let stderr = reader_thread(child.stderr.take(), done_tx);
 
     let start = Instant::now();
     let mut timed_out = false;
@@ -249,25 +307,49 @@ fn run_program(case: &Case, legacy: bool) -> Result<Outcome, String> {
             }
         }
     };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
+    // Both pipes normally close with the process; a leftover grandchild holding them
+    // must not hang the suite, so wait a bounded time and take what was read.
+    let drain_deadline = Instant::now() + PIPE_DRAIN_LIMIT;
+    for _ in 0..2 {
+        let left = drain_deadline.saturating_duration_since(Instant::now());
+        if done_rx.recv_timeout(left).is_err() {
+            break;
+        }
+    }
+    let take = |buf: &Arc<Mutex<Vec<u8>>>| std::mem::take(&mut *buf.lock().unwrap());
     Ok(Outcome {
-        stdout,
-        stderr,
+        stdout: take(&stdout),
+        stderr: take(&stderr),
         code: status.and_then(|s| s.code()),
-        status_text: status.map(describe_status).unwrap_or_else(|| "unknown status".to_string()),
+        status_text: status
+            .map(describe_status)
+            .unwrap_or_else(|| "unknown status".to_string()),
         timed_out,
     })
 }
 
-fn reader_thread<R: Read + Send + 'static>(pipe: Option<R>) -> thread::JoinHandle<Vec<u8>> {
+/// Copies a pipe into a shared buffer as it arrives; signals `done` at end of stream.
+fn reader_thread<R: Read + Send + 'static>(
+    pipe: Option<R>,
+    done: mpsc::Sender<()>,
+) -> Arc<Mutex<Vec<u8>>> {
+    let buf = Arc::new(Mutex::new(Vec::new()));
+    let shared = Arc::clone(&buf);
     thread::spawn(move || {
-        let mut buf = Vec::new();
         if let Some(mut pipe) = pipe {
-            let _ = pipe.read_to_end(&mut buf);
+            let mut chunk = [0u8; 8192];
+            loop {
+                match pipe.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => shared.lock().unwrap().extend_from_slice(&chunk[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                }
+            }
         }
-        buf
-    })
+        let _ = done.send(());
+    });
+    buf
 }
 
 fn describe_status(status: ExitStatus) -> String {
@@ -291,11 +373,13 @@ fn sibling(case: &Case, ext: &str) -> PathBuf {
 fn bless_outputs(case: &Case, outcome: &Outcome) -> Result<(), String> {
     let out = sibling(case, "out");
     if !outcome.stdout.is_empty() || out.exists() {
-        fs::write(&out, &outcome.stdout).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        fs::write(&out, &outcome.stdout)
+            .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     }
     let err = sibling(case, "err");
     if err.exists() || outcome.code != Some(0) {
-        fs::write(&err, &outcome.stderr).map_err(|e| format!("cannot write {}: {e}", err.display()))?;
+        fs::write(&err, &outcome.stderr)
+            .map_err(|e| format!("cannot write {}: {e}", err.display()))?;
     }
     Ok(())
 }
@@ -306,17 +390,29 @@ fn check(case: &Case, outcome: &Outcome) -> Option<String> {
     let stdout = String::from_utf8_lossy(&outcome.stdout);
     let stderr = String::from_utf8_lossy(&outcome.stderr);
     if outcome.timed_out {
-        let _ = writeln!(report, "timed out after {} s (killed)", TIME_LIMIT.as_secs());
+        let _ = writeln!(
+            report,
+            "timed out after {} s (killed)",
+            TIME_LIMIT.as_secs()
+        );
     }
     if outcome.code != Some(case.expect_exit) {
-        let _ = writeln!(report, "exit status: expected exit code {}, got {}", case.expect_exit, outcome.status_text);
+        let _ = writeln!(
+            report,
+            "exit status: expected exit code {}, got {}",
+            case.expect_exit, outcome.status_text
+        );
     }
 
     let out_path = sibling(case, "out");
     let expected_out = fs::read(&out_path).unwrap_or_default();
     if expected_out != outcome.stdout {
         let expected = String::from_utf8_lossy(&expected_out);
-        let _ = writeln!(report, "stdout differs (- expected {}, + actual):", file_name(&out_path));
+        let _ = writeln!(
+            report,
+            "stdout differs (- expected {}, + actual):",
+            file_name(&out_path)
+        );
         report.push_str(&diff(&expected, &stdout));
     }
 
@@ -340,7 +436,9 @@ fn check(case: &Case, outcome: &Outcome) -> Option<String> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
 }
 
 /// The first fragment (a non-empty line of the .err file) that does not occur in a stderr
@@ -353,7 +451,10 @@ fn missing_fragment(fragments: &str, stderr: &str) -> Option<String> {
         if fragment.trim().is_empty() {
             continue;
         }
-        match lines[next.min(lines.len())..].iter().position(|l| l.contains(fragment)) {
+        match lines[next.min(lines.len())..]
+            .iter()
+            .position(|l| l.contains(fragment))
+        {
             Some(i) => next += i + 1,
             None => return Some(fragment.to_string()),
         }
@@ -385,7 +486,11 @@ fn diff(expected: &str, actual: &str) -> String {
         let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
         for i in (0..a.len()).rev() {
             for j in (0..b.len()).rev() {
-                lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+                lcs[i][j] = if a[i] == b[j] {
+                    lcs[i + 1][j + 1] + 1
+                } else {
+                    lcs[i + 1][j].max(lcs[i][j + 1])
+                };
             }
         }
         let (mut i, mut j) = (0, 0);
@@ -444,12 +549,22 @@ fn diff(expected: &str, actual: &str) -> String {
         }
         let _ = writeln!(out, "{tag} {line}");
     }
-    if !expected.ends_with('\n') && !expected.is_empty() || !actual.ends_with('\n') && !actual.is_empty() {
+    if !expected.ends_with('\n') && !expected.is_empty()
+        || !actual.ends_with('\n') && !actual.is_empty()
+    {
         let _ = writeln!(
             out,
             "  (final newline: expected {}, actual {})",
-            if expected.ends_with('\n') || expected.is_empty() { "present" } else { "missing" },
-            if actual.ends_with('\n') || actual.is_empty() { "present" } else { "missing" }
+            if expected.ends_with('\n') || expected.is_empty() {
+                "present"
+            } else {
+                "missing"
+            },
+            if actual.ends_with('\n') || actual.is_empty() {
+                "present"
+            } else {
+                "missing"
+            }
         );
     }
     out

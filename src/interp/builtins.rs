@@ -109,7 +109,28 @@ pub fn install_prelude(interp: &Interp) {
     for (name, f) in fns {
         define_prelude(interp, name, b.clone(), native(name, *f));
     }
+    define_prelude(interp, "Bytes", b, Value::Type(bytes_type()));
     crate::runtime::install_prelude(interp);
+}
+
+/// `Bytes::new()`, `Bytes::with_capacity(n)`, `Bytes::from(s)`.
+fn bytes_type() -> Rc<TypeDef> {
+    let members: [(&str, SyncNative); 3] = [
+        ("new", |_, _| Ok(Value::bytes(Vec::new()))),
+        ("with_capacity", |_, a| match one(a)? {
+            Value::Int(n) if (0..=(1 << 32)).contains(&n) => Ok(Value::bytes(Vec::with_capacity(n as usize))),
+            Value::Int(n) => fail(format!("invalid capacity {n}")),
+            other => fail(format!("with_capacity() needs an int, got {}", other.type_name())),
+        }),
+        ("from", |_, a| Ok(Value::bytes(super::methods::bytes_of(&one(a)?)?))),
+    ];
+    Rc::new(TypeDef {
+        name: Rc::from("Bytes"),
+        kind: TypeKind::Struct(None),
+        members: RefCell::new(members.iter().map(|(n, f)| (Rc::from(*n), native(n, *f))).collect()),
+        fields: Vec::new(),
+        variants: Vec::new(),
+    })
 }
 
 pub fn one(a: Vec<Value>) -> R<Value> {

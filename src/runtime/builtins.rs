@@ -107,7 +107,7 @@ fn timeout(interp: &Interp, a: Vec<Value>) -> R<Value> {
         Rc::from("timeout"),
         Box::pin(async move {
             let sleep = monoio::time::sleep(d);
-            let race = Race { task: WaitTask { state: task.clone(), interp: &me }, timer: Box::pin(sleep) };
+            let race = Race { task: WaitTask::new(task.clone(), &me), timer: Box::pin(sleep) };
             match race.await {
                 Some(_) => {
                     let v = wait(&me, &task).await?;

@@ -132,7 +132,7 @@ impl Interp {
 /// Waits for a task and returns its result (a failure propagates as the same error).
 pub async fn wait(interp: &Interp, state: &Rc<TaskState>) -> R<Value> {
     state.observed.set(true);
-    let outcome = WaitTask { state: state.clone(), interp }.await;
+    let outcome = WaitTask::new(state.clone(), interp).await;
     match outcome {
         Outcome::Value(v) => Ok(v),
         Outcome::Failed(e) => Err(Ctrl::Error(Box::new(RtError { diag: e.diag.clone(), cur_span: None }))),
@@ -140,17 +140,47 @@ pub async fn wait(interp: &Interp, state: &Rc<TaskState>) -> R<Value> {
     }
 }
 
+/// Waits for a task. Dropped while still waiting (the awaiting task was cancelled or
+/// timed out), it cancels the awaited task too when nobody else waits for it, as
+/// asyncio does: `timeout(1, f())` must not leave `f`'s inner `sleep` running.
 pub struct WaitTask<'a> {
     pub state: Rc<TaskState>,
     pub interp: &'a Interp,
+    finished: bool,
+    waker: Option<Waker>,
+}
+
+impl<'a> WaitTask<'a> {
+    pub fn new(state: Rc<TaskState>, interp: &'a Interp) -> WaitTask<'a> {
+        WaitTask { state, interp, finished: false, waker: None }
+    }
+}
+
+impl Drop for WaitTask<'_> {
+    fn drop(&mut self) {
+        if self.finished || self.state.is_done() {
+            return;
+        }
+        let mut waiters = self.state.waiters.borrow_mut();
+        if let Some(w) = &self.waker {
+            waiters.retain(|x| !x.will_wake(w));
+        }
+        let nobody_else = waiters.is_empty();
+        drop(waiters);
+        if nobody_else {
+            self.state.cancel();
+        }
+    }
 }
 
 impl Future for WaitTask<'_> {
     type Output = Outcome;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
         if let Some(o) = self.state.outcome() {
+            self.finished = true;
             return Poll::Ready(o);
         }
+        self.waker = Some(cx.waker().clone());
         let mut waiters = self.state.waiters.borrow_mut();
         if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
             waiters.push(cx.waker().clone());
