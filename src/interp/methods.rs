@@ -45,7 +45,7 @@ impl Interp {
     pub fn call_builtin_method(&self, recv: Value, name: &str, args: Args) -> R<Value> {
         let a = args.into_positional(name)?;
         // methods every value has
-        if name == "to_string" && a.is_empty() {
+        if name == "to_string" && a.is_empty() && !matches!(recv, Value::Bytes(_)) {
             return Ok(Value::str(recv.display()));
         }
         match &recv {

@@ -56,6 +56,8 @@ pub struct RuntimeState {
     pub driver_name: Cell<&'static str>,
     pub driver_choice: Cell<DriverChoice>,
     pub entries: Cell<u32>,
+    /// `--threads N`: listeners share their port (SO_REUSEPORT)
+    pub reuse_port: Cell<bool>,
     /// inside `block_on` (async code is running)
     pub in_runtime: Cell<bool>,
     /// new tasks wait in `pending` (outside the runtime, and during the first poll of a
@@ -64,7 +66,8 @@ pub struct RuntimeState {
     pending: RefCell<Vec<Pin<Box<dyn Future<Output = ()>>>>>,
     pub stats: Stats,
     next_task_id: Cell<u64>,
-    pub current_task: Cell<u64>,
+    /// the task being polled (None: top-level code)
+    pub current_task: RefCell<Option<Rc<TaskState>>>,
     /// every task ever started that may still be alive (for shutdown and `:tasks`)
     pub tasks: RefCell<Vec<Weak<TaskState>>>,
     idle_waiters: RefCell<Vec<Waker>>,
@@ -80,12 +83,13 @@ impl Default for RuntimeState {
             driver_name: Cell::new(""),
             driver_choice: Cell::new(DriverChoice::Auto),
             entries: Cell::new(256),
+            reuse_port: Cell::new(false),
             in_runtime: Cell::new(false),
             defer_spawns: Cell::new(true),
             pending: RefCell::new(Vec::new()),
             stats: Stats::default(),
             next_task_id: Cell::new(1),
-            current_task: Cell::new(0),
+            current_task: RefCell::new(None),
             tasks: RefCell::new(Vec::new()),
             idle_waiters: RefCell::new(Vec::new()),
             last_timer_yield: Cell::new(None),

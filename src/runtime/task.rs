@@ -27,6 +27,20 @@ pub struct TaskState {
     waiters: RefCell<Vec<Waker>>,
     /// the task's own waker, so that `cancel()` can make it run (and stop) at once
     own_waker: RefCell<Option<Waker>>,
+    /// socket operations in flight for this task: cancelled through monoio's
+    /// Canceller (not dropped), so that bytes that already arrived are kept
+    inflight: RefCell<Vec<std::rc::Weak<OpCancel>>>,
+}
+
+/// One in-flight socket operation's canceller (taken when fired).
+pub type OpCancel = RefCell<Option<monoio::io::Canceller>>;
+
+/// Cancels an in-flight operation (no-op when already fired or finished).
+pub fn fire(op: &OpCancel) {
+    let c = op.borrow_mut().take();
+    if let Some(c) = c {
+        c.cancel();
+    }
 }
 
 /// What a `Task` value holds.
@@ -44,6 +58,7 @@ impl TaskState {
             observed: Cell::new(false),
             waiters: RefCell::new(Vec::new()),
             own_waker: RefCell::new(None),
+            inflight: RefCell::new(Vec::new()),
         }
     }
     pub fn is_done(&self) -> bool {
@@ -58,6 +73,23 @@ impl TaskState {
         if let Some(w) = self.own_waker.borrow_mut().take() {
             w.wake();
         }
+    }
+    pub fn cancel_requested(&self) -> bool {
+        self.cancelled.get()
+    }
+    /// Registers a socket operation of this task (see `inflight`).
+    pub fn track(&self, op: &Rc<OpCancel>) {
+        let mut ops = self.inflight.borrow_mut();
+        ops.retain(|w| w.strong_count() > 0);
+        ops.push(Rc::downgrade(op));
+    }
+    /// Fires the cancellers of in-flight operations; true if any is still running.
+    fn cancel_inflight(&self) -> bool {
+        let ops: Vec<_> = self.inflight.borrow().iter().filter_map(|w| w.upgrade()).collect();
+        for op in &ops {
+            fire(op);
+        }
+        !ops.is_empty()
     }
     pub fn outcome(&self) -> Option<Outcome> {
         self.outcome.borrow().clone()
@@ -75,25 +107,34 @@ impl Future for TaskRunner {
     type Output = ();
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let this = &mut *self;
-        if this.state.cancelled.get() {
-            this.body = None; // drops in-flight operations
+        if this.state.cancelled.get() && !this.state.cancel_inflight() {
+            // nothing in flight: stop here (dropping the body drops its timers/waits)
+            this.body = None;
             this.interp.finish_task(&this.state, Outcome::Cancelled);
             return Poll::Ready(());
         }
+        // (when cancelled with socket operations in flight, the body runs on until
+        // they return: they end the task with a "task cancelled" error)
         let Some(body) = this.body.as_mut() else { return Poll::Ready(()) };
-        this.interp.rt.current_task.set(this.state.id);
+        let outer = this.interp.rt.current_task.replace(Some(this.state.clone()));
         let polled = body.as_mut().poll(cx);
-        this.interp.rt.current_task.set(0);
+        this.interp.rt.current_task.replace(outer);
         match polled {
             Poll::Ready(r) => {
                 this.body = None;
                 let outcome = match r {
+                    _ if this.state.cancelled.get() => Outcome::Cancelled,
                     Ok(v) | Err(Ctrl::Return(v)) => Outcome::Value(v),
                     Err(Ctrl::Error(e)) => Outcome::Failed(e),
                     Err(Ctrl::Break) | Err(Ctrl::Continue) => Outcome::Value(Value::Nil),
                 };
                 this.interp.finish_task(&this.state, outcome);
                 Poll::Ready(())
+            }
+            Poll::Pending if this.state.cancelled.get() => {
+                // re-check soon: once the cancelled operations are back, stop
+                cx.waker().wake_by_ref();
+                Poll::Pending
             }
             Poll::Pending => {
                 let mut own = this.state.own_waker.borrow_mut();

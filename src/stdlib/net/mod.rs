@@ -2,12 +2,19 @@
 
 pub mod error;
 pub mod runtime_api;
+pub mod socket;
+pub mod tcp;
+pub mod udp;
 
 use super::NativeRegistry;
 
 pub fn register(r: &mut NativeRegistry) {
     runtime_api::register(r);
+    tcp::register(r);
+    udp::register(r);
 }
 
 /// Closes every socket the program has open (runtime shutdown).
-pub fn close_all_sockets(_interp: &crate::interp::Interp) {}
+pub fn close_all_sockets(_interp: &crate::interp::Interp) {
+    socket::close_all();
+}

@@ -1,0 +1,197 @@
+//! What TCP and UDP natives share: address resolution, the handle inside a socket
+//! struct, in-flight operation cancellation (socket close and task cancel go through
+//! monoio's Canceller, so a cancelled read still returns the bytes it got), buffers
+//! moved into and out of Bytes values without copying, and the registry of open
+//! sockets that `runtime.shutdown()` closes.
+
+use crate::interp::value::{NativeObject, Value};
+use crate::interp::{Ctrl, Interp, R, fail};
+use crate::runtime::task::{OpCancel, TaskState, fire};
+use std::cell::RefCell;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::rc::{Rc, Weak};
+
+/// Behaviour every native socket offers to the registry.
+pub trait Closable {
+    fn close_now(&self);
+}
+
+thread_local! {
+    static OPEN: RefCell<Vec<Weak<dyn Closable>>> = const { RefCell::new(Vec::new()) };
+}
+
+pub fn register(sock: Rc<dyn Closable>) {
+    OPEN.with(|open| {
+        let mut open = open.borrow_mut();
+        if open.len() > 64 && open.len().is_power_of_two() {
+            open.retain(|w| w.strong_count() > 0);
+        }
+        open.push(Rc::downgrade(&sock));
+    });
+}
+
+pub fn close_all() {
+    let socks: Vec<_> = OPEN.with(|open| open.borrow_mut().drain(..).filter_map(|w| w.upgrade()).collect());
+    for s in socks {
+        s.close_now();
+    }
+}
+
+/// The in-flight operations of one socket (fired by `close()`).
+#[derive(Default)]
+pub struct Inflight(RefCell<Vec<Weak<OpCancel>>>);
+
+impl Inflight {
+    pub fn fire_all(&self) {
+        let ops: Vec<_> = self.0.borrow_mut().drain(..).filter_map(|w| w.upgrade()).collect();
+        for op in &ops {
+            fire(op);
+        }
+    }
+}
+
+/// One cancellable operation: registered with its socket and with the running task.
+pub struct Op {
+    cancel: Rc<OpCancel>,
+    pub handle: monoio::io::CancelHandle,
+    task: Option<Rc<TaskState>>,
+}
+
+impl Op {
+    pub fn begin(interp: &Interp, socket: &Inflight) -> Op {
+        let canceller = monoio::io::Canceller::new();
+        let handle = canceller.handle();
+        let cancel = Rc::new(RefCell::new(Some(canceller)));
+        let mut ops = socket.0.borrow_mut();
+        ops.retain(|w| w.strong_count() > 0);
+        ops.push(Rc::downgrade(&cancel));
+        let task = interp.rt.current_task.borrow().clone();
+        if let Some(t) = &task {
+            t.track(&cancel);
+        }
+        Op { cancel, handle, task }
+    }
+    /// The running task was cancelled while this operation was in flight.
+    pub fn task_cancelled(&self) -> bool {
+        self.task.as_ref().is_some_and(|t| t.cancel_requested())
+    }
+    pub fn done(self) {
+        drop(self.cancel);
+    }
+}
+
+/// The error that ends a cancelled task (it propagates; Simple code cannot catch it).
+pub fn cancelled() -> Ctrl {
+    Ctrl::error("task cancelled")
+}
+
+/// `Err(NetError...)` for an OS error.
+pub fn io_err(interp: &Interp, e: &std::io::Error) -> R<Value> {
+    Ok(interp.err(super::error::from_io(interp, e)?))
+}
+
+pub fn named_err(interp: &Interp, variant: &str, message: Option<String>) -> R<Value> {
+    Ok(interp.err(super::error::net_error(interp, variant, message)?))
+}
+
+/// Resolves `"host:port"` (names through the system resolver); `Err` is the
+/// `NetError` value to return.
+pub fn resolve(interp: &Interp, addr: &Value) -> R<Result<Vec<SocketAddr>, Value>> {
+    let Value::Str(s) = addr else {
+        return fail(format!("an address must be a String, got {}", addr.type_name()));
+    };
+    if let Ok(a) = s.s.parse::<SocketAddr>() {
+        return Ok(Ok(vec![a]));
+    }
+    let bad = |msg: String| -> R<Result<Vec<SocketAddr>, Value>> {
+        Ok(Err(interp.err(super::error::net_error(interp, "AddrParseError", Some(msg))?)))
+    };
+    let Some((host, port)) = s.s.rsplit_once(':') else {
+        return bad(format!("invalid address `{}` (expected host:port)", s.s));
+    };
+    if port.parse::<u16>().is_err() || host.is_empty() {
+        return bad(format!("invalid address `{}` (expected host:port)", s.s));
+    }
+    match s.s.to_socket_addrs() {
+        Ok(addrs) => {
+            let addrs: Vec<_> = addrs.collect();
+            if addrs.is_empty() { bad(format!("`{}` resolves to no address", s.s)) } else { Ok(Ok(addrs)) }
+        }
+        Err(e) => bad(format!("cannot resolve `{}`: {e}", s.s)),
+    }
+}
+
+/// The native object inside a socket struct (`TcpStream { handle: ... }`).
+pub fn handle<T: 'static>(v: &Value, type_name: &str) -> R<Rc<dyn NativeObject>> {
+    let obj = match v {
+        Value::Struct(s) => s.fields.borrow().first().cloned(),
+        _ => None,
+    };
+    match obj {
+        Some(Value::Object(o)) if o.as_any().is::<T>() => Ok(o),
+        _ => fail(format!("expected a {type_name}, got {}", v.type_name())),
+    }
+}
+
+/// Builds `TypeName { handle: obj }` for a std/net struct.
+pub fn wrap(interp: &Interp, module: &str, type_name: &str, obj: Rc<dyn NativeObject>) -> R<Value> {
+    let ty = interp.std_global(module, type_name)?;
+    let field = crate::syntax::ast::Ident { name: Rc::from("handle"), span: Default::default() };
+    interp.make_struct(ty, vec![(field, Value::Object(obj))])
+}
+
+/// A `max_len` argument.
+pub fn length(v: &Value, what: &str) -> R<usize> {
+    match v {
+        Value::Int(n) if *n >= 0 && *n <= (1 << 30) => Ok(*n as usize),
+        Value::Int(n) => fail(format!("{what} must be between 0 and 2^30, got {n}")),
+        other => fail(format!("{what} must be an int, got {}", other.type_name())),
+    }
+}
+
+/// The Bytes buffer a read fills (`&mut buf`).
+pub fn bytes_arg(v: &Value) -> R<Rc<RefCell<Vec<u8>>>> {
+    match v {
+        Value::Bytes(b) => Ok(b.clone()),
+        other => fail(format!("the read buffer must be Bytes, got {}", other.type_name())),
+    }
+}
+
+/// Data to send: a Bytes value lends its own buffer to the kernel (no copy) and gets
+/// it back afterwards; a String is sent from its shared text.
+pub enum Payload {
+    Bytes(Rc<RefCell<Vec<u8>>>, Vec<u8>),
+    Str(Rc<crate::interp::value::Str>),
+}
+
+impl Payload {
+    pub fn from_value(v: &Value) -> R<Payload> {
+        match v {
+            Value::Bytes(b) => {
+                let data = std::mem::take(&mut *b.borrow_mut());
+                Ok(Payload::Bytes(b.clone(), data))
+            }
+            Value::Str(s) => Ok(Payload::Str(s.clone())),
+            other => fail(format!("data to send must be Bytes or String, got {}", other.type_name())),
+        }
+    }
+}
+
+/// A String's text as an owned io buffer (the `Rc` keeps the bytes alive and still).
+pub struct StrBuf(pub Rc<crate::interp::value::Str>);
+
+// SAFETY: the pointer is to the String's heap bytes, which an `Rc<Str>` never mutates
+// or moves while this value holds it.
+unsafe impl monoio::buf::IoBuf for StrBuf {
+    fn read_ptr(&self) -> *const u8 {
+        self.0.s.as_ptr()
+    }
+    fn bytes_init(&self) -> usize {
+        self.0.s.len()
+    }
+}
+
+/// Formats a socket address the way addresses are written in scripts.
+pub fn addr_string(a: &SocketAddr) -> Value {
+    Value::str(a.to_string())
+}

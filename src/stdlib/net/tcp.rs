@@ -1,0 +1,464 @@
+//! TCP natives behind std/net/tcp.spl: listeners and streams on monoio. A stream is
+//! split into its read and write halves so one task can read while another writes;
+//! each operation borrows its half for its duration.
+
+use super::socket::{self, Closable, Inflight, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
+use crate::interp::value::{NativeObject, Value};
+use crate::interp::{BoxFut, Interp, R, fail};
+use crate::runtime::Stats;
+use crate::stdlib::NativeRegistry;
+use monoio::buf::{IoBuf, SliceMut};
+use monoio::io::{CancelableAsyncReadRent, CancelableAsyncWriteRent, Splitable};
+use monoio::net::tcp::{TcpOwnedReadHalf, TcpOwnedWriteHalf};
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::rc::Rc;
+
+pub fn register(r: &mut NativeRegistry) {
+    r.async_("TcpListener::bind", bind);
+    r.async_("TcpListener::accept", accept);
+    r.sync("TcpListener::local_addr", |i, a| with_listener(&a, |l| Ok(i.ok(addr_string(&l.local)))));
+    r.sync("TcpListener::close", |i, a| {
+        with_listener(&a, |l| {
+            l.close_now();
+            Ok(i.ok(Value::Nil))
+        })
+    });
+    r.async_("TcpStream::connect", connect);
+    r.async_("TcpStream::read", read);
+    r.async_("TcpStream::read_exact", read_exact);
+    r.async_("TcpStream::write", |i, a| write(i, a, false));
+    r.async_("TcpStream::write_all", |i, a| write(i, a, true));
+    r.async_("TcpStream::flush", |i, a| Box::pin(async move { with_stream(&a, |_| Ok(i.ok(Value::Nil))) }));
+    r.sync("TcpStream::shutdown", shutdown);
+    r.sync("TcpStream::close", |i, a| {
+        with_stream(&a, |s| {
+            s.close_now();
+            Ok(i.ok(Value::Nil))
+        })
+    });
+    r.sync("TcpStream::local_addr", |i, a| with_stream(&a, |s| Ok(i.ok(addr_string(&s.local)))));
+    r.sync("TcpStream::peer_addr", |i, a| with_stream(&a, |s| Ok(i.ok(addr_string(&s.peer)))));
+    r.sync("TcpStream::set_nodelay", set_nodelay);
+    r.sync("TcpStream::set_keepalive", set_keepalive);
+}
+
+// ----- objects ---------------------------------------------------------------------------
+
+pub struct Listener {
+    listener: RefCell<Option<Rc<monoio::net::TcpListener>>>,
+    local: SocketAddr,
+    inflight: Inflight,
+    /// connections an accept received just as its task was cancelled
+    pending: RefCell<VecDeque<monoio::net::TcpStream>>,
+}
+
+pub struct Stream {
+    read: RefCell<Option<TcpOwnedReadHalf>>,
+    write: RefCell<Option<TcpOwnedWriteHalf>>,
+    fd: RawFd,
+    local: SocketAddr,
+    peer: SocketAddr,
+    closed: Cell<bool>,
+    /// bytes a cancelled read received: the next read returns them first
+    leftover: RefCell<Vec<u8>>,
+    inflight: Inflight,
+}
+
+impl NativeObject for Listener {
+    fn type_name(&self) -> &'static str {
+        "TcpListenerHandle"
+    }
+    fn describe(&self) -> String {
+        format!("<tcp listener {}>", self.local)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl NativeObject for Stream {
+    fn type_name(&self) -> &'static str {
+        "TcpStreamHandle"
+    }
+    fn describe(&self) -> String {
+        format!("<tcp {} -> {}>", self.local, self.peer)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Closable for Listener {
+    fn close_now(&self) {
+        self.listener.borrow_mut().take();
+        self.pending.borrow_mut().clear();
+        self.inflight.fire_all();
+    }
+}
+
+impl Closable for Stream {
+    fn close_now(&self) {
+        if self.closed.replace(true) {
+            return;
+        }
+        self.read.borrow_mut().take();
+        self.write.borrow_mut().take();
+        self.inflight.fire_all();
+    }
+}
+
+impl Stream {
+    fn new(stream: monoio::net::TcpStream) -> std::io::Result<Stream> {
+        let fd = stream.as_raw_fd();
+        let local = stream.local_addr()?;
+        let peer = stream.peer_addr()?;
+        let (r, w) = stream.into_split();
+        Ok(Stream {
+            read: RefCell::new(Some(r)),
+            write: RefCell::new(Some(w)),
+            fd,
+            local,
+            peer,
+            closed: Cell::new(false),
+            leftover: RefCell::new(Vec::new()),
+            inflight: Inflight::default(),
+        })
+    }
+    /// socket2's view of the descriptor, for options monoio lacks.
+    fn with_sock<T>(&self, f: impl FnOnce(socket2::SockRef<'_>) -> std::io::Result<T>) -> std::io::Result<T> {
+        if self.closed.get() {
+            return Err(std::io::Error::from_raw_os_error(107)); // ENOTCONN
+        }
+        // SAFETY: the descriptor stays open while this object holds its halves (not closed).
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        f(socket2::SockRef::from(&fd))
+    }
+}
+
+fn with_listener<T>(a: &[Value], f: impl FnOnce(&Listener) -> R<T>) -> R<T> {
+    let o = socket::handle::<Listener>(a.first().unwrap_or(&Value::Nil), "TcpListener")?;
+    match o.as_any().downcast_ref::<Listener>() {
+        Some(l) => f(l),
+        None => fail("expected a TcpListener"),
+    }
+}
+
+fn with_stream<T>(a: &[Value], f: impl FnOnce(&Stream) -> R<T>) -> R<T> {
+    let o = socket::handle::<Stream>(a.first().unwrap_or(&Value::Nil), "TcpStream")?;
+    match o.as_any().downcast_ref::<Stream>() {
+        Some(s) => f(s),
+        None => fail("expected a TcpStream"),
+    }
+}
+
+fn stream_arg(a: &[Value]) -> R<Rc<dyn NativeObject>> {
+    socket::handle::<Stream>(a.first().unwrap_or(&Value::Nil), "TcpStream")
+}
+
+fn as_stream(o: &Rc<dyn NativeObject>) -> &Stream {
+    o.as_any().downcast_ref::<Stream>().unwrap_or_else(|| unreachable!("checked by handle()"))
+}
+
+fn wrap_stream(interp: &Interp, s: monoio::net::TcpStream) -> R<Value> {
+    match Stream::new(s) {
+        Ok(obj) => {
+            let obj = Rc::new(obj);
+            socket::register(obj.clone());
+            Ok(interp.ok(socket::wrap(interp, "net.tcp", "TcpStream", obj)?))
+        }
+        Err(e) => io_err(interp, &e),
+    }
+}
+
+// ----- listener --------------------------------------------------------------------------
+
+fn listen_socket(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::TcpListener> {
+    let sock = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    sock.set_reuse_address(true)?;
+    if reuse_port {
+        sock.set_reuse_port(true)?;
+    }
+    if addr.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    sock.bind(&addr.into())?;
+    sock.listen(1024)?;
+    sock.set_nonblocking(true)?;
+    Ok(sock.into())
+}
+
+fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
+    Box::pin(async move {
+        let addrs = match socket::resolve(&interp, a.first().unwrap_or(&Value::Nil))? {
+            Ok(addrs) => addrs,
+            Err(e) => return Ok(e),
+        };
+        let mut last = None;
+        for addr in addrs {
+            let made = listen_socket(addr, interp.rt.reuse_port.get()).and_then(monoio::net::TcpListener::from_std);
+            match made {
+                Ok(l) => {
+                    let local = l.local_addr().unwrap_or(addr);
+                    let obj = Rc::new(Listener {
+                        listener: RefCell::new(Some(Rc::new(l))),
+                        local,
+                        inflight: Inflight::default(),
+                        pending: RefCell::new(VecDeque::new()),
+                    });
+                    socket::register(obj.clone());
+                    return Ok(interp.ok(socket::wrap(&interp, "net.tcp", "TcpListener", obj)?));
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        match last {
+            Some(e) => io_err(&interp, &e),
+            None => named_err(&interp, "AddrParseError", Some("no address to bind".into())),
+        }
+    })
+}
+
+fn accept(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
+    Box::pin(async move {
+        let o = socket::handle::<Listener>(a.first().unwrap_or(&Value::Nil), "TcpListener")?;
+        let l = o.as_any().downcast_ref::<Listener>().unwrap_or_else(|| unreachable!("checked by handle()"));
+        let ready = l.pending.borrow_mut().pop_front();
+        if let Some(s) = ready {
+            Stats::add(&interp.rt.stats.connections_accepted, 1);
+            return wrap_stream(&interp, s);
+        }
+        let Some(listener) = l.listener.borrow().clone() else {
+            return named_err(&interp, "NotConnected", None);
+        };
+        let op = Op::begin(&interp, &l.inflight);
+        let r = listener.cancelable_accept(op.handle.clone()).await;
+        let task_cancelled = op.task_cancelled();
+        op.done();
+        let closed = l.listener.borrow().is_none();
+        match r {
+            Ok((s, _)) if task_cancelled && !closed => {
+                l.pending.borrow_mut().push_back(s);
+                Err(cancelled())
+            }
+            Ok((s, _)) => {
+                Stats::add(&interp.rt.stats.connections_accepted, 1);
+                wrap_stream(&interp, s)
+            }
+            Err(_) if closed => named_err(&interp, "NotConnected", None),
+            Err(_) if task_cancelled => Err(cancelled()),
+            Err(e) => io_err(&interp, &e),
+        }
+    })
+}
+
+// ----- stream ----------------------------------------------------------------------------
+
+fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
+    Box::pin(async move {
+        let addrs = match socket::resolve(&interp, a.first().unwrap_or(&Value::Nil))? {
+            Ok(addrs) => addrs,
+            Err(e) => return Ok(e),
+        };
+        let mut last = None;
+        for addr in addrs {
+            match monoio::net::TcpStream::connect_addr(addr).await {
+                Ok(s) => return wrap_stream(&interp, s),
+                Err(e) => last = Some(e),
+            }
+        }
+        match last {
+            Some(e) => io_err(&interp, &e),
+            None => named_err(&interp, "AddrParseError", Some("no address to connect to".into())),
+        }
+    })
+}
+
+/// Reads at most `max` bytes, appended to `buf` after its first `start` bytes.
+/// `Ok(Err(v))` is a NetError value for the script.
+async fn read_into(interp: &Interp, s: &Stream, buf: &Rc<RefCell<Vec<u8>>>, start: usize, max: usize) -> R<Result<usize, Value>> {
+    if s.closed.get() {
+        return Ok(Err(named_err(interp, "NotConnected", None)?));
+    }
+    let mut vec = std::mem::take(&mut *buf.borrow_mut());
+    vec.truncate(start);
+    {
+        let mut left = s.leftover.borrow_mut();
+        if !left.is_empty() || max == 0 {
+            let n = max.min(left.len());
+            vec.extend(left.drain(..n));
+            *buf.borrow_mut() = vec;
+            return Ok(Ok(n));
+        }
+    }
+    let Some(mut half) = s.read.borrow_mut().take() else {
+        *buf.borrow_mut() = vec;
+        return fail("another task is already reading from this TcpStream");
+    };
+    vec.reserve(max);
+    let op = Op::begin(interp, &s.inflight);
+    let (res, slice) = half.cancelable_read(SliceMut::new(vec, start, start + max), op.handle.clone()).await;
+    let task_cancelled = op.task_cancelled();
+    op.done();
+    let mut vec = slice.into_inner();
+    if !s.closed.get() {
+        *s.read.borrow_mut() = Some(half);
+    }
+    let out = match res {
+        Ok(n) if task_cancelled => {
+            s.leftover.borrow_mut().extend_from_slice(&vec[start..start + n]);
+            vec.truncate(start);
+            Err(cancelled())
+        }
+        Ok(n) => {
+            Stats::add(&interp.rt.stats.bytes_read, n as u64);
+            Ok(Ok(n))
+        }
+        Err(_) if s.closed.get() => named_err(interp, "NotConnected", None).map(Err),
+        Err(_) if task_cancelled => Err(cancelled()),
+        Err(e) => io_err(interp, &e).map(Err),
+    };
+    *buf.borrow_mut() = vec;
+    out
+}
+
+fn read(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
+    Box::pin(async move {
+        let o = stream_arg(&a)?;
+        let buf = socket::bytes_arg(a.get(1).unwrap_or(&Value::Nil))?;
+        let max = socket::length(a.get(2).unwrap_or(&Value::Int(4096)), "max_len")?;
+        match read_into(&interp, as_stream(&o), &buf, 0, max).await? {
+            Ok(n) => Ok(interp.ok(Value::Int(n as i64))),
+            Err(e) => Ok(e),
+        }
+    })
+}
+
+/// Reads exactly `len` bytes; the stream ending first is `ConnectionReset`.
+fn read_exact(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
+    Box::pin(async move {
+        let o = stream_arg(&a)?;
+        let buf = socket::bytes_arg(a.get(1).unwrap_or(&Value::Nil))?;
+        let len = socket::length(a.get(2).unwrap_or(&Value::Nil), "len")?;
+        let mut filled = 0;
+        while filled < len {
+            match read_into(&interp, as_stream(&o), &buf, filled, len - filled).await? {
+                Ok(0) => return named_err(&interp, "ConnectionReset", None),
+                Ok(n) => filled += n,
+                Err(e) => return Ok(e),
+            }
+        }
+        buf.borrow_mut().truncate(len);
+        Ok(interp.ok(Value::Nil))
+    })
+}
+
+/// Writes once (or until everything is written); returns the buffer for Bytes payloads.
+async fn write_buf<T: IoBuf + 'static>(interp: &Interp, s: &Stream, mut data: T, all: bool) -> (R<Result<usize, Value>>, T) {
+    let total = data.bytes_init();
+    let mut written = 0;
+    loop {
+        if s.closed.get() {
+            return (named_err(interp, "NotConnected", None).map(Err), data);
+        }
+        let Some(mut half) = s.write.borrow_mut().take() else {
+            return (fail("another task is already writing to this TcpStream"), data);
+        };
+        let op = Op::begin(interp, &s.inflight);
+        let (res, slice) = half.cancelable_write(data.slice(written..), op.handle.clone()).await;
+        let task_cancelled = op.task_cancelled();
+        op.done();
+        data = slice.into_inner();
+        if !s.closed.get() {
+            *s.write.borrow_mut() = Some(half);
+        }
+        match res {
+            Ok(n) => {
+                Stats::add(&interp.rt.stats.bytes_written, n as u64);
+                written += n;
+                if task_cancelled {
+                    return (Err(cancelled()), data);
+                }
+                if !all || written >= total || n == 0 {
+                    return (Ok(Ok(written)), data);
+                }
+            }
+            Err(_) if s.closed.get() => return (named_err(interp, "NotConnected", None).map(Err), data),
+            Err(_) if task_cancelled => return (Err(cancelled()), data),
+            Err(e) => return (io_err(interp, &e).map(Err), data),
+        }
+    }
+}
+
+fn write(interp: Rc<Interp>, a: Vec<Value>, all: bool) -> BoxFut<'static> {
+    Box::pin(async move {
+        let o = stream_arg(&a)?;
+        let s = as_stream(&o);
+        let r = match Payload::from_value(a.get(1).unwrap_or(&Value::Nil))? {
+            Payload::Bytes(cell, vec) => {
+                let (r, vec) = write_buf(&interp, s, vec, all).await;
+                *cell.borrow_mut() = vec;
+                r
+            }
+            Payload::Str(text) => write_buf(&interp, s, StrBuf(text), all).await.0,
+        };
+        match r? {
+            Ok(n) if all => {
+                let _ = n;
+                Ok(interp.ok(Value::Nil))
+            }
+            Ok(n) => Ok(interp.ok(Value::Int(n as i64))),
+            Err(e) => Ok(e),
+        }
+    })
+}
+
+fn shutdown(interp: &Interp, a: Vec<Value>) -> R<Value> {
+    let how = match a.get(1) {
+        Some(Value::Int(0)) => std::net::Shutdown::Read,
+        Some(Value::Int(1)) => std::net::Shutdown::Write,
+        Some(Value::Int(2)) => std::net::Shutdown::Both,
+        Some(other) => return fail(format!("shutdown() takes 0 (read), 1 (write) or 2 (both), got {}", other.repr())),
+        None => return fail("shutdown() takes 1 argument but 0 were given"),
+    };
+    with_stream(&a, |s| match s.with_sock(|sock| sock.shutdown(how)) {
+        Ok(()) => Ok(interp.ok(Value::Nil)),
+        Err(e) => io_err(interp, &e),
+    })
+}
+
+fn set_nodelay(interp: &Interp, a: Vec<Value>) -> R<Value> {
+    let on = match a.get(1) {
+        Some(Value::Bool(b)) => *b,
+        _ => return fail("set_nodelay() needs a bool"),
+    };
+    with_stream(&a, |s| match s.with_sock(|sock| sock.set_tcp_nodelay(on)) {
+        Ok(()) => Ok(interp.ok(Value::Nil)),
+        Err(e) => io_err(interp, &e),
+    })
+}
+
+/// `set_keepalive(Some(secs))` turns keepalive on with that idle time; `None` off.
+fn set_keepalive(interp: &Interp, a: Vec<Value>) -> R<Value> {
+    let secs = match a.get(1) {
+        Some(Value::Enum(e)) if &*e.def.name == "Option" => match e.fields.first() {
+            None => None,
+            Some(v) => Some(crate::runtime::builtins::seconds(v, "set_keepalive()")?),
+        },
+        _ => return fail("set_keepalive() needs Some(seconds) or None"),
+    };
+    let r = with_stream(&a, |s| {
+        Ok(s.with_sock(|sock| match secs {
+            Some(d) => sock.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(d.max(std::time::Duration::from_secs(1)))),
+            None => sock.set_keepalive(false),
+        }))
+    })?;
+    match r {
+        Ok(()) => Ok(interp.ok(Value::Nil)),
+        Err(e) => io_err(interp, &e),
+    }
+}
+

@@ -1,0 +1,327 @@
+//! UDP natives behind std/net/udp.spl: datagrams on monoio (unconnected and connected
+//! mode) and the socket options monoio lacks, through socket2 (broadcast, multicast).
+
+use super::socket::{self, Closable, Inflight, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
+use crate::interp::value::{NativeObject, Value};
+use crate::interp::{BoxFut, Interp, R, fail};
+use crate::runtime::Stats;
+use crate::stdlib::NativeRegistry;
+use monoio::buf::{IoBuf, SliceMut};
+use std::any::Any;
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
+use std::rc::Rc;
+
+pub fn register(r: &mut NativeRegistry) {
+    r.async_("UdpSocket::bind", bind);
+    r.async_("UdpSocket::send_to", |i, a| send(i, a, true));
+    r.async_("UdpSocket::send", |i, a| send(i, a, false));
+    r.async_("UdpSocket::recv_from", |i, a| recv(i, a, true));
+    r.async_("UdpSocket::recv", |i, a| recv(i, a, false));
+    r.async_("UdpSocket::connect", connect);
+    r.sync("UdpSocket::close", |i, a| {
+        with_udp(&a, |u| {
+            u.close_now();
+            Ok(i.ok(Value::Nil))
+        })
+    });
+    r.sync("UdpSocket::local_addr", |i, a| with_udp(&a, |u| Ok(i.ok(addr_string(&u.local)))));
+    r.sync("UdpSocket::peer_addr", |i, a| {
+        with_udp(&a, |u| match u.peer.get() {
+            Some(p) => Ok(i.ok(addr_string(&p))),
+            None => named_err(i, "NotConnected", None),
+        })
+    });
+    r.sync("UdpSocket::set_broadcast", |i, a| {
+        let on = bool_arg(&a, "set_broadcast()")?;
+        option(i, &a, |u, s| if u.local.is_ipv4() { s.set_broadcast(on) } else { Ok(()) })
+    });
+    r.sync("UdpSocket::set_multicast_ttl", |i, a| {
+        let ttl = match a.get(1) {
+            Some(Value::Int(n)) if (0..=255).contains(n) => *n as u32,
+            _ => return fail("set_multicast_ttl() needs an int in 0..=255"),
+        };
+        option(i, &a, |u, s| if u.local.is_ipv4() { s.set_multicast_ttl_v4(ttl) } else { s.set_multicast_hops_v6(ttl) })
+    });
+    r.sync("UdpSocket::set_multicast_loop", |i, a| {
+        let on = bool_arg(&a, "set_multicast_loop()")?;
+        option(i, &a, |u, s| if u.local.is_ipv4() { s.set_multicast_loop_v4(on) } else { s.set_multicast_loop_v6(on) })
+    });
+    r.sync("UdpSocket::join_multicast", |i, a| multicast(i, a, true));
+    r.sync("UdpSocket::leave_multicast", |i, a| multicast(i, a, false));
+}
+
+pub struct Udp {
+    sock: RefCell<Option<Rc<monoio::net::udp::UdpSocket>>>,
+    fd: RawFd,
+    local: SocketAddr,
+    peer: Cell<Option<SocketAddr>>,
+    inflight: Inflight,
+    /// datagrams a cancelled receive got: the next receive returns them first
+    leftover: RefCell<VecDeque<(Vec<u8>, SocketAddr)>>,
+}
+
+impl NativeObject for Udp {
+    fn type_name(&self) -> &'static str {
+        "UdpSocketHandle"
+    }
+    fn describe(&self) -> String {
+        format!("<udp {}>", self.local)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Closable for Udp {
+    fn close_now(&self) {
+        self.sock.borrow_mut().take();
+        self.inflight.fire_all();
+    }
+}
+
+fn with_udp<T>(a: &[Value], f: impl FnOnce(&Udp) -> R<T>) -> R<T> {
+    let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
+    match o.as_any().downcast_ref::<Udp>() {
+        Some(u) => f(u),
+        None => fail("expected a UdpSocket"),
+    }
+}
+
+fn bool_arg(a: &[Value], what: &str) -> R<bool> {
+    match a.get(1) {
+        Some(Value::Bool(b)) => Ok(*b),
+        _ => fail(format!("{what} needs a bool")),
+    }
+}
+
+/// Applies a socket option through socket2.
+fn option(interp: &Interp, a: &[Value], f: impl FnOnce(&Udp, socket2::SockRef<'_>) -> std::io::Result<()>) -> R<Value> {
+    with_udp(a, |u| {
+        if u.sock.borrow().is_none() {
+            return named_err(interp, "NotConnected", None);
+        }
+        // SAFETY: the descriptor is open while the socket is (checked just above).
+        let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
+        match f(u, socket2::SockRef::from(&fd)) {
+            Ok(()) => Ok(interp.ok(Value::Nil)),
+            Err(e) => io_err(interp, &e),
+        }
+    })
+}
+
+fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
+    Box::pin(async move {
+        let addrs = match socket::resolve(&interp, a.first().unwrap_or(&Value::Nil))? {
+            Ok(addrs) => addrs,
+            Err(e) => return Ok(e),
+        };
+        let mut last = None;
+        for addr in addrs {
+            match udp_socket(addr, interp.rt.reuse_port.get()).and_then(monoio::net::udp::UdpSocket::from_std) {
+                Ok(s) => {
+                    let obj = Rc::new(Udp {
+                        fd: s.as_raw_fd(),
+                        local: s.local_addr().unwrap_or(addr),
+                        sock: RefCell::new(Some(Rc::new(s))),
+                        peer: Cell::new(None),
+                        inflight: Inflight::default(),
+                        leftover: RefCell::new(VecDeque::new()),
+                    });
+                    socket::register(obj.clone());
+                    return Ok(interp.ok(socket::wrap(&interp, "net.udp", "UdpSocket", obj)?));
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        match last {
+            Some(e) => io_err(&interp, &e),
+            None => named_err(&interp, "AddrParseError", Some("no address to bind".into())),
+        }
+    })
+}
+
+fn udp_socket(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::UdpSocket> {
+    let sock = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+    if reuse_port {
+        sock.set_reuse_port(true)?;
+    }
+    if addr.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    sock.bind(&addr.into())?;
+    sock.set_nonblocking(true)?;
+    Ok(sock.into())
+}
+
+fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
+    Box::pin(async move {
+        let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
+        let u = o.as_any().downcast_ref::<Udp>().unwrap_or_else(|| unreachable!("checked by handle()"));
+        let addrs = match socket::resolve(&interp, a.get(1).unwrap_or(&Value::Nil))? {
+            Ok(addrs) => addrs,
+            Err(e) => return Ok(e),
+        };
+        let Some(sock) = u.sock.borrow().clone() else { return named_err(&interp, "NotConnected", None) };
+        let Some(addr) = addrs.iter().find(|a| a.is_ipv4() == u.local.is_ipv4()).copied() else {
+            return named_err(&interp, "AddrParseError", Some("no address of the socket's family".into()));
+        };
+        match sock.connect(addr).await {
+            Ok(()) => {
+                u.peer.set(Some(addr));
+                Ok(interp.ok(Value::Nil))
+            }
+            Err(e) => io_err(&interp, &e),
+        }
+    })
+}
+
+/// `send_to(data, addr)` (`to` true) or `send(data)` on a connected socket.
+fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
+    Box::pin(async move {
+        let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
+        let u = o.as_any().downcast_ref::<Udp>().unwrap_or_else(|| unreachable!("checked by handle()"));
+        let target = if to {
+            match socket::resolve(&interp, a.get(2).unwrap_or(&Value::Nil))? {
+                Ok(addrs) => Some(addrs.iter().find(|x| x.is_ipv4() == u.local.is_ipv4()).copied().unwrap_or(addrs[0])),
+                Err(e) => return Ok(e),
+            }
+        } else {
+            if u.peer.get().is_none() {
+                return named_err(&interp, "NotConnected", None);
+            }
+            None
+        };
+        let r = match Payload::from_value(a.get(1).unwrap_or(&Value::Nil))? {
+            Payload::Bytes(cell, vec) => {
+                let (r, vec) = send_buf(&interp, u, vec, target).await;
+                *cell.borrow_mut() = vec;
+                r
+            }
+            Payload::Str(text) => send_buf(&interp, u, StrBuf(text), target).await.0,
+        };
+        match r? {
+            Ok(n) => Ok(interp.ok(Value::Int(n as i64))),
+            Err(e) => Ok(e),
+        }
+    })
+}
+
+async fn send_buf<T: IoBuf + 'static>(interp: &Interp, u: &Udp, data: T, target: Option<SocketAddr>) -> (R<Result<usize, Value>>, T) {
+    let Some(sock) = u.sock.borrow().clone() else {
+        return (named_err(interp, "NotConnected", None).map(Err), data);
+    };
+    let op = Op::begin(interp, &u.inflight);
+    let (res, data) = match target {
+        Some(addr) => sock.cancelable_send_to(data, addr, op.handle.clone()).await,
+        None => sock.cancelable_send(data, op.handle.clone()).await,
+    };
+    let task_cancelled = op.task_cancelled();
+    op.done();
+    let closed = u.sock.borrow().is_none();
+    let r = match res {
+        Ok(n) => {
+            Stats::add(&interp.rt.stats.datagrams_sent, 1);
+            Stats::add(&interp.rt.stats.bytes_written, n as u64);
+            if task_cancelled { Err(cancelled()) } else { Ok(Ok(n)) }
+        }
+        Err(_) if closed => named_err(interp, "NotConnected", None).map(Err),
+        Err(_) if task_cancelled => Err(cancelled()),
+        Err(e) => io_err(interp, &e).map(Err),
+    };
+    (r, data)
+}
+
+/// `recv_from(&mut buf, max)` → `(n, "addr")` (`from` true) or `recv(&mut buf, max)` → n.
+/// A longer datagram is truncated to `max` bytes.
+fn recv(interp: Rc<Interp>, a: Vec<Value>, from: bool) -> BoxFut<'static> {
+    Box::pin(async move {
+        let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
+        let u = o.as_any().downcast_ref::<Udp>().unwrap_or_else(|| unreachable!("checked by handle()"));
+        let buf = socket::bytes_arg(a.get(1).unwrap_or(&Value::Nil))?;
+        let max = socket::length(a.get(2).unwrap_or(&Value::Int(65536)), "max_len")?;
+        if !from && u.peer.get().is_none() {
+            return named_err(&interp, "NotConnected", None);
+        }
+        let got = match u.leftover.borrow_mut().pop_front() {
+            Some((mut data, peer)) => {
+                data.truncate(max);
+                *buf.borrow_mut() = data;
+                Some(peer)
+            }
+            None => None,
+        };
+        let peer = match got {
+            Some(p) => p,
+            None => match recv_datagram(&interp, u, &buf, max).await? {
+                Ok(p) => p,
+                Err(e) => return Ok(e),
+            },
+        };
+        let n = Value::Int(buf.borrow().len() as i64);
+        Ok(interp.ok(if from { Value::tuple(vec![n, addr_string(&peer)]) } else { n }))
+    })
+}
+
+async fn recv_datagram(interp: &Interp, u: &Udp, buf: &Rc<RefCell<Vec<u8>>>, max: usize) -> R<Result<SocketAddr, Value>> {
+    let Some(sock) = u.sock.borrow().clone() else {
+        return Ok(Err(named_err(interp, "NotConnected", None)?));
+    };
+    let mut vec = std::mem::take(&mut *buf.borrow_mut());
+    vec.clear();
+    vec.reserve(max.max(1));
+    let op = Op::begin(interp, &u.inflight);
+    let (res, slice) = sock.cancelable_recv_from(SliceMut::new(vec, 0, max), op.handle.clone()).await;
+    let task_cancelled = op.task_cancelled();
+    op.done();
+    let mut vec = slice.into_inner();
+    let closed = u.sock.borrow().is_none();
+    let out = match res {
+        Ok((n, peer)) if task_cancelled => {
+            u.leftover.borrow_mut().push_back((vec[..n].to_vec(), peer));
+            vec.clear();
+            Err(cancelled())
+        }
+        Ok((n, peer)) => {
+            Stats::add(&interp.rt.stats.datagrams_received, 1);
+            Stats::add(&interp.rt.stats.bytes_read, n as u64);
+            Ok(Ok(peer))
+        }
+        Err(_) if closed => named_err(interp, "NotConnected", None).map(Err),
+        Err(_) if task_cancelled => Err(cancelled()),
+        Err(e) => io_err(interp, &e).map(Err),
+    };
+    *buf.borrow_mut() = vec;
+    out
+}
+
+/// `join_multicast(group, iface)` / `leave_multicast(group, iface)`: IPv4 groups take
+/// the interface's address ("0.0.0.0": any), IPv6 groups an interface index ("0": any).
+fn multicast(interp: &Interp, a: Vec<Value>, join: bool) -> R<Value> {
+    let group = match a.get(1) {
+        Some(Value::Str(s)) => s.s.parse::<IpAddr>(),
+        _ => return fail("the multicast group must be a String"),
+    };
+    let Ok(group) = group else {
+        return named_err(interp, "AddrParseError", Some(format!("invalid multicast group {}", a[1].repr())));
+    };
+    let iface = match a.get(2) {
+        Some(Value::Str(s)) => s.s.clone(),
+        Some(Value::Int(i)) => i.to_string(),
+        None => String::new(),
+        Some(other) => return fail(format!("the interface must be a String, got {}", other.type_name())),
+    };
+    option(interp, &a, |_, s| match group {
+        IpAddr::V4(g) => {
+            let ifa = if iface.is_empty() { Ok(Ipv4Addr::UNSPECIFIED) } else { iface.parse::<Ipv4Addr>() };
+            let ifa = ifa.map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid interface address `{iface}`")))?;
+            if join { s.join_multicast_v4(&g, &ifa) } else { s.leave_multicast_v4(&g, &ifa) }
+        }
+        IpAddr::V6(g) => {
+            let index = iface.parse::<u32>().unwrap_or(0);
+            if join { s.join_multicast_v6(&g, index) } else { s.leave_multicast_v6(&g, index) }
+        }
+    })
+}
