@@ -39,7 +39,8 @@ pub struct ModuleScope {
 
 /// Finds (loading, parsing and resolving as needed) the module an `import` names.
 pub trait ModuleLoader {
-    fn load(&mut self, path: &[Ident], span: Span, table: &mut GlobalTable) -> Result<Rc<ModuleScope>, Vec<Diagnostic>>;
+    fn load(&mut self, path: &[Ident], span: Span, table: &mut GlobalTable)
+    -> Result<Rc<ModuleScope>, Vec<Diagnostic>>;
 }
 
 pub struct GlobalTable {
@@ -299,7 +300,9 @@ impl Resolver<'_> {
                             self.module.exports.borrow_mut().insert(item.name.clone());
                             self.defined.insert(g);
                         }
-                        Some(_) => self.error(format!("`{}` is not public in module `{}`", item.name, module.name), item.span),
+                        Some(_) => {
+                            self.error(format!("`{}` is not public in module `{}`", item.name, module.name), item.span)
+                        }
                         None => self.error(format!("module `{}` has no item `{}`", module.name, item.name), item.span),
                     }
                 }
@@ -637,6 +640,15 @@ impl Resolver<'_> {
                 for p in ps.iter_mut() {
                     unify_slots(p, &first_slots);
                 }
+                // the body must read the slots every alternative writes
+                if let Some(block) = self.fns.last_mut().and_then(|f| f.blocks.last_mut()) {
+                    for (name, slot) in &first_slots {
+                        if let (Some(local), Slot::Local(s) | Slot::LocalCell(s)) = (block.get_mut(name), slot) {
+                            local.slot = *s;
+                            local.is_cell = matches!(slot, Slot::LocalCell(_));
+                        }
+                    }
+                }
             }
             PatKind::Lit(e) => {
                 self.expr(e);
@@ -684,7 +696,12 @@ impl Resolver<'_> {
         let given = args.as_ref().map(|a| a.len());
         if expected != given && !(expected.is_some() && given.is_none()) {
             self.error(
-                format!("variant `{}` has {} field(s) but the pattern gives {}", variant_name.name, expected.unwrap_or(0), given.unwrap_or(0)),
+                format!(
+                    "variant `{}` has {} field(s) but the pattern gives {}",
+                    variant_name.name,
+                    expected.unwrap_or(0),
+                    given.unwrap_or(0)
+                ),
                 pat.span,
             );
         }
@@ -849,7 +866,10 @@ impl Resolver<'_> {
         let Some(head) = segs.first() else { return };
         let mut base = if &*head.name == "Self" {
             match self.self_type {
-                Some(g) => Expr::new(ExprKind::Var(VarRef { name: head.name.clone(), span: head.span, slot: Slot::Global(g) }), head.span),
+                Some(g) => Expr::new(
+                    ExprKind::Var(VarRef { name: head.name.clone(), span: head.span, slot: Slot::Global(g) }),
+                    head.span,
+                ),
                 None => {
                     self.error("`Self` outside of a struct or enum", head.span);
                     return;
@@ -874,9 +894,10 @@ impl Resolver<'_> {
                 Some(m) => {
                     let found = m.names.borrow().get(&seg.name).copied();
                     match found {
-                        Some(g) if m.exports.borrow().contains(&seg.name) => {
-                            Expr::new(ExprKind::Var(VarRef { name: seg.name.clone(), span, slot: Slot::Global(g) }), span)
-                        }
+                        Some(g) if m.exports.borrow().contains(&seg.name) => Expr::new(
+                            ExprKind::Var(VarRef { name: seg.name.clone(), span, slot: Slot::Global(g) }),
+                            span,
+                        ),
                         _ => {
                             self.error(format!("module `{}` has no item `{}`", m.name, seg.name), seg.span);
                             return;
@@ -910,7 +931,8 @@ impl Resolver<'_> {
             ty.kind = ExprKind::Var(VarRef::new(path[0].name.clone(), path[0].span));
             if &*path[0].name == "Self" {
                 if let Some(g) = self.self_type {
-                    ty.kind = ExprKind::Var(VarRef { name: path[0].name.clone(), span: path[0].span, slot: Slot::Global(g) });
+                    ty.kind =
+                        ExprKind::Var(VarRef { name: path[0].name.clone(), span: path[0].span, slot: Slot::Global(g) });
                 }
             }
         }

@@ -65,13 +65,9 @@ struct Failure {
 
 #[test]
 fn golden() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests")
-        .join("golden");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("golden");
     let bless = std::env::var_os("BLESS").is_some_and(|v| !v.is_empty() && v != "0");
-    let filter = std::env::var("GOLDEN_FILTER")
-        .ok()
-        .filter(|f| !f.is_empty());
+    let filter = std::env::var("GOLDEN_FILTER").ok().filter(|f| !f.is_empty());
 
     let mut files = Vec::new();
     collect_spl_files(&root, &mut files);
@@ -86,29 +82,16 @@ fn golden() {
                 }
             }
             Ok(None) => {}
-            Err(report) => failures.push(Failure {
-                name: display_name(&root, &path),
-                report,
-            }),
+            Err(report) => failures.push(Failure { name: display_name(&root, &path), report }),
         }
     }
-    assert!(
-        !cases.is_empty() || filter.is_some(),
-        "no golden programs found under {}",
-        root.display()
-    );
+    assert!(!cases.is_empty() || filter.is_some(), "no golden programs found under {}", root.display());
 
     let total = cases.len();
-    let runs: usize = cases
-        .iter()
-        .map(|c| if c.both_drivers { 2 } else { 1 })
-        .sum();
+    let runs: usize = cases.iter().map(|c| if c.both_drivers { 2 } else { 1 }).sum();
     let queue = Arc::new(Mutex::new(cases.into_iter().collect::<VecDeque<_>>()));
     let found = Arc::new(Mutex::new(Vec::new()));
-    let jobs = thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1)
-        .clamp(1, MAX_JOBS);
+    let jobs = thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, MAX_JOBS);
     let workers: Vec<_> = (0..jobs)
         .map(|_| {
             let queue = Arc::clone(&queue);
@@ -130,27 +113,16 @@ fn golden() {
     failures.sort_by(|a, b| a.name.cmp(&b.name));
 
     for failure in &failures {
-        eprintln!(
-            "\n======== FAIL {} ========\n{}",
-            failure.name, failure.report
-        );
+        eprintln!("\n======== FAIL {} ========\n{}", failure.name, failure.report);
     }
     eprintln!(
         "\ngolden: {total} programs, {runs} runs, {} failed{}",
         failures.len(),
-        if bless {
-            " (BLESS: expectations rewritten)"
-        } else {
-            ""
-        }
+        if bless { " (BLESS: expectations rewritten)" } else { "" }
     );
     if !failures.is_empty() {
         let names: Vec<&str> = failures.iter().map(|f| f.name.as_str()).collect();
-        panic!(
-            "{} golden failure(s):\n  {}",
-            names.len(),
-            names.join("\n  ")
-        );
+        panic!("{} golden failure(s):\n  {}", names.len(), names.join("\n  "));
     }
 }
 
@@ -170,20 +142,13 @@ fn collect_spl_files(dir: &Path, out: &mut Vec<PathBuf>) {
 
 fn display_name(root: &Path, spl: &Path) -> String {
     let rel = spl.strip_prefix(root).unwrap_or(spl).with_extension("");
-    rel.components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
-        .collect::<Vec<_>>()
-        .join("/")
+    rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/")
 }
 
 /// Reads the directives of one program; `Ok(None)` for a helper module.
 fn load_case(root: &Path, spl: &Path) -> Result<Option<Case>, String> {
     let src = fs::read_to_string(spl).map_err(|e| format!("cannot read {}: {e}", spl.display()))?;
-    if src
-        .lines()
-        .next()
-        .is_some_and(|l| l.trim() == "# golden: skip")
-    {
+    if src.lines().next().is_some_and(|l| l.trim() == "# golden: skip") {
         return Ok(None);
     }
     let mut case = Case {
@@ -200,19 +165,12 @@ fn load_case(root: &Path, spl: &Path) -> Result<Option<Case>, String> {
         };
         let comment = comment.trim();
         if let Some(v) = comment.strip_prefix("expect-exit:") {
-            case.expect_exit = v
-                .trim()
-                .parse()
-                .map_err(|_| format!("bad directive `{line}`"))?;
+            case.expect_exit = v.trim().parse().map_err(|_| format!("bad directive `{line}`"))?;
         } else if let Some(v) = comment.strip_prefix("args:") {
             case.args.extend(v.split_whitespace().map(str::to_string));
         } else if let Some(v) = comment.strip_prefix("env:") {
-            let (k, val) = v
-                .trim()
-                .split_once('=')
-                .ok_or_else(|| format!("bad directive `{line}`"))?;
-            case.env
-                .push((k.trim().to_string(), val.trim().to_string()));
+            let (k, val) = v.trim().split_once('=').ok_or_else(|| format!("bad directive `{line}`"))?;
+            case.env.push((k.trim().to_string(), val.trim().to_string()));
         } else if let Some(v) = comment.strip_prefix("drivers:") {
             match v.trim() {
                 "both" => case.both_drivers = true,
@@ -227,17 +185,9 @@ fn load_case(root: &Path, spl: &Path) -> Result<Option<Case>, String> {
 /// Runs a case once (or twice, for `drivers: both`) and returns its failures.
 fn run_case(case: &Case, bless: bool) -> Vec<Failure> {
     let mut failures = Vec::new();
-    let variants: &[bool] = if case.both_drivers {
-        &[false, true]
-    } else {
-        &[false]
-    };
+    let variants: &[bool] = if case.both_drivers { &[false, true] } else { &[false] };
     for &legacy in variants {
-        let name = if legacy {
-            format!("{} [legacy driver]", case.name)
-        } else {
-            case.name.clone()
-        };
+        let name = if legacy { format!("{} [legacy driver]", case.name) } else { case.name.clone() };
         let outcome = match run_program(case, legacy) {
             Ok(o) => o,
             Err(e) => {
@@ -248,10 +198,7 @@ fn run_case(case: &Case, bless: bool) -> Vec<Failure> {
         // Only the first (default-driver) run is blessed; the second is checked against it.
         if bless && !legacy && !outcome.timed_out {
             if let Err(e) = bless_outputs(case, &outcome) {
-                failures.push(Failure {
-                    name: name.clone(),
-                    report: e,
-                });
+                failures.push(Failure { name: name.clone(), report: e });
             }
         }
         if let Some(report) = check(case, &outcome) {
@@ -282,9 +229,7 @@ fn run_program(case: &Case, legacy: bool) -> Result<Outcome, String> {
     if legacy {
         cmd.env(LEGACY_DRIVER_ENV, "1");
     }
-    let mut child = cmd
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", env!("CARGO_BIN_EXE_simple")))?;
+    let mut child = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", env!("CARGO_BIN_EXE_simple")))?;
     let (done_tx, done_rx) = mpsc::channel();
     let stdout = reader_thread(child.stdout.take(), done_tx.clone());
     let stderr = reader_thread(child.stderr.take(), done_tx);
@@ -321,18 +266,13 @@ fn run_program(case: &Case, legacy: bool) -> Result<Outcome, String> {
         stdout: take(&stdout),
         stderr: take(&stderr),
         code: status.and_then(|s| s.code()),
-        status_text: status
-            .map(describe_status)
-            .unwrap_or_else(|| "unknown status".to_string()),
+        status_text: status.map(describe_status).unwrap_or_else(|| "unknown status".to_string()),
         timed_out,
     })
 }
 
 /// Copies a pipe into a shared buffer as it arrives; signals `done` at end of stream.
-fn reader_thread<R: Read + Send + 'static>(
-    pipe: Option<R>,
-    done: mpsc::Sender<()>,
-) -> Arc<Mutex<Vec<u8>>> {
+fn reader_thread<R: Read + Send + 'static>(pipe: Option<R>, done: mpsc::Sender<()>) -> Arc<Mutex<Vec<u8>>> {
     let buf = Arc::new(Mutex::new(Vec::new()));
     let shared = Arc::clone(&buf);
     thread::spawn(move || {
@@ -373,13 +313,11 @@ fn sibling(case: &Case, ext: &str) -> PathBuf {
 fn bless_outputs(case: &Case, outcome: &Outcome) -> Result<(), String> {
     let out = sibling(case, "out");
     if !outcome.stdout.is_empty() || out.exists() {
-        fs::write(&out, &outcome.stdout)
-            .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
+        fs::write(&out, &outcome.stdout).map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     }
     let err = sibling(case, "err");
     if err.exists() || outcome.code != Some(0) {
-        fs::write(&err, &outcome.stderr)
-            .map_err(|e| format!("cannot write {}: {e}", err.display()))?;
+        fs::write(&err, &outcome.stderr).map_err(|e| format!("cannot write {}: {e}", err.display()))?;
     }
     Ok(())
 }
@@ -390,29 +328,17 @@ fn check(case: &Case, outcome: &Outcome) -> Option<String> {
     let stdout = String::from_utf8_lossy(&outcome.stdout);
     let stderr = String::from_utf8_lossy(&outcome.stderr);
     if outcome.timed_out {
-        let _ = writeln!(
-            report,
-            "timed out after {} s (killed)",
-            TIME_LIMIT.as_secs()
-        );
+        let _ = writeln!(report, "timed out after {} s (killed)", TIME_LIMIT.as_secs());
     }
     if outcome.code != Some(case.expect_exit) {
-        let _ = writeln!(
-            report,
-            "exit status: expected exit code {}, got {}",
-            case.expect_exit, outcome.status_text
-        );
+        let _ = writeln!(report, "exit status: expected exit code {}, got {}", case.expect_exit, outcome.status_text);
     }
 
     let out_path = sibling(case, "out");
     let expected_out = fs::read(&out_path).unwrap_or_default();
     if expected_out != outcome.stdout {
         let expected = String::from_utf8_lossy(&expected_out);
-        let _ = writeln!(
-            report,
-            "stdout differs (- expected {}, + actual):",
-            file_name(&out_path)
-        );
+        let _ = writeln!(report, "stdout differs (- expected {}, + actual):", file_name(&out_path));
         report.push_str(&diff(&expected, &stdout));
     }
 
@@ -436,9 +362,7 @@ fn check(case: &Case, outcome: &Outcome) -> Option<String> {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default()
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// The first fragment (a non-empty line of the .err file) that does not occur in a stderr
@@ -451,10 +375,7 @@ fn missing_fragment(fragments: &str, stderr: &str) -> Option<String> {
         if fragment.trim().is_empty() {
             continue;
         }
-        match lines[next.min(lines.len())..]
-            .iter()
-            .position(|l| l.contains(fragment))
-        {
+        match lines[next.min(lines.len())..].iter().position(|l| l.contains(fragment)) {
             Some(i) => next += i + 1,
             None => return Some(fragment.to_string()),
         }
@@ -486,11 +407,7 @@ fn diff(expected: &str, actual: &str) -> String {
         let mut lcs = vec![vec![0u32; b.len() + 1]; a.len() + 1];
         for i in (0..a.len()).rev() {
             for j in (0..b.len()).rev() {
-                lcs[i][j] = if a[i] == b[j] {
-                    lcs[i + 1][j + 1] + 1
-                } else {
-                    lcs[i + 1][j].max(lcs[i][j + 1])
-                };
+                lcs[i][j] = if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
             }
         }
         let (mut i, mut j) = (0, 0);
@@ -549,22 +466,12 @@ fn diff(expected: &str, actual: &str) -> String {
         }
         let _ = writeln!(out, "{tag} {line}");
     }
-    if !expected.ends_with('\n') && !expected.is_empty()
-        || !actual.ends_with('\n') && !actual.is_empty()
-    {
+    if !expected.ends_with('\n') && !expected.is_empty() || !actual.ends_with('\n') && !actual.is_empty() {
         let _ = writeln!(
             out,
             "  (final newline: expected {}, actual {})",
-            if expected.ends_with('\n') || expected.is_empty() {
-                "present"
-            } else {
-                "missing"
-            },
-            if actual.ends_with('\n') || actual.is_empty() {
-                "present"
-            } else {
-                "missing"
-            }
+            if expected.ends_with('\n') || expected.is_empty() { "present" } else { "missing" },
+            if actual.ends_with('\n') || actual.is_empty() { "present" } else { "missing" }
         );
     }
     out

@@ -256,11 +256,7 @@ thread_local! {
 
 /// A one-character string (ASCII ones are shared, not allocated).
 pub fn char_value(c: char) -> Value {
-    if c.is_ascii() {
-        ASCII_CHARS.with(|t| t[c as usize].clone())
-    } else {
-        Value::str(c.to_string())
-    }
+    if c.is_ascii() { ASCII_CHARS.with(|t| t[c as usize].clone()) } else { Value::str(c.to_string()) }
 }
 
 impl Iter {
@@ -368,7 +364,8 @@ impl Interp {
                     TypeKind::Enum(Some(decl)) => decl.variants.get(e.variant as usize).and_then(|v| v.fields.clone()),
                     _ => None,
                 };
-                let pos = decl_fields.and_then(|fs| fs.iter().position(|(n, _)| n.as_ref().is_some_and(|n| n.name == name.name)));
+                let pos = decl_fields
+                    .and_then(|fs| fs.iter().position(|(n, _)| n.as_ref().is_some_and(|n| n.name == name.name)));
                 match pos {
                     Some(i) => Ok(e.fields[i].clone()),
                     None => fail(format!("`{}` has no field `{}`", e.def.name, name.name)),

@@ -36,7 +36,8 @@ impl Interp {
             Value::Func(c) if c.decl.is_async => self.start_task_value(f.clone(), args),
             Value::Func(c) => self.call_closure(c, None, args),
             Value::Native(n) if n.variant_of.is_some() => {
-                let (def, index) = n.variant_of.as_ref().map(|(d, i)| (d.clone(), *i)).unwrap_or_else(|| unreachable!());
+                let (def, index) =
+                    n.variant_of.as_ref().map(|(d, i)| (d.clone(), *i)).unwrap_or_else(|| unreachable!());
                 super::builtins::call_variant(&def, index, args)
             }
             Value::Native(n) => match n.kind {

@@ -155,7 +155,6 @@ impl Dict {
         self.iter().map(|(_, v)| v.clone()).collect()
     }
     pub fn equals(&self, other: &Dict) -> bool {
-        self.len() == other.len()
-            && self.iter().all(|(k, v)| other.get(k).is_some_and(|w| values_equal(v, w)))
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k).is_some_and(|w| values_equal(v, w)))
     }
 }

@@ -154,10 +154,7 @@ impl Interp {
     pub fn truthy(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
         match self.eval(cond, f)? {
             Value::Bool(b) => Ok(b),
-            other => Err(stamp(
-                Ctrl::error(format!("condition must be a bool, got {}", other.type_name())),
-                cond.span,
-            )),
+            other => Err(stamp(Ctrl::error(format!("condition must be a bool, got {}", other.type_name())), cond.span)),
         }
     }
 
@@ -357,7 +354,9 @@ impl Interp {
 
     pub fn unary(&self, op: UnOp, v: Value) -> R<Value> {
         match (op, v) {
-            (UnOp::Neg, Value::Int(i)) => i.checked_neg().map(Value::Int).ok_or_else(|| Ctrl::error("integer overflow")),
+            (UnOp::Neg, Value::Int(i)) => {
+                i.checked_neg().map(Value::Int).ok_or_else(|| Ctrl::error("integer overflow"))
+            }
             (UnOp::Neg, Value::Float(x)) => Ok(Value::Float(-x)),
             (UnOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
             (UnOp::Neg, other) => fail(format!("cannot negate a value of type {}", other.type_name())),

@@ -52,11 +52,7 @@ impl Interp {
 
     /// A loop body: synchronously when it cannot suspend.
     async fn loop_body(&self, body: &Block, f: &mut Frame) -> R<()> {
-        if block_has_await(body) {
-            self.exec_block_async(body, f).await.map(|_| ())
-        } else {
-            self.exec_block(body, f)
-        }
+        if block_has_await(body) { self.exec_block_async(body, f).await.map(|_| ()) } else { self.exec_block(body, f) }
     }
 
     async fn truthy_async(&self, cond: &Expr, f: &mut Frame) -> R<bool> {

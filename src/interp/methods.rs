@@ -213,7 +213,9 @@ impl Interp {
                         match r {
                             Value::Bool(true) => out.push(item),
                             Value::Bool(false) => {}
-                            other => return fail(format!("filter function must return a bool, got {}", other.type_name())),
+                            other => {
+                                return fail(format!("filter function must return a bool, got {}", other.type_name()));
+                            }
                         }
                     }
                 }
@@ -339,14 +341,17 @@ impl Interp {
             _ => 0.0,
         };
         Ok(match (name, v) {
-            ("abs", Value::Int(i)) => Value::Int(i.checked_abs().ok_or_else(|| super::Ctrl::error("integer overflow"))?),
+            ("abs", Value::Int(i)) => {
+                Value::Int(i.checked_abs().ok_or_else(|| super::Ctrl::error("integer overflow"))?)
+            }
             ("abs", _) => Value::Float(x.abs()),
             ("min" | "max", _) => {
                 arity(name, &a, 1)?;
                 let Some(ord) = compare(v, &a[0]) else {
                     return fail(format!("cannot compare {} and {}", v.type_name(), a[0].type_name()));
                 };
-                let pick_self = if name == "min" { ord != std::cmp::Ordering::Greater } else { ord != std::cmp::Ordering::Less };
+                let pick_self =
+                    if name == "min" { ord != std::cmp::Ordering::Greater } else { ord != std::cmp::Ordering::Less };
                 if pick_self { v.clone() } else { a[0].clone() }
             }
             ("pow", _) => {

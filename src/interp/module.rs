@@ -56,7 +56,12 @@ pub struct Loader<'a> {
 }
 
 impl ModuleLoader for Loader<'_> {
-    fn load(&mut self, path: &[Ident], span: Span, table: &mut GlobalTable) -> Result<Rc<ModuleScope>, Vec<Diagnostic>> {
+    fn load(
+        &mut self,
+        path: &[Ident],
+        span: Span,
+        table: &mut GlobalTable,
+    ) -> Result<Rc<ModuleScope>, Vec<Diagnostic>> {
         let dotted: Vec<&str> = path.iter().map(|p| &*p.name).collect();
         let dotted = dotted.join(".");
         let (key, source, dir) = match crate::stdlib::std_source(&dotted) {
@@ -69,7 +74,8 @@ impl ModuleLoader for Loader<'_> {
                 file.set_extension("spl");
                 let key = file.canonicalize().unwrap_or(file.clone()).display().to_string();
                 let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-                let src = std::fs::read_to_string(&file).map_err(|e| format!("cannot import `{dotted}`: {} ({e})", file.display()));
+                let src = std::fs::read_to_string(&file)
+                    .map_err(|e| format!("cannot import `{dotted}`: {} ({e})", file.display()));
                 (key, src, dir)
             }
         };
@@ -108,7 +114,8 @@ fn load_module(
     src: &str,
     dir: PathBuf,
 ) -> Result<Rc<ModuleScope>, Vec<Diagnostic>> {
-    let display = if key.starts_with("std:") { format!("<std>/{}.spl", dotted.replace('.', "/")) } else { key.to_string() };
+    let display =
+        if key.starts_with("std:") { format!("<std>/{}.spl", dotted.replace('.', "/")) } else { key.to_string() };
     let (mut program, errors) = parse_source(interp, &display, src);
     if !errors.is_empty() {
         return Err(errors);
@@ -123,8 +130,6 @@ fn load_module(
     interp.modules.borrow_mut().to_run.push((program, scope.clone()));
     Ok(scope)
 }
-
-
 
 impl Interp {
     /// Resolves a parsed program against `scope` (imports load through `loader`).
@@ -157,7 +162,10 @@ impl Interp {
 
     pub fn run_top_level(&self, stmts: &[Stmt], frame: &mut Frame) -> R<()> {
         for stmt in stmts {
-            if matches!(stmt.kind, StmtKind::Fn(_) | StmtKind::Struct(_) | StmtKind::Enum(_) | StmtKind::Impl(_) | StmtKind::Import(_)) {
+            if matches!(
+                stmt.kind,
+                StmtKind::Fn(_) | StmtKind::Struct(_) | StmtKind::Enum(_) | StmtKind::Impl(_) | StmtKind::Import(_)
+            ) {
                 continue;
             }
             let r = if stmt.has_await {
@@ -197,7 +205,11 @@ impl Interp {
                         kind: TypeKind::Enum(Some(decl.clone())),
                         members: RefCell::new(HashMap::new()),
                         fields: Vec::new(),
-                        variants: decl.variants.iter().map(|v| (v.name.name.clone(), v.fields.as_ref().map(|f| f.len()))).collect(),
+                        variants: decl
+                            .variants
+                            .iter()
+                            .map(|v| (v.name.name.clone(), v.fields.as_ref().map(|f| f.len())))
+                            .collect(),
                     };
                     self.define_type(global_of(scope, &decl.name), def, &decl.methods, frame)?;
                 }
@@ -251,13 +263,17 @@ impl Interp {
         };
         match self.natives.by_name.get(key.as_str()) {
             Some(v) => Ok(v.clone()),
-            None => Err(super::eval::stamp(Ctrl::error(format!("no native implementation for `extern fn {key}`")), decl.span)),
+            None => Err(super::eval::stamp(
+                Ctrl::error(format!("no native implementation for `extern fn {key}`")),
+                decl.span,
+            )),
         }
     }
 
     /// A global of a std module, loading the module on first use (natives need NetError).
     pub fn std_global(&self, module: &str, name: &str) -> R<Value> {
-        let idents: Vec<Ident> = module.split('.').map(|p| Ident { name: Rc::from(p), span: Span::default() }).collect();
+        let idents: Vec<Ident> =
+            module.split('.').map(|p| Ident { name: Rc::from(p), span: Span::default() }).collect();
         let mut loader = Loader { interp: self, dir: PathBuf::new() };
         let Ok(mut table) = self.table.try_borrow_mut() else {
             return fail(format!("internal error: std module `{module}` needed during resolution"));

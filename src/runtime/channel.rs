@@ -50,7 +50,9 @@ pub fn new(_: &Interp, _: Vec<Value>) -> R<Value> {
 }
 
 pub fn send(_: &Interp, a: Vec<Value>) -> R<Value> {
-    let [ch, v] = <[Value; 2]>::try_from(a).map_err(|a| crate::interp::Ctrl::error(format!("send() takes 1 argument but {} were given", a.len().saturating_sub(1))))?;
+    let [ch, v] = <[Value; 2]>::try_from(a).map_err(|a| {
+        crate::interp::Ctrl::error(format!("send() takes 1 argument but {} were given", a.len().saturating_sub(1)))
+    })?;
     with_channel(&ch, |c| {
         if c.closed.get() {
             return fail("send on a closed channel");

@@ -17,8 +17,10 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 use task::{TaskHandle, TaskRunner, TaskState};
 
-pub type MonoioRuntime =
-    monoio::FusionRuntime<monoio::time::TimeDriver<monoio::IoUringDriver>, monoio::time::TimeDriver<monoio::LegacyDriver>>;
+pub type MonoioRuntime = monoio::FusionRuntime<
+    monoio::time::TimeDriver<monoio::IoUringDriver>,
+    monoio::time::TimeDriver<monoio::LegacyDriver>,
+>;
 
 pub use builtins::install_prelude;
 
@@ -125,7 +127,8 @@ impl RuntimeState {
             Ok(rt.into())
         };
         let uring = || -> std::io::Result<MonoioRuntime> {
-            let rt = monoio::RuntimeBuilder::<monoio::IoUringDriver>::new().with_entries(entries).enable_timer().build()?;
+            let rt =
+                monoio::RuntimeBuilder::<monoio::IoUringDriver>::new().with_entries(entries).enable_timer().build()?;
             Ok(rt.into())
         };
         let forced_legacy = std::env::var("MONOIO_FORCE_LEGACY_DRIVER").is_ok_and(|v| !v.is_empty() && v != "0");
@@ -305,6 +308,13 @@ impl Interp {
 
     /// Live tasks, for the REPL's `:tasks`.
     pub fn live_tasks(&self) -> Vec<(u64, Rc<str>)> {
-        self.rt.tasks.borrow().iter().filter_map(|t| t.upgrade()).filter(|t| !t.is_done()).map(|t| (t.id, t.name.clone())).collect()
+        self.rt
+            .tasks
+            .borrow()
+            .iter()
+            .filter_map(|t| t.upgrade())
+            .filter(|t| !t.is_done())
+            .map(|t| (t.id, t.name.clone()))
+            .collect()
     }
 }

@@ -130,11 +130,21 @@ pub enum ExprKind {
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
     Dict(Vec<(Expr, Expr)>),
-    StructLit { path: Vec<Ident>, fields: Vec<(Ident, Expr)> },
+    StructLit {
+        path: Vec<Ident>,
+        fields: Vec<(Ident, Expr)>,
+    },
     Unary(UnOp, Box<Expr>),
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    Call { callee: Box<Expr>, args: Vec<Arg> },
-    MethodCall { recv: Box<Expr>, method: Ident, args: Vec<Arg> },
+    Call {
+        callee: Box<Expr>,
+        args: Vec<Arg>,
+    },
+    MethodCall {
+        recv: Box<Expr>,
+        method: Ident,
+        args: Vec<Arg>,
+    },
     /// `e.name`; `t.0` is a field whose name is the digits.
     Field(Box<Expr>, Ident),
     Index(Box<Expr>, Box<Expr>),
@@ -142,18 +152,30 @@ pub enum ExprKind {
     Try(Box<Expr>),
     Await(Box<Expr>),
     /// `&e` / `&mut e`: evaluates to `e`, kept for tooling.
-    Ref { mutable: bool, inner: Box<Expr> },
+    Ref {
+        mutable: bool,
+        inner: Box<Expr>,
+    },
     /// `\x, y: body` (the body is a block holding one `return`)
     Lambda(Rc<FnDecl>),
     /// `if a: x elif b: y else: z` used as an expression
-    If { branches: Vec<(Expr, Expr)>, else_: Box<Expr> },
+    If {
+        branches: Vec<(Expr, Expr)>,
+        else_: Box<Expr>,
+    },
     /// `async { ... }`: an anonymous zero-parameter async function, called at once
     AsyncBlock(Rc<FnDecl>),
     /// Produced by the resolver from a `Path` whose head is a type (or a value):
     /// `Point::origin`, `Color::Red`, `Shape::Circle`.
-    Member { base: Box<Expr>, name: Ident },
+    Member {
+        base: Box<Expr>,
+        name: Ident,
+    },
     /// Produced by the resolver from a `StructLit`: `ty` evaluates to the struct type.
-    StructNew { ty: Box<Expr>, fields: Vec<(Ident, Expr)> },
+    StructNew {
+        ty: Box<Expr>,
+        fields: Vec<(Ident, Expr)>,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -172,11 +194,19 @@ pub enum PatKind {
     Tuple(Vec<Pattern>),
     List(Vec<Pattern>),
     /// `None`, `Some(p)`, `Ok(p)`, `Err(p)`, `Enum::Variant`, `Enum::Variant(p, q)`
-    Variant { path: Vec<Ident>, args: Option<Vec<Pattern>> },
+    Variant {
+        path: Vec<Ident>,
+        args: Option<Vec<Pattern>>,
+    },
     /// `p | q`
     Or(Vec<Pattern>),
     /// Produced by the resolver from `Variant`: `ty` is the enum type's global slot.
-    EnumVariant { ty: Slot, name: Rc<str>, variant: u32, args: Option<Vec<Pattern>> },
+    EnumVariant {
+        ty: Slot,
+        name: Rc<str>,
+        variant: u32,
+        args: Option<Vec<Pattern>>,
+    },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -204,18 +234,42 @@ pub struct MatchArm {
 
 #[derive(Clone, Debug)]
 pub enum StmtKind {
-    Let { pat: Pattern, mutable: bool, ty: Option<TypeExpr>, value: Expr },
+    Let {
+        pat: Pattern,
+        mutable: bool,
+        ty: Option<TypeExpr>,
+        value: Expr,
+    },
     /// `target = value` or `target op= value`
-    Assign { target: Expr, op: Option<BinOp>, value: Expr },
+    Assign {
+        target: Expr,
+        op: Option<BinOp>,
+        value: Expr,
+    },
     Expr(Expr),
-    If { branches: Vec<(Expr, Block)>, else_: Option<Block> },
-    While { cond: Expr, body: Block },
-    For { pat: Pattern, iter: Expr, body: Block },
-    Loop { body: Block },
+    If {
+        branches: Vec<(Expr, Block)>,
+        else_: Option<Block>,
+    },
+    While {
+        cond: Expr,
+        body: Block,
+    },
+    For {
+        pat: Pattern,
+        iter: Expr,
+        body: Block,
+    },
+    Loop {
+        body: Block,
+    },
     Break,
     Continue,
     Return(Option<Expr>),
-    Match { scrutinee: Expr, arms: Vec<MatchArm> },
+    Match {
+        scrutinee: Expr,
+        arms: Vec<MatchArm>,
+    },
     Fn(Rc<FnDecl>),
     Struct(Rc<StructDecl>),
     Enum(Rc<EnumDecl>),

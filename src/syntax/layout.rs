@@ -81,10 +81,8 @@ impl Layout<'_> {
         let prefix = &self.src[line_start..offset];
         if let Some(tab) = prefix.find('\t') {
             let at = line_start + tab;
-            self.errors.push(Diagnostic::syntax(
-                "tab in indentation (indent with spaces)",
-                Span::new(self.file, at, at + 1),
-            ));
+            self.errors
+                .push(Diagnostic::syntax("tab in indentation (indent with spaces)", Span::new(self.file, at, at + 1)));
         }
         prefix.chars().filter(|c| *c == ' ' || *c == '\t').count()
     }
@@ -122,7 +120,8 @@ impl Layout<'_> {
             if ended_with_colon {
                 indents.push(col);
                 self.out.push((Token::Newline, nl));
-                self.out.push((Token::Indent, Span::new(self.file, next_span.start as usize, next_span.start as usize)));
+                self.out
+                    .push((Token::Indent, Span::new(self.file, next_span.start as usize, next_span.start as usize)));
             } else {
                 self.errors.push(Diagnostic::syntax("unexpected indentation", *next_span));
                 self.push_newline(nl);

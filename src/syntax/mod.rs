@@ -1,5 +1,5 @@
 //! Front end: tokens (logos), the layout pass, the AST and the parser (chumsky).
 pub mod ast;
 pub mod layout;
-pub mod token;
 pub mod parser;
+pub mod token;

@@ -7,14 +7,15 @@
 
 use crate::diag::Diagnostic;
 use crate::syntax::ast::{
-    Arg, BinOp, Block, EnumDecl, Expr, ExprKind, FieldDecl, FnDecl, FnInfo, FnKind, Ident, ImplDecl,
-    ImportDecl, InterpPart, MatchArm, Param, PatKind, Pattern, Program, Slot, Span, Stmt, StmtKind,
-    StructDecl, TypeExpr, UnOp, VarRef, VariantDecl,
+    Arg, BinOp, Block, EnumDecl, Expr, ExprKind, FieldDecl, FnDecl, FnInfo, FnKind, Ident, ImplDecl, ImportDecl,
+    InterpPart, MatchArm, Param, PatKind, Pattern, Program, Slot, Span, Stmt, StmtKind, StructDecl, TypeExpr, UnOp,
+    VarRef, VariantDecl,
 };
 use crate::syntax::token::{self, StrPart, Token};
 use chumsky::Stream;
 use chumsky::prelude::{
-    BoxedParser, Parser, Recursive, choice, end, filter_map, just, none_of, one_of, recursive, skip_parser,
+    BoxedParser, Parser, Recursive, choice, end, filter_map, just, nested_delimiters, none_of, one_of, recursive,
+    skip_parser,
 };
 use std::rc::Rc;
 
@@ -26,12 +27,47 @@ use std::rc::Rc;
 /// that failed to parse are left out) together with every syntax error found.
 pub fn parse_program(tokens: Vec<(Token, Span)>, file: u32, src_len: usize) -> (Program, Vec<Diagnostic>) {
     let eoi = Span::new(file, src_len, src_len);
-    let (stmts, errors) = GRAMMAR.with(|g| g.program.parse_recovery(Stream::from_iter(eoi, tokens.into_iter())));
+    let unclosed = unclosed_bracket(&tokens);
+    let (stmts, mut errors) = GRAMMAR.with(|g| g.program.parse_recovery(Stream::from_iter(eoi, tokens.into_iter())));
+    if let Some((from, open, at)) = unclosed {
+        // The layout pass ignores line breaks inside brackets, so everything after an
+        // unclosed bracket is one long line: errors found there are mostly noise. Keep
+        // those before it, and the first one after it if it is a mismatched closer.
+        let mut first_after = true;
+        errors.retain(|e| {
+            if e.span.start < from {
+                return true;
+            }
+            let keep = first_after
+                && matches!(e.found, Some(Token::RParen | Token::RBracket | Token::RBrace))
+                && e.span.start < src_len as u32;
+            first_after = false;
+            keep
+        });
+        errors.push(PError::custom(at, format!("this {} is never closed", open.describe())));
+    }
     let mut diags = to_diagnostics(errors);
     if stmts.is_none() && diags.is_empty() {
         diags.push(Diagnostic::syntax("could not parse this file", eoi));
     }
     (Program { stmts: stmts.unwrap_or_default(), ..Default::default() }, diags)
+}
+
+/// Brackets left open at the end of the file: where the outermost one starts, and the
+/// innermost one (the one to report). Closers pop whatever is open, as in the layout pass.
+fn unclosed_bracket(tokens: &[(Token, Span)]) -> Option<(u32, Token, Span)> {
+    let mut stack: Vec<(Token, Span)> = Vec::new();
+    for (t, s) in tokens {
+        match t {
+            Token::LParen | Token::LBracket | Token::LBrace => stack.push((t.clone(), *s)),
+            Token::RParen | Token::RBracket | Token::RBrace => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    let from = stack.first()?.1.start;
+    stack.pop().map(|(t, s)| (from, t, s))
 }
 
 /// Parses the source of one `{...}` interpolation piece as a single expression. `offset` is
@@ -52,13 +88,19 @@ pub fn parse_expr_source(code: &str, offset: usize, file: u32) -> Result<Expr, V
         .filter(|(t, _)| *t != Token::Newline)
         .map(|(t, s)| (shift_token(t, offset), shift(s, offset)))
         .collect();
+    // the end of the piece is the `}` that closes it
     let end = offset + code.len();
-    let eoi = Span::new(file, end, end);
+    let eoi = Span::new(file, end, end + 1);
     let (expr, errors) = GRAMMAR.with(|g| g.expr_only.parse_recovery(Stream::from_iter(eoi, tokens.into_iter())));
     match expr {
         Some(e) if errors.is_empty() => Ok(e),
         _ => {
             let mut diags = to_diagnostics(errors);
+            for d in &mut diags {
+                if let Some(rest) = d.message.strip_suffix("found end of input") {
+                    d.message = format!("{rest}found `}}`");
+                }
+            }
             if diags.is_empty() {
                 diags.push(Diagnostic::syntax("invalid expression in string interpolation", eoi));
             }
@@ -145,7 +187,9 @@ impl PError {
     }
 
     fn add_expected(&mut self, t: Option<Token>) {
-        if !self.expected.contains(&t) {
+        // expected tokens never carry payloads that matter, so comparing kinds is enough
+        let kind = t.as_ref().map(std::mem::discriminant);
+        if !self.expected.iter().any(|e| e.as_ref().map(std::mem::discriminant) == kind) {
             self.expected.push(t);
         }
     }
@@ -163,11 +207,11 @@ impl PError {
         if !self.labels.is_empty() || expected.iter().any(|t| !is_continuation(t)) {
             expected.retain(|t| !is_continuation(t));
         }
+        // "end of line" first, the rest in the order the parser tried them
+        expected.sort_by_key(|t| !matches!(t, Some(Token::Newline)));
         let wants_line_end = expected.iter().any(|t| matches!(t, Some(Token::Newline)));
         if wants_line_end || self.labels.contains(&"statement") {
-            expected.retain(|t| {
-                !matches!(t, None | Some(Token::Semi | Token::RBrace | Token::Dedent | Token::Indent))
-            });
+            expected.retain(|t| !matches!(t, None | Some(Token::Semi | Token::RBrace | Token::Dedent | Token::Indent)));
         }
         let mut items: Vec<String> = self.labels.iter().map(|l| l.to_string()).collect();
         for t in expected {
@@ -261,7 +305,13 @@ impl chumsky::Error<Token> for PError {
         e
     }
 
-    fn unclosed_delimiter(unclosed_span: Span, unclosed: Token, _span: Span, expected: Token, found: Option<Token>) -> PError {
+    fn unclosed_delimiter(
+        unclosed_span: Span,
+        unclosed: Token,
+        _span: Span,
+        expected: Token,
+        found: Option<Token>,
+    ) -> PError {
         PError::custom(
             unclosed_span,
             format!(
@@ -314,8 +364,7 @@ thread_local! {
 /// Names what a parser expects when it fails on its very first token; an error further in
 /// keeps its own, more precise description.
 fn label<T: 'static>(p: impl Parser<Token, T, Error = PError> + 'static, name: &'static str) -> P<T> {
-    p.map_err_with_span(move |e: PError, span: Span| if e.span == span { e.relabel(name) } else { e })
-        .boxed()
+    p.map_err_with_span(move |e: PError, span: Span| if e.span == span { e.relabel(name) } else { e }).boxed()
 }
 
 fn ident() -> P<Ident> {
@@ -602,6 +651,23 @@ fn fn_stmt(decl: Rc<FnDecl>) -> Stmt {
     Stmt::new(StmtKind::Fn(decl), span)
 }
 
+/// On an error inside `open ... close`, skips to the matching closer (respecting nesting),
+/// reports the error and goes on with `fallback` as the value.
+fn delimited_recovery<T: 'static>(
+    p: impl Parser<Token, T, Error = PError> + 'static,
+    open: Token,
+    close: Token,
+    fallback: impl Fn(Span) -> T + Clone + 'static,
+) -> P<T> {
+    use Token::*;
+    let others = match open {
+        LParen => [(LBracket, RBracket), (LBrace, RBrace)],
+        LBracket => [(LParen, RParen), (LBrace, RBrace)],
+        _ => [(LParen, RParen), (LBracket, RBracket)],
+    };
+    p.recover_with(nested_delimiters(open, close, others, fallback)).boxed()
+}
+
 /// Skips one bracketed group, balanced, tolerating a missing closer (used by recovery).
 fn bracket_group() -> P<()> {
     recursive(|group: Recursive<'static, Token, (), PError>| {
@@ -623,11 +689,21 @@ fn bracket_group() -> P<()> {
     .boxed()
 }
 
+/// Where a statement list is, which decides what error recovery may skip.
+#[derive(Clone, Copy)]
+enum Level {
+    /// the file: anything may be skipped
+    Top,
+    /// an indented block: stop at the dedent that ends it
+    Block,
+    /// an `async { }` body: stop at a dedent and at the `}` that ends it
+    Async,
+}
+
 /// Recovery: skips the rest of a bad statement — its line, the indented block after it, and
-/// any `elif`/`else` clauses that belong to it. `top` also skips stray closers, indents and
-/// dedents; otherwise the skip stops at a `}` (the end of an `async { }` body) and at the
-/// dedent that ends the enclosing block.
-fn skip_statement(top: bool) -> P<()> {
+/// any `elif`/`else` clauses that belong to it — without running past the end of the
+/// enclosing block.
+fn skip_statement(level: Level) -> P<()> {
     let indented_block = recursive(|ib: Recursive<'static, Token, (), PError>| {
         just(Token::Indent)
             .ignore_then(choice((ib, none_of([Token::Indent, Token::Dedent]).ignored())).repeated())
@@ -635,22 +711,19 @@ fn skip_statement(top: bool) -> P<()> {
             .ignored()
     })
     .boxed();
-    let line_token = if top {
-        choice((bracket_group(), none_of([Token::Newline]).ignored())).boxed()
-    } else {
-        choice((bracket_group(), none_of([Token::Newline, Token::Indent, Token::Dedent, Token::RBrace]).ignored()))
-            .boxed()
+    let other = match level {
+        Level::Top => none_of(vec![Token::Newline]),
+        Level::Block => none_of(vec![Token::Newline, Token::Indent, Token::Dedent]),
+        Level::Async => none_of(vec![Token::Newline, Token::Indent, Token::Dedent, Token::RBrace]),
     };
+    let line_token = choice((bracket_group(), other.ignored())).boxed();
     let line = line_token
         .repeated()
         .at_least(1)
         .then(just(Token::Newline).then(indented_block.or_not()).or_not())
         .ignored()
         .boxed();
-    line.clone()
-        .then(one_of([Token::Elif, Token::Else]).rewind().ignore_then(line).repeated())
-        .ignored()
-        .boxed()
+    line.clone().then(one_of([Token::Elif, Token::Else]).rewind().ignore_then(line).repeated()).ignored().boxed()
 }
 
 fn grammar() -> Grammar {
@@ -663,45 +736,42 @@ fn grammar() -> Grammar {
     // Statements of an indented block (or of the file); a bad statement is skipped.
     let stmt_ref = stmt.clone();
     let sep_ref = sep.clone();
-    let stmt_list = move |top: bool| {
+    let stmt_list = move |level: Level| {
         choice((
             sep_ref.clone().map(|_| None),
-            stmt_ref.clone().map(Some).recover_with(skip_parser(skip_statement(top).map(|_| None))),
+            stmt_ref.clone().map(Some).recover_with(skip_parser(skip_statement(level).map(|_| None))),
         ))
         .repeated()
         .map(|items| items.into_iter().flatten().collect::<Vec<Stmt>>())
         .boxed()
     };
-    let block_stmts = stmt_list(false);
+    let block_stmts = stmt_list(Level::Block);
 
     // ---- expressions ----------------------------------------------------------------------
     let expr = recursive(|expr: Recursive<'static, Token, Expr, PError>| {
         let expr: P<Expr> = expr.boxed();
 
-        let named_arg = ident()
-            .then_ignore(just(T::Colon))
-            .then(expr.clone())
-            .map(|(name, value)| Arg { name: Some(name), value });
+        let named_arg =
+            ident().then_ignore(just(T::Colon)).then(expr.clone()).map(|(name, value)| Arg { name: Some(name), value });
         let arg = choice((named_arg, expr.clone().map(|value| Arg { name: None, value })));
-        let args = arg
-            .separated_by(just(T::Comma))
-            .allow_trailing()
-            .delimited_by(just(T::LParen), just(T::RParen))
-            .validate(|args: Vec<Arg>, _span, emit| {
-                let mut seen_named = false;
-                for a in &args {
-                    if a.name.is_some() {
-                        seen_named = true;
-                    } else if seen_named {
-                        emit(PError::custom(a.value.span, "a positional argument cannot follow a named argument"));
+        let args =
+            arg.separated_by(just(T::Comma)).allow_trailing().delimited_by(just(T::LParen), just(T::RParen)).validate(
+                |args: Vec<Arg>, _span, emit| {
+                    let mut seen_named = false;
+                    for a in &args {
+                        if a.name.is_some() {
+                            seen_named = true;
+                        } else if seen_named {
+                            emit(PError::custom(a.value.span, "a positional argument cannot follow a named argument"));
+                        }
                     }
-                }
-                args
-            })
-            .boxed();
+                    args
+                },
+            );
+        let args = delimited_recovery(args, T::LParen, T::RParen, |_| Vec::new());
 
         // `async { statements }`
-        let async_body = just(T::LBrace).ignore_then(stmt_list(false)).then_ignore(just(T::RBrace));
+        let async_body = just(T::LBrace).ignore_then(stmt_list(Level::Async)).then_ignore(just(T::RBrace));
         let async_block = just(T::Async).ignore_then(async_body).map_with_span(|stmts, span: Span| {
             let decl = FnDecl {
                 name: mk_ident("async", span),
@@ -722,13 +792,13 @@ fn grammar() -> Grammar {
         // names, `self`, paths `a::B`, struct literals `Name { x: 1 }`
         let head = choice((segment(), just(T::SelfLower).map_with_span(|_, s| mk_ident("self", s))));
         let field_init = ident().then(just(T::Colon).ignore_then(expr.clone()).or_not()).map(|(name, value)| {
-            let value = value.unwrap_or_else(|| Expr::new(ExprKind::Var(VarRef::new(name.name.clone(), name.span)), name.span));
+            let value =
+                value.unwrap_or_else(|| Expr::new(ExprKind::Var(VarRef::new(name.name.clone(), name.span)), name.span));
             (name, value)
         });
-        let struct_body = field_init
-            .separated_by(just(T::Comma))
-            .allow_trailing()
-            .delimited_by(just(T::LBrace), just(T::RBrace));
+        let struct_body =
+            field_init.separated_by(just(T::Comma)).allow_trailing().delimited_by(just(T::LBrace), just(T::RBrace));
+        let struct_body = delimited_recovery(struct_body, T::LBrace, T::RBrace, |_| Vec::new());
         let name_expr = head
             .then(just(T::ColonColon).ignore_then(segment()).repeated())
             .then(struct_body.or_not())
@@ -769,12 +839,14 @@ fn grammar() -> Grammar {
                     Expr::new(ExprKind::Tuple(all), span)
                 }
             });
+        let paren = delimited_recovery(paren, T::LParen, T::RParen, |span| Expr::new(ExprKind::Nil, span));
         let list = expr
             .clone()
             .separated_by(just(T::Comma))
             .allow_trailing()
             .delimited_by(just(T::LBracket), just(T::RBracket))
             .map_with_span(|items, span| Expr::new(ExprKind::List(items), span));
+        let list = delimited_recovery(list, T::LBracket, T::RBracket, |span| Expr::new(ExprKind::Nil, span));
 
         // dict keys are operator-level expressions (no lambda / if-expression), see below
         let mut or_level: Recursive<'static, Token, Expr, PError> = Recursive::declare();
@@ -786,6 +858,7 @@ fn grammar() -> Grammar {
             .allow_trailing()
             .delimited_by(just(T::LBrace), just(T::RBrace))
             .map_with_span(|entries, span| Expr::new(ExprKind::Dict(entries), span));
+        let dict = delimited_recovery(dict, T::LBrace, T::RBrace, |span| Expr::new(ExprKind::Nil, span));
 
         let primary = label(choice((literal(), unit, paren, list, dict, async_block, name_expr)), "expression");
 
@@ -811,12 +884,14 @@ fn grammar() -> Grammar {
             other => Err(PError::expected_thing(span, "field name", Some(other))),
         });
         let dot = just(T::Dot).ignore_then(choice((method_or_field, tuple_field)));
-        let index = expr.clone().delimited_by(just(T::LBracket), just(T::RBracket)).map(Post::Index);
-        let non_try = choice((args.clone().map(Post::Call), dot, index))
-            .map_with_span(|p, s: Span| (p, s))
-            .boxed();
-        let any_post =
-            choice((non_try.clone(), just(T::Question).map_with_span(|_, s: Span| (Post::Try, s)))).boxed();
+        let index = delimited_recovery(
+            expr.clone().delimited_by(just(T::LBracket), just(T::RBracket)).map(Post::Index),
+            T::LBracket,
+            T::RBracket,
+            |span| Post::Index(Expr::new(ExprKind::Nil, span)),
+        );
+        let non_try = choice((args.clone().map(Post::Call), dot, index)).map_with_span(|p, s: Span| (p, s)).boxed();
+        let any_post = choice((non_try.clone(), just(T::Question).map_with_span(|_, s: Span| (Post::Try, s)))).boxed();
 
         // `await` takes the postfix chain up to the first `?`; what follows applies to the
         // awaited value: `await f()?.len()` is `((await f())?).len()`
@@ -835,13 +910,12 @@ fn grammar() -> Grammar {
 
         // unary operators bind looser than `**`: `-2 ** 2` is `-(2 ** 2)`
         let unary = recursive(|unary: Recursive<'static, Token, Expr, PError>| {
-            let power = postfix
-                .clone()
-                .then(just(T::StarStar).ignore_then(unary.clone()).or_not())
-                .map(|(base, exp)| match exp {
+            let power = postfix.clone().then(just(T::StarStar).ignore_then(unary.clone()).or_not()).map(
+                |(base, exp)| match exp {
                     Some(exp) => binary(base, (BinOp::Pow, exp)),
                     None => base,
-                });
+                },
+            );
             let prefix = choice((
                 just(T::Minus).to(Prefix::Neg),
                 just(T::Bang).to(Prefix::Not),
@@ -876,10 +950,7 @@ fn grammar() -> Grammar {
             .then(bin_op(cmp_ops).map_with_span(|op, s: Span| (op, s)).then(bitor).repeated())
             .validate(|(first, rest), _span, emit| {
                 if let Some(((_, op_span), _)) = rest.get(1) {
-                    emit(PError::custom(
-                        *op_span,
-                        "comparison operators cannot be chained (write `a < b and b < c`)",
-                    ));
+                    emit(PError::custom(*op_span, "comparison operators cannot be chained (write `a < b and b < c`)"));
                 }
                 rest.into_iter().fold(first, |a, ((op, _), b)| binary(a, (op, b)))
             })
@@ -931,13 +1002,7 @@ fn grammar() -> Grammar {
             .then(expr.clone())
             .then_ignore(just(T::Colon))
             .then(expr.clone())
-            .then(
-                just(T::Elif)
-                    .ignore_then(expr.clone())
-                    .then_ignore(just(T::Colon))
-                    .then(expr.clone())
-                    .repeated(),
-            )
+            .then(just(T::Elif).ignore_then(expr.clone()).then_ignore(just(T::Colon)).then(expr.clone()).repeated())
             .then_ignore(just(T::Else))
             .then_ignore(just(T::Colon))
             .then(expr.clone())
@@ -1018,7 +1083,10 @@ fn grammar() -> Grammar {
         .then(
             just(T::ColonColon)
                 .ignore_then(
-                    ident().separated_by(just(T::Comma)).allow_trailing().delimited_by(just(T::LBrace), just(T::RBrace)),
+                    ident()
+                        .separated_by(just(T::Comma))
+                        .allow_trailing()
+                        .delimited_by(just(T::LBrace), just(T::RBrace)),
                 )
                 .or_not(),
         )
@@ -1037,7 +1105,17 @@ fn grammar() -> Grammar {
             Stmt::new(StmtKind::Import(ImportDecl { module, items, span }), span)
         });
 
-    let simple = choice((let_stmt, simple_kw, import_stmt, assign_or_expr)).boxed();
+    // `pass` alone is a no-op statement (an expression statement `nil`)
+    let pass = filter_map(|span: Span, tok: Token| match tok {
+        Token::Ident(name) if &*name == "pass" => Ok(Stmt::new(StmtKind::Expr(Expr::new(ExprKind::Nil, span)), span)),
+        other => Err(PError::expected_thing(span, "statement", Some(other))),
+    })
+    .then_ignore(
+        choice((one_of([T::Newline, T::Semi, T::RBrace, T::Dedent, T::Else, T::Elif]).ignored(), end())).rewind(),
+    );
+
+    let pass = pass.boxed();
+    let simple = choice((let_stmt, simple_kw, import_stmt, pass.clone(), assign_or_expr)).boxed();
 
     // `: <indented block>` or `: stmt; stmt` on the same line
     let indented = just(T::Newline)
@@ -1074,17 +1152,19 @@ fn grammar() -> Grammar {
             }
             Stmt::new(StmtKind::If { branches, else_ }, span_from(start, end))
         });
-    let while_stmt = just(T::While)
-        .map_with_span(|_, s: Span| s)
-        .then(expr.clone())
-        .then(suite.clone())
-        .map(|((start, cond), body)| {
+    let while_stmt = just(T::While).map_with_span(|_, s: Span| s).then(expr.clone()).then(suite.clone()).map(
+        |((start, cond), body)| {
             let span = span_from(start, body.span);
             Stmt::new(StmtKind::While { cond, body }, span)
-        });
+        },
+    );
+    // `for k, v in ...` is `for (k, v) in ...`
+    let for_pattern = pattern.clone().separated_by(just(T::Comma)).at_least(1).map_with_span(|mut pats, span| {
+        if pats.len() == 1 { pats.pop().expect("one pattern") } else { Pattern { kind: PatKind::Tuple(pats), span } }
+    });
     let for_stmt = just(T::For)
         .map_with_span(|_, s: Span| s)
-        .then(pattern.clone())
+        .then(for_pattern)
         .then_ignore(just(T::In))
         .then(expr.clone())
         .then(suite.clone())
@@ -1108,7 +1188,7 @@ fn grammar() -> Grammar {
         });
     let arms = choice((
         sep.clone().map(|_| None),
-        arm.map(Some).recover_with(skip_parser(skip_statement(false).map(|_| None))),
+        arm.map(Some).recover_with(skip_parser(skip_statement(Level::Block).map(|_| None))),
     ))
     .repeated()
     .map(|arms| arms.into_iter().flatten().collect::<Vec<_>>());
@@ -1147,17 +1227,14 @@ fn grammar() -> Grammar {
             let mut params = Vec::new();
             for (i, item) in items.into_iter().enumerate() {
                 match item {
-                    ParamItem::SelfParam(s) if i == 0 => {
-                        has_self = true;
-                        let _ = s;
-                    }
+                    ParamItem::SelfParam(_) if i == 0 => has_self = true,
                     ParamItem::SelfParam(s) => emit(PError::custom(s, "`self` must be the first parameter")),
                     ParamItem::Named(p) => params.push(p),
                 }
             }
             (has_self, params)
-        })
-        .boxed();
+        });
+    let params = delimited_recovery(params, T::LParen, T::RParen, |_| (false, Vec::new()));
 
     #[derive(Clone, Copy)]
     enum FnMod {
@@ -1215,12 +1292,8 @@ fn grammar() -> Grammar {
         .then_ignore(just(T::Colon))
         .then(ty.clone())
         .map(|(name, ty)| FieldDecl { name, ty: Some(ty) });
-    let fields_line = field
-        .separated_by(just(T::Comma))
-        .at_least(1)
-        .allow_trailing()
-        .then_ignore(term.clone())
-        .map(Member::Fields);
+    let fields_line =
+        field.separated_by(just(T::Comma)).at_least(1).allow_trailing().then_ignore(term.clone()).map(Member::Fields);
     // `Circle(r: f64)`, `Pair(i64, i64)`, `Unit`, several per line allowed
     let variant_field = choice((
         ident().then_ignore(just(T::Colon)).then(ty.clone()).map(|(n, t)| (Some(n), Some(t))),
@@ -1242,13 +1315,14 @@ fn grammar() -> Grammar {
         .then_ignore(term.clone())
         .map(Member::Variants);
     let method = fn_decl.clone().map(Member::Method);
+    let pass_member = pass.then_ignore(term.clone()).map(|_| Member::Fields(Vec::new())).boxed();
     let member_block = |member: P<Member>| {
         just(T::Newline)
             .ignore_then(label(just(T::Indent), "an indented block"))
             .ignore_then(
                 choice((
                     sep.clone().map(|_| None),
-                    member.map(Some).recover_with(skip_parser(skip_statement(false).map(|_| None))),
+                    member.map(Some).recover_with(skip_parser(skip_statement(Level::Block).map(|_| None))),
                 ))
                 .repeated(),
             )
@@ -1256,16 +1330,17 @@ fn grammar() -> Grammar {
             .map(|m| m.into_iter().flatten().collect::<Vec<Member>>())
             .boxed()
     };
-    let struct_members = member_block(choice((method.clone(), fields_line)).boxed());
-    let enum_members = member_block(choice((method.clone(), variants_line)).boxed());
-    let impl_members = member_block(method.boxed());
+    let struct_members = member_block(choice((method.clone(), pass_member.clone(), fields_line)).boxed());
+    let enum_members = member_block(choice((method.clone(), pass_member.clone(), variants_line)).boxed());
+    let impl_members = member_block(choice((method, pass_member)).boxed());
 
     let decl_head = |kw: Token| {
         just(T::Pub).or_not().map_with_span(|p, s: Span| (p.is_some(), s)).then_ignore(just(kw)).then(ident())
     };
     // a body, or nothing at all (`struct Marker`)
     let body_or_nothing = |members: P<Vec<Member>>| {
-        choice((just(T::Colon).ignore_then(members), term.clone().map(|_| Vec::new()))).map_with_span(|m, s: Span| (m, s))
+        choice((just(T::Colon).ignore_then(members), term.clone().map(|_| Vec::new())))
+            .map_with_span(|m, s: Span| (m, s))
     };
     let struct_stmt = decl_head(T::Struct).then(body_or_nothing(struct_members)).validate(
         |(((is_pub, start), name), (members, _)), _, emit| {
@@ -1286,8 +1361,8 @@ fn grammar() -> Grammar {
             Stmt::new(StmtKind::Struct(Rc::new(StructDecl { name, is_pub, fields, methods, span })), span)
         },
     );
-    let enum_stmt = decl_head(T::Enum).then(body_or_nothing(enum_members)).map(
-        |(((is_pub, start), name), (members, _))| {
+    let enum_stmt =
+        decl_head(T::Enum).then(body_or_nothing(enum_members)).map(|(((is_pub, start), name), (members, _))| {
             let mut variants = Vec::new();
             let mut methods = Vec::new();
             for m in members {
@@ -1299,8 +1374,7 @@ fn grammar() -> Grammar {
             }
             let span = members_span(start, &name, &variants.iter().map(|v| v.span).collect::<Vec<_>>(), &methods);
             Stmt::new(StmtKind::Enum(Rc::new(EnumDecl { name, is_pub, variants, methods, span })), span)
-        },
-    );
+        });
     // `impl Name:` (also `impl Trait for Name:`, the trait being ignored)
     let impl_stmt = just(T::Pub)
         .or_not()
@@ -1337,7 +1411,7 @@ fn grammar() -> Grammar {
         "statement",
     ));
 
-    Grammar { program: stmt_list(true).then_ignore(end()).boxed(), expr_only: expr.then_ignore(end()).boxed() }
+    Grammar { program: stmt_list(Level::Top).then_ignore(end()).boxed(), expr_only: expr.then_ignore(end()).boxed() }
 }
 
 /// The span of a struct / enum / impl declaration: from its first token to its last member.
@@ -1626,7 +1700,8 @@ mod tests {
     /// Parses a program that must be valid; renders its statements one per line.
     fn ok(src: &str) -> String {
         let (p, errs) = parse(src);
-        let msgs: Vec<String> = errs.iter().map(|e| format!("{} at {:?}", e.message, e.span.map(|s| s.range()))).collect();
+        let msgs: Vec<String> =
+            errs.iter().map(|e| format!("{} at {:?}", e.message, e.span.map(|s| s.range()))).collect();
         assert!(errs.is_empty(), "unexpected errors for {src:?}: {msgs:#?}");
         p.stmts.iter().map(st).collect::<Vec<_>>().join("\n")
     }
@@ -1678,7 +1753,7 @@ mod tests {
     #[test]
     fn interpolation_errors_point_into_the_string() {
         let src = "print(\"a {1 +} b\")\n";
-        assert_eq!(errs(src), vec!["expected expression, found end of input @\"\"".to_string()]);
+        assert_eq!(errs(src), vec!["expected expression, found `}` @\"}\"".to_string()]);
         let (_, es) = parse(src);
         assert_eq!(es[0].span.unwrap().start as usize, src.find('}').unwrap());
     }
@@ -1766,8 +1841,10 @@ mod tests {
             ok("let t = async {\n    let x = 1\n    if x > 0:\n        print(x)\n    x\n}\nprint(t)\n"),
             "(let t (async {(let x 1); (if (> x 0) {(call print x)}); x}))\n(call print t)"
         );
-        assert_eq!(ok("spawn(async {\n  await sleep(1)\n  print(\"done\")\n})\n"),
-            "(call spawn (async {(await (call sleep 1)); (call print \"done\")}))");
+        assert_eq!(
+            ok("spawn(async {\n  await sleep(1)\n  print(\"done\")\n})\n"),
+            "(call spawn (async {(await (call sleep 1)); (call print \"done\")}))"
+        );
         let (p, _) = parse("t = async { 1 }");
         let StmtKind::Assign { value, .. } = &p.stmts[0].kind else { panic!() };
         let ExprKind::AsyncBlock(f) = &value.kind else { panic!() };
@@ -1786,8 +1863,10 @@ mod tests {
         assert_eq!(ok("let [a, b] = xs"), "(let [a b] xs)");
         assert_eq!(ok("let _ = f()"), "(let _ (call f))");
         assert_eq!(ok("pub let x = 1"), "(let x 1)");
-        assert_eq!(ok("x = 1\nxs[0] = 2\np.x = 3\na.b[1].c += 4"),
-            "(= x 1)\n(= (index xs 0) 2)\n(= (field p x) 3)\n(+= (field (index (field a b) 1) c) 4)");
+        assert_eq!(
+            ok("x = 1\nxs[0] = 2\np.x = 3\na.b[1].c += 4"),
+            "(= x 1)\n(= (index xs 0) 2)\n(= (field p x) 3)\n(+= (field (index (field a b) 1) c) 4)"
+        );
         assert_eq!(ok("x -= 1; x *= 2; x /= 3; x %= 4"), "(-= x 1)\n(*= x 2)\n(/= x 3)\n(%= x 4)");
     }
 
@@ -1811,24 +1890,37 @@ mod tests {
         assert_eq!(ok("while i < 10:\n    i += 1\n    continue\n"), "(while (< i 10) {(+= i 1); continue})");
         assert_eq!(ok("for (k, v) in d.items():\n    print(k)\n"), "(for (tuple k v) (.items d) {(call print k)})");
         assert_eq!(ok("for x in range(3): print(x)"), "(for x (call range 3) {(call print x)})");
+        assert_eq!(ok("for i, (a, b) in xs: pass"), "(for (tuple i (tuple a b)) xs {nil})");
         assert_eq!(ok("loop:\n    break\n"), "(loop {break})");
         assert_eq!(ok("fn f():\n    return\n"), "(fn f() {(return)})");
+        assert_eq!(ok("while a: pass\npass = 1\nprint(pass)"), "(while a {nil})\n(= pass 1)\n(call print pass)");
         assert_eq!(ok("fn f(): return 1"), "(fn f() {(return 1)})");
-        assert_eq!(
-            ok("if a:\n    if b:\n        c\n    else:\n        d\ne\n"),
-            "(if a {(if b {c} else {d})})\ne"
-        );
+        assert_eq!(ok("if a:\n    if b:\n        c\n    else:\n        d\ne\n"), "(if a {(if b {c} else {d})})\ne");
     }
 
     #[test]
     fn match_statement() {
-        let src = "match v:\n    case 0: print(\"zero\")\n    case 1 | 2:\n        print(\"small\")\n    case -1: x\n    case \"s\": x\n    case (a, [b, _]): x\n    case Some(x) if x > 0: x\n    case None: x\n    case Ok(()): x\n    case Err(e): x\n    case Shape::Circle(r): x\n    case Color::Red: x\n    case n: x\n";
+        let src = "match v:
+    case 0: print(\"zero\")
+    case 1 | 2:
+        print(\"small\")
+    case -1: x
+    case \"s\": x
+    case (a, [b, _]): x
+    case Some(x) if x > 0: x
+    case None: x
+    case Ok(()): x
+    case Err(e): x
+    case Shape::Circle(r): x
+    case Color::Red: x
+    case n: x
+";
         assert_eq!(
             ok(src),
             "(match v (case 0 {(call print \"zero\")}) (case (or 1 2) {(call print \"small\")}) (case -1 {x}) \
-             (case \"s\" {x}) (case (tuple a [b _]) {x}) (case (variant Some x) if (> x 0) {x}) (case (variant None) {x}) \
-             (case (variant Ok nil) {x}) (case (variant Err e) {x}) (case (variant Shape::Circle r) {x}) \
-             (case (variant Color::Red) {x}) (case n {x}))"
+             (case \"s\" {x}) (case (tuple a [b _]) {x}) (case (variant Some x) if (> x 0) {x}) \
+             (case (variant None) {x}) (case (variant Ok nil) {x}) (case (variant Err e) {x}) \
+             (case (variant Shape::Circle r) {x}) (case (variant Color::Red) {x}) (case n {x}))"
         );
         assert_eq!(ok("match p:\n    case -2.5 | true | nil: x\n"), "(match p (case (or -2.5 true nil) {x}))");
     }
@@ -1840,14 +1932,17 @@ mod tests {
             "(fn pub async f(a, b: i64, c = 10, d: String = \"x\") -> Result[i64, NetError] {(return a)})"
         );
         assert_eq!(ok("extern fn now_ms() -> f64\nx"), "(fn extern now_ms() -> f64 {})\nx");
-        assert_eq!(ok("pub extern fn tcp_bind(addr: String) -> i64"), "(fn pub extern tcp_bind(addr: String) -> i64 {})");
-        assert_eq!(ok("fn g(self, x): pass"), "(fn g(self, x) {pass})");
-        assert_eq!(ok("fn g(&self): pass"), "(fn g(self) {pass})");
-        assert_eq!(ok("fn g(&mut self, y: &mut Bytes): pass"), "(fn g(self, y: &mut Bytes) {pass})");
-        assert_eq!(ok("fn g(self: Point): pass"), "(fn g(self) {pass})");
+        assert_eq!(
+            ok("pub extern fn tcp_bind(addr: String) -> i64"),
+            "(fn pub extern tcp_bind(addr: String) -> i64 {})"
+        );
+        assert_eq!(ok("fn g(self, x): pass"), "(fn g(self, x) {nil})");
+        assert_eq!(ok("fn g(&self): pass"), "(fn g(self) {nil})");
+        assert_eq!(ok("fn g(&mut self, y: &mut Bytes): pass"), "(fn g(self, y: &mut Bytes) {nil})");
+        assert_eq!(ok("fn g(self: Point): pass"), "(fn g(self) {nil})");
         assert_eq!(
             ok("fn f(cb: fn(i64) -> bool, t: (i64, String), u: (), l: [i64], p: net::Addr): pass"),
-            "(fn f(cb: fn(i64) -> bool, t: (i64, String), u: (), l: List[i64], p: net::Addr) {pass})"
+            "(fn f(cb: fn(i64) -> bool, t: (i64, String), u: (), l: List[i64], p: net::Addr) {nil})"
         );
         let (p, _) = parse("fn outer():\n    fn inner(x): return x\n    return inner\n");
         let StmtKind::Fn(f) = &p.stmts[0].kind else { panic!() };
@@ -1863,16 +1958,30 @@ mod tests {
 
     #[test]
     fn structs_enums_impls() {
-        let src = "pub struct Point:\n    x: i64\n    pub y: i64\n\n    fn norm(self) -> f64:\n        return 0.0\n    fn origin() -> Point:\n        return Point { x: 0, y: 0 }\n";
+        let src = "pub struct Point:
+    x: i64
+    pub y: i64
+
+    fn norm(self) -> f64:
+        return 0.0
+    fn origin() -> Point:
+        return Point { x: 0, y: 0 }
+";
         assert_eq!(
             ok(src),
-            "(struct pub Point x: i64 y: i64 (fn norm(self) -> f64 {(return 0.0)}) (fn origin() -> Point {(return (struct Point x=0 y=0))}))"
+            "(struct pub Point x: i64 y: i64 (fn norm(self) -> f64 {(return 0.0)}) \
+             (fn origin() -> Point {(return (struct Point x=0 y=0))}))"
         );
-        let src = "enum Shape:\n    Circle(r: f64)\n    Pair(i64, i64)\n    Unit\n    fn area(self):\n        return 1\n";
+        let src =
+            "enum Shape:\n    Circle(r: f64)\n    Pair(i64, i64)\n    Unit\n    fn area(self):\n        return 1\n";
         assert_eq!(ok(src), "(enum Shape Circle(r: f64) Pair(i64, i64) Unit (fn area(self) {(return 1)}))");
         assert_eq!(ok("enum Color:\n    Red, Green,\n    Blue\n"), "(enum Color Red Green Blue)");
-        assert_eq!(ok("impl Point:\n    pub fn len(&self): return 1\n"), "(impl Point (fn pub len(self) {(return 1)}))");
+        assert_eq!(
+            ok("impl Point:\n    pub fn len(&self): return 1\n"),
+            "(impl Point (fn pub len(self) {(return 1)}))"
+        );
         assert_eq!(ok("struct Marker\nx"), "(struct Marker)\nx");
+        assert_eq!(ok("struct Empty:\n    pass\nimpl Empty:\n    pass\n"), "(struct Empty)\n(impl Empty)");
     }
 
     #[test]
@@ -1963,10 +2072,96 @@ mod tests {
     }
 
     #[test]
+    fn stray_brace_in_a_block_is_skipped() {
+        let es = errs("fn f():\n    }\n    x = )\n    return 1\n");
+        assert_eq!(
+            es,
+            vec![
+                "expected statement, found `}` @\"}\"".to_string(),
+                "expected expression, found `)` @\")\"".to_string()
+            ]
+        );
+    }
+
+    #[test]
     fn errors_inside_async_block() {
         let src = "let t = async {\n    x = = 1\n    y\n}\nz = )\n";
         let es = errs(src);
         assert_eq!(es.len(), 2, "{es:#?}");
+    }
+
+    #[test]
+    fn bracket_errors_recover_inside_the_statement() {
+        // the header's error does not hide the errors in the body
+        let es = errs("fn f(a b):\n    x = )\n    y = g(1 2)\n");
+        assert_eq!(
+            es,
+            vec![
+                "expected `)`, `,`, `=` or `:`, found identifier `b` @\"b\"".to_string(),
+                "expected expression, found `)` @\")\"".to_string(),
+                "expected `)` or `,`, found integer `2` @\"2\"".to_string(),
+            ]
+        );
+        let (p, _) = parse("x = [1 2]\ny = {1 2}\nz = a[1 2]\nw = (1 2)\nv = P { a b }\n");
+        assert_eq!(p.stmts.len(), 5);
+    }
+
+    #[test]
+    fn unclosed_bracket_is_reported_at_the_opener() {
+        assert_eq!(errs("x = 1\nprint(1, [2\ny = 3\n"), vec!["this `[` is never closed @\"[\"".to_string()]);
+        assert_eq!(errs("t = async {\n    a\n"), vec!["this `{` is never closed @\"{\"".to_string()]);
+    }
+
+    #[test]
+    fn option_and_result_names_are_plain_identifiers() {
+        assert_eq!(e("Some(1)"), "(call Some 1)");
+        assert_eq!(e("x = None"), "(= x None)");
+        assert_eq!(e("Ok(())"), "(call Ok nil)");
+        assert_eq!(e("Err(NetError::TimedOut)"), "(call Err NetError::TimedOut)");
+    }
+
+    #[test]
+    fn pub_everywhere() {
+        assert_eq!(ok("pub fn f(): pass"), "(fn pub f() {nil})");
+        assert_eq!(ok("pub struct S:\n    x: i64\n"), "(struct pub S x: i64)");
+        assert_eq!(ok("pub enum E:\n    A\n"), "(enum E A)");
+        assert_eq!(ok("pub val x = 1"), "(let x 1)");
+        assert_eq!(ok("pub import net"), "(import net)");
+        assert_eq!(ok("pub impl S:\n    pub async fn m(self): pass\n"), "(impl S (fn pub async m(self) {nil}))");
+        assert_eq!(ok("impl Display for S:\n    fn m(self): pass\n"), "(impl S (fn m(self) {nil}))");
+        let (p, _) = parse("pub enum E:\n    A\n");
+        let StmtKind::Enum(d) = &p.stmts[0].kind else { panic!() };
+        assert!(d.is_pub);
+    }
+
+    #[test]
+    fn extern_fn_has_no_body() {
+        let (p, _) = parse("extern fn f(a: i64) -> i64\n");
+        let StmtKind::Fn(f) = &p.stmts[0].kind else { panic!() };
+        assert!(f.is_extern && f.body.stmts.is_empty() && f.kind == FnKind::Named);
+        assert_eq!(errs("fn f(a)\n"), vec!["expected `:` and the body of `f` @\"\"".to_string()]);
+        assert_eq!(errs("extern fn f(): pass\n"), vec!["an `extern fn` has no body @\"f\"".to_string()]);
+    }
+
+    #[test]
+    fn node_spans() {
+        let src = "let f = \\x: x + 1\nlet t = async { f(1) }\nlet p = Point { x: 1 }\nlet q = await a.b()?\n";
+        let (p, errs) = parse(src);
+        assert!(errs.is_empty(), "{errs:?}");
+        let texts: Vec<&str> = p
+            .stmts
+            .iter()
+            .map(|s| match &s.kind {
+                StmtKind::Let { value, .. } => &src[value.span.range()],
+                _ => panic!(),
+            })
+            .collect();
+        assert_eq!(texts, vec!["\\x: x + 1", "async { f(1) }", "Point { x: 1 }", "await a.b()?"]);
+        let StmtKind::Let { value, .. } = &p.stmts[0].kind else { panic!() };
+        let ExprKind::Lambda(f) = &value.kind else { panic!() };
+        assert_eq!(f.kind, FnKind::Lambda);
+        assert_eq!(&*f.name.name, "lambda");
+        assert_eq!(&src[f.body.span.range()], "x + 1");
     }
 
     #[test]

@@ -50,6 +50,7 @@ pub fn register(r: &mut NativeRegistry) {
 
 pub struct Listener {
     listener: RefCell<Option<Rc<monoio::net::TcpListener>>>,
+    fd: RawFd,
     local: SocketAddr,
     inflight: Inflight,
     /// connections an accept received just as its task was cancelled
@@ -94,7 +95,14 @@ impl NativeObject for Stream {
 
 impl Closable for Listener {
     fn close_now(&self) {
-        self.listener.borrow_mut().take();
+        if let Some(l) = self.listener.borrow_mut().take() {
+            // io_uring closes descriptors asynchronously: stop listening right now, so
+            // that a connect after close() is refused rather than half-accepted.
+            // SAFETY: `l` keeps the descriptor open for the duration of this call.
+            let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+            let _ = socket2::SockRef::from(&fd).shutdown(std::net::Shutdown::Both);
+            drop(l);
+        }
         self.pending.borrow_mut().clear();
         self.inflight.fire_all();
     }
@@ -177,7 +185,8 @@ fn wrap_stream(interp: &Interp, s: monoio::net::TcpStream) -> R<Value> {
 // ----- listener --------------------------------------------------------------------------
 
 fn listen_socket(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::TcpListener> {
-    let sock = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
+    let sock =
+        socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::STREAM, Some(socket2::Protocol::TCP))?;
     sock.set_reuse_address(true)?;
     if reuse_port {
         sock.set_reuse_port(true)?;
@@ -204,6 +213,7 @@ fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
                 Ok(l) => {
                     let local = l.local_addr().unwrap_or(addr);
                     let obj = Rc::new(Listener {
+                        fd: l.as_raw_fd(),
                         listener: RefCell::new(Some(Rc::new(l))),
                         local,
                         inflight: Inflight::default(),
@@ -279,7 +289,13 @@ fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
 
 /// Reads at most `max` bytes, appended to `buf` after its first `start` bytes.
 /// `Ok(Err(v))` is a NetError value for the script.
-async fn read_into(interp: &Interp, s: &Stream, buf: &Rc<RefCell<Vec<u8>>>, start: usize, max: usize) -> R<Result<usize, Value>> {
+async fn read_into(
+    interp: &Interp,
+    s: &Stream,
+    buf: &Rc<RefCell<Vec<u8>>>,
+    start: usize,
+    max: usize,
+) -> R<Result<usize, Value>> {
     if s.closed.get() {
         return Ok(Err(named_err(interp, "NotConnected", None)?));
     }
@@ -357,7 +373,12 @@ fn read_exact(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
 }
 
 /// Writes once (or until everything is written); returns the buffer for Bytes payloads.
-async fn write_buf<T: IoBuf + 'static>(interp: &Interp, s: &Stream, mut data: T, all: bool) -> (R<Result<usize, Value>>, T) {
+async fn write_buf<T: IoBuf + 'static>(
+    interp: &Interp,
+    s: &Stream,
+    mut data: T,
+    all: bool,
+) -> (R<Result<usize, Value>>, T) {
     let total = data.bytes_init();
     let mut written = 0;
     loop {
@@ -452,7 +473,8 @@ fn set_keepalive(interp: &Interp, a: Vec<Value>) -> R<Value> {
     };
     let r = with_stream(&a, |s| {
         Ok(s.with_sock(|sock| match secs {
-            Some(d) => sock.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(d.max(std::time::Duration::from_secs(1)))),
+            Some(d) => sock
+                .set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(d.max(std::time::Duration::from_secs(1)))),
             None => sock.set_keepalive(false),
         }))
     })?;
@@ -461,4 +483,3 @@ fn set_keepalive(interp: &Interp, a: Vec<Value>) -> R<Value> {
         Err(e) => io_err(interp, &e),
     }
 }
-

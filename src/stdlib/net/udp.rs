@@ -144,7 +144,8 @@ fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
 }
 
 fn udp_socket(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::UdpSocket> {
-    let sock = socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
+    let sock =
+        socket2::Socket::new(socket2::Domain::for_address(addr), socket2::Type::DGRAM, Some(socket2::Protocol::UDP))?;
     if reuse_port {
         sock.set_reuse_port(true)?;
     }
@@ -209,7 +210,12 @@ fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
     })
 }
 
-async fn send_buf<T: IoBuf + 'static>(interp: &Interp, u: &Udp, data: T, target: Option<SocketAddr>) -> (R<Result<usize, Value>>, T) {
+async fn send_buf<T: IoBuf + 'static>(
+    interp: &Interp,
+    u: &Udp,
+    data: T,
+    target: Option<SocketAddr>,
+) -> (R<Result<usize, Value>>, T) {
     let Some(sock) = u.sock.borrow().clone() else {
         return (named_err(interp, "NotConnected", None).map(Err), data);
     };
@@ -265,7 +271,12 @@ fn recv(interp: Rc<Interp>, a: Vec<Value>, from: bool) -> BoxFut<'static> {
     })
 }
 
-async fn recv_datagram(interp: &Interp, u: &Udp, buf: &Rc<RefCell<Vec<u8>>>, max: usize) -> R<Result<SocketAddr, Value>> {
+async fn recv_datagram(
+    interp: &Interp,
+    u: &Udp,
+    buf: &Rc<RefCell<Vec<u8>>>,
+    max: usize,
+) -> R<Result<SocketAddr, Value>> {
     let Some(sock) = u.sock.borrow().clone() else {
         return Ok(Err(named_err(interp, "NotConnected", None)?));
     };
@@ -316,7 +327,9 @@ fn multicast(interp: &Interp, a: Vec<Value>, join: bool) -> R<Value> {
     option(interp, &a, |_, s| match group {
         IpAddr::V4(g) => {
             let ifa = if iface.is_empty() { Ok(Ipv4Addr::UNSPECIFIED) } else { iface.parse::<Ipv4Addr>() };
-            let ifa = ifa.map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid interface address `{iface}`")))?;
+            let ifa = ifa.map_err(|_| {
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("invalid interface address `{iface}`"))
+            })?;
             if join { s.join_multicast_v4(&g, &ifa) } else { s.leave_multicast_v4(&g, &ifa) }
         }
         IpAddr::V6(g) => {
