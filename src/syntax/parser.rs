@@ -379,6 +379,16 @@ fn mk_ident(name: &str, span: Span) -> Ident {
     Ident { name: Rc::from(name), span }
 }
 
+/// A field or method name: identifiers, and keywords too (`p.val`, `Node { val: 1 }`).
+fn field_ident() -> P<Ident> {
+    filter_map(|span: Span, tok: Token| match tok {
+        Token::Ident(name) => Ok(Ident { name, span }),
+        kw if kw.is_keyword() => Ok(mk_ident(kw.text(), span)),
+        other => Err(PError::expected_thing(span, "field name", Some(other))),
+    })
+    .boxed()
+}
+
 /// A path segment: an identifier or `Self`.
 fn segment() -> P<Ident> {
     choice((ident(), just(Token::SelfUpper).map_with_span(|_, s| mk_ident("Self", s)))).boxed()
@@ -752,7 +762,7 @@ fn grammar() -> Grammar {
         let expr: P<Expr> = expr.boxed();
 
         let named_arg =
-            ident().then_ignore(just(T::Colon)).then(expr.clone()).map(|(name, value)| Arg { name: Some(name), value });
+            field_ident().then_ignore(just(T::Colon)).then(expr.clone()).map(|(name, value)| Arg { name: Some(name), value });
         let arg = choice((named_arg, expr.clone().map(|value| Arg { name: None, value })));
         let args =
             arg.separated_by(just(T::Comma)).allow_trailing().delimited_by(just(T::LParen), just(T::RParen)).validate(
@@ -791,7 +801,7 @@ fn grammar() -> Grammar {
 
         // names, `self`, paths `a::B`, struct literals `Name { x: 1 }`
         let head = choice((segment(), just(T::SelfLower).map_with_span(|_, s| mk_ident("self", s))));
-        let field_init = ident().then(just(T::Colon).ignore_then(expr.clone()).or_not()).map(|(name, value)| {
+        let field_init = field_ident().then(just(T::Colon).ignore_then(expr.clone()).or_not()).map(|(name, value)| {
             let value =
                 value.unwrap_or_else(|| Expr::new(ExprKind::Var(VarRef::new(name.name.clone(), name.span)), name.span));
             (name, value)
@@ -863,7 +873,7 @@ fn grammar() -> Grammar {
         let primary = label(choice((literal(), unit, paren, list, dict, async_block, name_expr)), "expression");
 
         // postfix operations
-        let method_or_field = ident().then(args.clone().or_not()).map(|(name, args)| match args {
+        let method_or_field = field_ident().then(args.clone().or_not()).map(|(name, args)| match args {
             Some(args) => Post::Method(name, args),
             None => Post::Field(name),
         });
@@ -1241,11 +1251,21 @@ fn grammar() -> Grammar {
         Plain,
         Async,
         Extern,
+        /// `extern async fn`: a native that returns a future
+        ExternAsync,
     }
     let fn_decl = just(T::Pub)
         .or_not()
         .map_with_span(|p, s: Span| (p.is_some(), s))
-        .then(choice((just(T::Async).to(FnMod::Async), just(T::Extern).to(FnMod::Extern))).or_not())
+        .then(
+            choice((
+                just(T::Extern).then(just(T::Async)).to(FnMod::ExternAsync),
+                just(T::Async).then(just(T::Extern)).to(FnMod::ExternAsync),
+                just(T::Async).to(FnMod::Async),
+                just(T::Extern).to(FnMod::Extern),
+            ))
+            .or_not(),
+        )
         .then_ignore(just(T::Fn))
         .then(ident())
         .then(params)
@@ -1254,7 +1274,7 @@ fn grammar() -> Grammar {
         .then(choice((suite.clone().map(Some), term.clone().to(None))))
         .validate(|(((((((is_pub, start), fmod), name), (has_self, params)), ret), header), body), _, emit| {
             let fmod = fmod.unwrap_or(FnMod::Plain);
-            let is_extern = matches!(fmod, FnMod::Extern);
+            let is_extern = matches!(fmod, FnMod::Extern | FnMod::ExternAsync);
             let header_end = Span { file: header.file, start: header.end, end: header.end };
             let body = match (body, is_extern) {
                 (Some(b), true) => {
@@ -1273,7 +1293,7 @@ fn grammar() -> Grammar {
                 name,
                 kind: FnKind::Named,
                 is_pub,
-                is_async: matches!(fmod, FnMod::Async),
+                is_async: matches!(fmod, FnMod::Async | FnMod::ExternAsync),
                 is_extern,
                 has_self,
                 params,
@@ -1288,7 +1308,7 @@ fn grammar() -> Grammar {
     // `a: T, b: U` on one line of a struct body
     let field = just(T::Pub)
         .or_not()
-        .ignore_then(ident())
+        .ignore_then(field_ident())
         .then_ignore(just(T::Colon))
         .then(ty.clone())
         .map(|(name, ty)| FieldDecl { name, ty: Some(ty) });
