@@ -6,9 +6,11 @@
 pub mod diag;
 pub mod interp;
 pub mod program;
+pub mod repl;
 pub mod resolve;
 pub mod runtime;
 pub mod stdlib;
 pub mod syntax;
+pub mod text;
 
 pub use program::{RunOptions, check_file, check_source, run_file, run_source};

@@ -18,10 +18,15 @@ usage:
 options:
   --color never|always|auto       colour in diagnostics (auto: only on a terminal)
   --driver auto|io_uring|epoll    the monoio driver (default auto: io_uring, else epoll)
+  --threads N                     run on N threads, each with its own runtime (0: one per
+                                  core); listeners share their port (SO_REUSEPORT)
   -h, --help                      this text
   -V, --version                   the version
 
 exit codes: 0 ok, 1 runtime error, 2 syntax/resolve/usage error, 130 Ctrl-C";
+
+/// Stack of every interpreter thread: deep Simple recursion is deep Rust recursion.
+const STACK_SIZE: usize = 1 << 30;
 
 struct Cli {
     opts: RunOptions,
@@ -36,7 +41,7 @@ fn usage_error(msg: &str) -> i32 {
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // Deep recursion in Simple code becomes deep Rust recursion: run on a big stack.
-    let child = std::thread::Builder::new().name("simple".into()).stack_size(1 << 30).spawn(move || dispatch(args));
+    let child = std::thread::Builder::new().name("simple".into()).stack_size(STACK_SIZE).spawn(move || dispatch(args));
     let code = match child.map(|h| h.join()) {
         Ok(Ok(code)) => code,
         _ => 101,
@@ -109,7 +114,12 @@ fn color(cli: &Cli) -> bool {
 fn run(cli: &mut Cli, rest: &[String]) -> i32 {
     let mut rest = rest;
     while let Some(first) = rest.first() {
-        if first == "--color" || first == "--driver" {
+        if first == "--threads" {
+            let n = rest.get(1).and_then(|v| v.parse::<usize>().ok());
+            let Some(n) = n else { return usage_error("--threads needs a number (0: one per core)") };
+            cli.opts.threads = if n == 0 { num_cpus::get() } else { n };
+            rest = &rest[2..];
+        } else if first == "--color" || first == "--driver" {
             let Some(value) = rest.get(1) else { return usage_error(&format!("{first} needs a value")) };
             if let Err(e) = apply_option(cli, first, value) {
                 return usage_error(&e);
@@ -125,14 +135,22 @@ fn run(cli: &mut Cli, rest: &[String]) -> i32 {
     cli.opts.args = rest[1..].to_vec();
     cli.opts.color = color(cli);
     install_interrupt_handler();
+    if cli.opts.threads > 1 {
+        return simple::program::run_file_threads(file, &cli.opts, STACK_SIZE);
+    }
     simple::run_file(file, &cli.opts)
 }
 
 /// Ctrl-C ends a running program at once with exit code 130.
 fn install_interrupt_handler() {
-    let _ = ctrlc::set_handler(|| std::process::exit(130));
+    let _ = ctrlc::set_handler(|| {
+        simple::interp::flush_stdout();
+        std::process::exit(130)
+    });
 }
 
-fn repl(_cli: &Cli) -> i32 {
-    usage_error("the REPL is not built yet")
+/// The REPL installs its own Ctrl-C handling (interrupt the running entry, not exit).
+fn repl(cli: &Cli) -> i32 {
+    let opts = RunOptions { color: color(cli), ..cli.opts.clone() };
+    simple::repl::run(&opts, cli.color)
 }

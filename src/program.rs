@@ -17,13 +17,44 @@ pub struct RunOptions {
     pub color: bool,
     pub driver: DriverChoice,
     pub args: Vec<String>,
+    /// `--threads N`: how many OS threads run the program (0 or 1: just this one)
+    pub threads: usize,
+    /// which of those threads this is (`thread_index()`)
+    pub thread_index: usize,
 }
 
 pub fn new_interp(opts: &RunOptions) -> Rc<Interp> {
     let interp = Interp::new(opts.args.clone(), opts.color);
     *interp.rt.self_ref.borrow_mut() = Rc::downgrade(&interp);
     interp.rt.driver_choice.set(opts.driver);
+    interp.rt.reuse_port.set(opts.threads > 1);
+    interp.rt.thread_index.set(opts.thread_index);
     interp
+}
+
+/// `--threads N`: N OS threads, each with its own runtime and interpreter heap, run the
+/// same program; listeners share their port (SO_REUSEPORT) so the kernel spreads
+/// connections. The exit code is the first non-zero one.
+pub fn run_file_threads(path: &str, opts: &RunOptions, stack_size: usize) -> i32 {
+    let handles: Vec<_> = (0..opts.threads.max(1))
+        .map(|i| {
+            let mut o = opts.clone();
+            o.thread_index = i;
+            let path = path.to_string();
+            std::thread::Builder::new().name(format!("simple-{i}")).stack_size(stack_size).spawn(move || run_file(&path, &o))
+        })
+        .collect();
+    let mut code = 0;
+    for h in handles {
+        let c = match h.map(|h| h.join()) {
+            Ok(Ok(c)) => c,
+            _ => 101,
+        };
+        if code == 0 {
+            code = c;
+        }
+    }
+    code
 }
 
 fn read(path: &str) -> Result<String, String> {
@@ -103,8 +134,7 @@ fn run_prepared(interp: &Interp, program: &crate::syntax::ast::Program, scope: &
     if let Some(f @ Value::Func(_)) = main {
         let result = call_main(interp, &f)?;
         if let Some(code) = main_failure(interp, &result) {
-            interp.run_until_idle()?;
-            return Ok(code);
+            return Ok(code); // at once, even with tasks alive (LANGUAGE.md 6.2)
         }
     }
     interp.run_until_idle()?;

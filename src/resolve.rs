@@ -519,6 +519,9 @@ impl Resolver<'_> {
                 false
             }
             StmtKind::Impl(imp) => {
+                if !self.at_module_level() {
+                    self.error("`impl` blocks are only allowed at the top level", span);
+                }
                 let target = self.lookup_global(&imp.target.name).map(|(s, _)| s);
                 match target.and_then(|t| self.global_kind(t)) {
                     Some(GlobalKind::Struct { .. }) | Some(GlobalKind::Enum { .. }) => {}
@@ -532,7 +535,13 @@ impl Resolver<'_> {
                 }
                 false
             }
-            StmtKind::Import(_) => false, // handled by hoisting
+            StmtKind::Import(imp) => {
+                // module-level imports were handled by hoisting
+                if !self.at_module_level() {
+                    self.error("`import` is only allowed at the top level of a file", imp.span);
+                }
+                false
+            }
         };
         stmt.has_await = aw || (is_loop && self.in_async_body());
         aw

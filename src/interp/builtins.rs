@@ -8,7 +8,6 @@ use super::{Ctrl, Interp, R, fail};
 use crate::resolve::GlobalKind;
 use crate::syntax::ast::Ident;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 pub fn builtin_types() -> super::BuiltinTypes {
@@ -21,7 +20,7 @@ fn enum_def(name: &str, variants: &[(&str, Option<usize>)]) -> Rc<TypeDef> {
     Rc::new(TypeDef {
         name: Rc::from(name),
         kind: TypeKind::Enum(None),
-        members: RefCell::new(HashMap::new()),
+        members: RefCell::new(Default::default()),
         fields: Vec::new(),
         variants: variants.iter().map(|(n, c)| (Rc::from(*n), *c)).collect(),
     })
@@ -64,8 +63,9 @@ pub fn install_prelude(interp: &Interp) {
         ("Ok", |i, a| Ok(i.ok(one_or_nil(a)))),
         ("Err", |i, a| Ok(i.err(one_or_nil(a)))),
         ("print", |i, a| {
-            i.print(&join_display(&a));
-            i.print("\n");
+            let mut line = join_display(&a);
+            line.push('\n');
+            i.print(&line);
             Ok(Value::Nil)
         }),
         ("eprint", |i, a| {
@@ -104,6 +104,7 @@ pub fn install_prelude(interp: &Interp) {
             i.flush();
             std::process::exit(code)
         }),
+        ("thread_index", |i, _| Ok(Value::Int(i.rt.thread_index.get() as i64))),
         ("now_ms", |i, _| Ok(Value::Float(i.rt.started.elapsed().as_secs_f64() * 1000.0))),
     ];
     for (name, f) in fns {

@@ -75,16 +75,55 @@ impl Interp {
 
     /// A synchronous call of a (non-async) closure.
     pub fn call_closure(&self, c: &Rc<Closure>, this: Option<Value>, args: Args) -> R<Value> {
-        let depth = self.depth.get();
-        if depth >= MAX_DEPTH {
+        if self.depth.get() >= MAX_DEPTH {
             return fail("maximum recursion depth exceeded");
         }
         let decl = &c.decl;
-        let mut frame = self.take_frame(decl.info.n_slots as usize, Some(c.clone()));
+        let mut frame = self.frame_for(c);
         if let Err(e) = self.bind_params(decl, &mut frame, this, args) {
             self.give_frame(frame);
             return Err(e);
         }
+        self.run_body(c, frame)
+    }
+
+    /// The hot path: plain positional arguments evaluated straight into the new frame.
+    pub fn call_direct(&self, c: &Rc<Closure>, args: &[Arg], f: &mut Frame) -> R<Value> {
+        self.call_direct_with(c, None, args, f)
+    }
+
+    /// `call_direct` for methods: `this` goes to slot 0.
+    pub fn call_direct_with(&self, c: &Rc<Closure>, this: Option<Value>, args: &[Arg], f: &mut Frame) -> R<Value> {
+        if self.depth.get() >= MAX_DEPTH {
+            return fail("maximum recursion depth exceeded");
+        }
+        let decl = &c.decl;
+        let mut frame = self.frame_for(c);
+        if let Some(t) = this {
+            frame.slots[0] = if decl.info.cell_params.contains(&0) { Value::Cell(Rc::new(std::cell::RefCell::new(t))) } else { t };
+        }
+        for (a, p) in args.iter().zip(&decl.params) {
+            match self.eval(&a.value, f) {
+                Ok(v) => self.bind(p.slot, v, &mut frame),
+                Err(e) => {
+                    self.give_frame(frame);
+                    return Err(e);
+                }
+            }
+        }
+        self.run_body(c, frame)
+    }
+
+    /// A frame for a call of `c` (it keeps the closure only if the body reads captures).
+    #[inline]
+    fn frame_for(&self, c: &Rc<Closure>) -> Frame {
+        let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
+        self.take_frame(c.decl.info.n_slots as usize, closure)
+    }
+
+    fn run_body(&self, c: &Rc<Closure>, mut frame: Frame) -> R<Value> {
+        let decl = &c.decl;
+        let depth = self.depth.get();
         self.depth.set(depth + 1);
         let r = self.exec_block(&decl.body, &mut frame);
         self.depth.set(depth);

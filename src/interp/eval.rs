@@ -2,7 +2,7 @@
 //! This is the hot path of every program, so variables are slot-indexed, integers have
 //! fast paths, and errors are stamped with their span only on the way out.
 
-use super::value::{Str, Value, compare, values_equal};
+use super::value::{Value, compare, values_equal};
 use super::{Ctrl, Frame, Interp, R, fail};
 use crate::syntax::ast::*;
 use std::rc::Rc;
@@ -88,6 +88,7 @@ impl Interp {
             }
             StmtKind::While { cond, body } => {
                 while self.truthy(cond, f)? {
+                    self.check_interrupt()?;
                     match self.exec_block(body, f) {
                         Ok(()) | Err(Ctrl::Continue) => {}
                         Err(Ctrl::Break) => break,
@@ -96,6 +97,7 @@ impl Interp {
                 }
             }
             StmtKind::Loop { body } => loop {
+                self.check_interrupt()?;
                 match self.exec_block(body, f) {
                     Ok(()) | Err(Ctrl::Continue) => {}
                     Err(Ctrl::Break) => break,
@@ -141,6 +143,7 @@ impl Interp {
     fn exec_for(&self, pat: &Pattern, iterable: Value, body: &Block, f: &mut Frame, span: Span) -> R<()> {
         let mut it = self.iterate(iterable).map_err(|e| stamp(e, span))?;
         while let Some(item) = it.next_value(self) {
+            self.check_interrupt()?;
             self.bind_pattern(pat, item, f, pat.span)?;
             match self.exec_block(body, f) {
                 Ok(()) | Err(Ctrl::Continue) => {}
@@ -151,6 +154,7 @@ impl Interp {
         Ok(())
     }
 
+    #[inline]
     pub fn truthy(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
         match self.eval(cond, f)? {
             Value::Bool(b) => Ok(b),
@@ -164,7 +168,11 @@ impl Interp {
                 let mut rhs = self.eval(value, f)?;
                 if let Some(op) = op {
                     let old = self.load(v.slot, f);
-                    rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
+                    rhs = match (&old, &rhs) {
+                        (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
+                        _ => self.binary(op, old, rhs),
+                    }
+                    .map_err(|e| stamp(e, target.span.to(value.span)))?;
                 }
                 self.assign(v.slot, rhs, f);
                 Ok(())
@@ -194,32 +202,41 @@ impl Interp {
 
     // ----- expressions ---------------------------------------------------------------------
 
+    /// Evaluates an expression. Leaves are handled inline; the rest in `eval_node`.
+    /// Errors are stamped with the span of the innermost expression they come from.
     #[inline]
     pub fn eval(&self, e: &Expr, f: &mut Frame) -> R<Value> {
-        match self.eval_inner(e, f) {
-            Err(Ctrl::Error(mut err)) => {
-                err.stamp(e.span);
-                Err(Ctrl::Error(err))
-            }
-            other => other,
+        match &e.kind {
+            ExprKind::Int(i) => Ok(Value::Int(*i)),
+            ExprKind::Var(v) => Ok(self.load(v.slot, f)),
+            _ => self.eval_node(e, f),
         }
     }
 
-    fn eval_inner(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+    fn eval_node(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+        let at = |c: Ctrl| stamp(c, e.span);
         Ok(match &e.kind {
             ExprKind::Int(i) => Value::Int(*i),
             ExprKind::Var(v) => self.load(v.slot, f),
-            ExprKind::Binary(op, a, b) => return self.eval_binary(*op, a, b, f),
-            ExprKind::Call { callee, args } => return self.eval_call(callee, args, f, e.span),
+            ExprKind::Binary(op, a, b) => return self.eval_binary(*op, a, b, f).map_err(at),
+            ExprKind::Call { callee, args } => return self.eval_call(callee, args, f, e.span).map_err(at),
             ExprKind::MethodCall { recv, method, args } => {
                 let r = self.eval(recv, f)?;
-                let argv = self.eval_args(args, f)?;
-                return self.call_method(r, method, argv, e.span);
+                return self.eval_method_call(r, method, args, f, e.span).map_err(at);
             }
+            _ => return self.eval_rare(e, f),
+        })
+    }
+
+    /// The less frequent expression kinds (kept apart so `eval_node` stays small).
+    #[inline(never)]
+    fn eval_rare(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+        let at = |c: Ctrl| stamp(c, e.span);
+        Ok(match &e.kind {
             ExprKind::Nil => Value::Nil,
             ExprKind::Bool(b) => Value::Bool(*b),
             ExprKind::Float(x) => Value::Float(*x),
-            ExprKind::Str(s) => Value::Str(Rc::new(Str::new(s.to_string()))),
+            ExprKind::Str(s) => Value::Str(s.clone()),
             ExprKind::Bytes(b) => Value::bytes(b.to_vec()),
             ExprKind::Interp(parts) => {
                 let mut out = String::new();
@@ -238,7 +255,7 @@ impl Interp {
                 for (k, v) in pairs {
                     entries.push((self.eval(k, f)?, self.eval(v, f)?));
                 }
-                self.make_dict(entries)?
+                self.make_dict(entries).map_err(at)?
             }
             ExprKind::StructNew { ty, fields } => {
                 let t = self.eval(ty, f)?;
@@ -246,34 +263,34 @@ impl Interp {
                 for (name, x) in fields {
                     values.push((name.clone(), self.eval(x, f)?));
                 }
-                self.make_struct(t, values)?
+                self.make_struct(t, values).map_err(at)?
             }
             ExprKind::Unary(op, x) => {
                 let v = self.eval(x, f)?;
-                self.unary(*op, v)?
+                self.unary(*op, v).map_err(at)?
             }
             ExprKind::Field(x, name) => {
                 let v = self.eval(x, f)?;
-                self.field(&v, name)?
+                self.field(&v, name).map_err(at)?
             }
             ExprKind::Member { base, name } => {
                 let v = self.eval(base, f)?;
-                self.member(&v, name)?
+                self.member(&v, name).map_err(at)?
             }
             ExprKind::Index(x, i) => {
                 let v = self.eval(x, f)?;
                 let i = self.eval(i, f)?;
-                self.index(&v, &i)?
+                self.index(&v, &i).map_err(at)?
             }
             ExprKind::Try(x) => {
                 let v = self.eval(x, f)?;
-                self.try_unwrap(v)?
+                self.try_unwrap(v).map_err(at)?
             }
             ExprKind::Ref { inner, .. } => return self.eval(inner, f),
             ExprKind::Lambda(decl) => self.make_closure(decl, f),
             ExprKind::AsyncBlock(decl) => {
                 let closure = self.make_closure(decl, f);
-                self.start_task_value(closure, super::call::Args::default())?
+                self.start_task_value(closure, super::call::Args::default()).map_err(at)?
             }
             ExprKind::If { branches, else_ } => {
                 for (c, v) in branches {
@@ -283,10 +300,12 @@ impl Interp {
                 }
                 return self.eval(else_, f);
             }
-            // `await` only reaches the sync evaluator when the resolver let it through
-            // (top level handled by eval_async); evaluate like a blocking await.
-            ExprKind::Await(_) => return fail("internal error: `await` reached the synchronous evaluator"),
-            ExprKind::Path(_) | ExprKind::StructLit { .. } => return fail("internal error: unresolved path"),
+            // `await` is only reached through eval_async (the resolver marks it)
+            ExprKind::Await(_) => return Err(at(Ctrl::error("internal error: `await` reached the synchronous evaluator"))),
+            ExprKind::Path(_) | ExprKind::StructLit { .. } => return Err(at(Ctrl::error("internal error: unresolved path"))),
+            ExprKind::Int(_) | ExprKind::Var(_) | ExprKind::Binary(..) | ExprKind::Call { .. } | ExprKind::MethodCall { .. } => {
+                return self.eval_node(e, f);
+            }
         })
     }
 
@@ -312,8 +331,38 @@ impl Interp {
         Ok(super::call::Args { positional, named })
     }
 
+    /// `recv.method(args)`: user methods get their arguments straight in their frame,
+    /// built-in methods with up to two positional arguments avoid an argument vector.
+    fn eval_method_call(&self, r: Value, method: &Ident, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
+        let positional = args.iter().all(|a| a.name.is_none());
+        match &r {
+            Value::Struct(_) | Value::Enum(_) => {
+                if let Some(Value::Func(c)) = self.find_method(&r, &method.name) {
+                    if positional && c.decl.has_self && !c.decl.is_async && c.decl.params.len() == args.len() {
+                        return self.call_direct_with(&c, Some(r), args, f);
+                    }
+                }
+            }
+            Value::List(_) | Value::Str(_) | Value::Dict(_) | Value::Bytes(_) if positional && args.len() <= 2 => {
+                let mut argv: [Value; 2] = Default::default();
+                for (slot, a) in argv.iter_mut().zip(args) {
+                    *slot = self.eval(&a.value, f)?;
+                }
+                return self.builtin_method(&r, &method.name, &argv[..args.len()]);
+            }
+            _ => {}
+        }
+        let argv = self.eval_args(args, f)?;
+        self.call_method(r, method, argv, span)
+    }
+
     fn eval_call(&self, callee: &Expr, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
         let fv = self.eval(callee, f)?;
+        if let Value::Func(c) = &fv {
+            if c.decl.params.len() == args.len() && !c.decl.is_async && !c.decl.has_self && args.iter().all(|a| a.name.is_none()) {
+                return self.call_direct(c, args, f);
+            }
+        }
         let argv = self.eval_args(args, f)?;
         self.call_value(&fv, argv, span)
     }
@@ -335,6 +384,9 @@ impl Interp {
             _ => {
                 let x = self.eval(a, f)?;
                 let y = self.eval(b, f)?;
+                if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
+                    return int_op(op, *i, *j);
+                }
                 self.binary(op, x, y)
             }
         }
@@ -468,7 +520,7 @@ fn type_error(op: BinOp, a: &Value, b: &Value) -> Ctrl {
     Ctrl::error(format!("unsupported operand types for {}: {} and {}", op_symbol(op), a.type_name(), b.type_name()))
 }
 
-#[inline]
+#[inline(always)]
 fn int_op(op: BinOp, x: i64, y: i64) -> R<Value> {
     let overflow = || Ctrl::error("integer overflow");
     Ok(match op {

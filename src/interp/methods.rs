@@ -44,25 +44,30 @@ fn slice_bounds(a: &Value, b: Option<&Value>, len: usize) -> R<(usize, usize)> {
 impl Interp {
     pub fn call_builtin_method(&self, recv: Value, name: &str, args: Args) -> R<Value> {
         let a = args.into_positional(name)?;
+        self.builtin_method(&recv, name, &a)
+    }
+
+    /// Methods of built-in types, with positional arguments.
+    pub fn builtin_method(&self, recv: &Value, name: &str, a: &[Value]) -> R<Value> {
         // methods every value has
         if name == "to_string" && a.is_empty() && !matches!(recv, Value::Bytes(_)) {
             return Ok(Value::str(recv.display()));
         }
-        match &recv {
+        match recv {
             Value::Str(s) => self.string_method(s, name, a),
             Value::List(l) => self.list_method(l, name, a),
             Value::Dict(d) => self.dict_method(d, name, a),
             Value::Bytes(b) => self.bytes_method(b, name, a),
             Value::Tuple(t) if name == "len" => Ok(Value::Int(t.len() as i64)),
-            Value::Range(_) if name == "len" => Ok(Value::Int(len_of(&recv)? as i64)),
+            Value::Range(_) if name == "len" => Ok(Value::Int(len_of(recv)? as i64)),
             Value::Enum(e) if is_builtin_enum(&e.def.name) => self.option_result_method(e, name, a),
-            Value::Int(_) | Value::Float(_) => self.number_method(&recv, name, a),
+            Value::Int(_) | Value::Float(_) => self.number_method(recv, name, a),
             Value::Task(t) => self.task_method(t, name, a),
-            _ => no_method(&recv, name),
+            _ => no_method(recv, name),
         }
     }
 
-    fn string_method(&self, s: &Rc<Str>, name: &str, a: Vec<Value>) -> R<Value> {
+    fn string_method(&self, s: &Rc<Str>, name: &str, a: &[Value]) -> R<Value> {
         let text = &s.s;
         Ok(match name {
             "len" => Value::Int(s.char_len() as i64),
@@ -131,13 +136,13 @@ impl Interp {
         })
     }
 
-    fn list_method(&self, l: &Shared<Vec<Value>>, name: &str, a: Vec<Value>) -> R<Value> {
+    fn list_method(&self, l: &Shared<Vec<Value>>, name: &str, a: &[Value]) -> R<Value> {
         Ok(match name {
             "len" => Value::Int(l.borrow().len() as i64),
             "is_empty" => Value::Bool(l.borrow().is_empty()),
             "push" => {
                 arity("push", &a, 1)?;
-                l.borrow_mut().extend(a);
+                l.borrow_mut().push(a[0].clone());
                 Value::Nil
             }
             "pop" => {
@@ -230,7 +235,7 @@ impl Interp {
         })
     }
 
-    fn dict_method(&self, d: &Shared<super::dict::Dict>, name: &str, a: Vec<Value>) -> R<Value> {
+    fn dict_method(&self, d: &Shared<super::dict::Dict>, name: &str, a: &[Value]) -> R<Value> {
         Ok(match name {
             "len" => Value::Int(d.borrow().len() as i64),
             "is_empty" => Value::Bool(d.borrow().is_empty()),
@@ -242,8 +247,7 @@ impl Interp {
             "insert" => {
                 arity("insert", &a, 2)?;
                 super::dict::check_key(&a[0]).map_err(super::Ctrl::error)?;
-                let mut it = a.into_iter();
-                let (k, v) = (it.next().unwrap_or_default(), it.next().unwrap_or_default());
+                let (k, v) = (a[0].clone(), a[1].clone());
                 let old = d.borrow_mut().insert(k, v);
                 self.option(old)
             }
@@ -263,7 +267,7 @@ impl Interp {
         })
     }
 
-    fn bytes_method(&self, b: &Shared<Vec<u8>>, name: &str, a: Vec<Value>) -> R<Value> {
+    fn bytes_method(&self, b: &Shared<Vec<u8>>, name: &str, a: &[Value]) -> R<Value> {
         Ok(match name {
             "len" => Value::Int(b.borrow().len() as i64),
             "is_empty" => Value::Bool(b.borrow().is_empty()),
@@ -298,7 +302,7 @@ impl Interp {
         })
     }
 
-    fn option_result_method(&self, e: &Rc<EnumValue>, name: &str, a: Vec<Value>) -> R<Value> {
+    fn option_result_method(&self, e: &Rc<EnumValue>, name: &str, a: &[Value]) -> R<Value> {
         let is_option = &*e.def.name == "Option";
         // "good" = Some / Ok
         let good = if is_option { e.variant == 1 } else { e.variant == 0 };
@@ -334,7 +338,7 @@ impl Interp {
         })
     }
 
-    fn number_method(&self, v: &Value, name: &str, a: Vec<Value>) -> R<Value> {
+    fn number_method(&self, v: &Value, name: &str, a: &[Value]) -> R<Value> {
         let x = match v {
             Value::Int(i) => *i as f64,
             Value::Float(f) => *f,
@@ -366,7 +370,7 @@ impl Interp {
         })
     }
 
-    fn task_method(&self, t: &Rc<crate::runtime::task::TaskHandle>, name: &str, a: Vec<Value>) -> R<Value> {
+    fn task_method(&self, t: &Rc<crate::runtime::task::TaskHandle>, name: &str, a: &[Value]) -> R<Value> {
         arity(name, &a, 0)?;
         match name {
             "is_done" => Ok(Value::Bool(t.state.is_done())),

@@ -89,28 +89,70 @@ impl Frame {
     }
 }
 
-/// Where `print` goes: stdout (buffered, flushed whenever the program waits), or a
-/// capture buffer (tests, REPL external printer).
+/// Where `print` goes: stdout (buffered, flushed whenever the program waits), a
+/// capture buffer (tests), or an embedder's sink (the REPL: its line editor's external
+/// printer while the prompt is shown).
 pub enum Output {
-    Stdout(std::io::BufWriter<std::io::Stdout>),
+    /// the process's stdout, through the shared buffer `STDOUT`
+    Stdout,
     Capture(Rc<RefCell<Vec<u8>>>),
+    Sink(Box<dyn OutputSink>),
+}
+
+/// An embedder's destination for `print` and `eprint` (and task failure reports).
+pub trait OutputSink {
+    fn write_out(&mut self, s: &str);
+    /// stderr text; the sink flushes its stdout text first, so the two stay in order
+    fn write_err(&mut self, s: &str);
+    fn flush(&mut self);
 }
 
 impl Output {
     pub fn write_str(&mut self, s: &str) {
         match self {
-            Output::Stdout(w) => {
-                let _ = w.write_all(s.as_bytes());
+            Output::Stdout => {
+                let mut buf = STDOUT.lock().unwrap_or_else(|p| p.into_inner());
+                buf.extend_from_slice(s.as_bytes());
+                if buf.len() >= 1 << 16 {
+                    write_stdout(&mut buf);
+                }
             }
             Output::Capture(buf) => buf.borrow_mut().extend_from_slice(s.as_bytes()),
+            Output::Sink(sink) => sink.write_out(s),
         }
     }
     pub fn flush(&mut self) {
-        if let Output::Stdout(w) = self {
-            let _ = w.flush();
+        match self {
+            Output::Stdout => flush_stdout(),
+            Output::Sink(sink) => sink.flush(),
+            Output::Capture(_) => {}
         }
     }
 }
+
+/// What `print` wrote and stdout has not received yet. One buffer per process, so that
+/// the Ctrl-C handler can flush it before exiting and `--threads` never splits a line.
+pub static STDOUT: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+fn write_stdout(buf: &mut Vec<u8>) {
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(buf);
+    let _ = out.flush();
+    buf.clear();
+}
+
+/// Writes out everything `print` has buffered (any thread may call it).
+pub fn flush_stdout() {
+    let mut buf = STDOUT.lock().unwrap_or_else(|p| p.into_inner());
+    if !buf.is_empty() {
+        write_stdout(&mut buf);
+    }
+}
+
+/// Ctrl-C in the REPL while an entry runs. Set only by the REPL's signal handler (a plain
+/// program exits on Ctrl-C instead); consumed by `Interp::check_interrupt`, or by the REPL,
+/// which also cancels the entry's pending awaits.
+pub static INTERRUPT: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// Built-in enum types the evaluator constructs directly.
 pub struct BuiltinTypes {
@@ -151,7 +193,7 @@ impl Interp {
             modules: RefCell::new(module::ModuleCache::default()),
             depth: Cell::new(0),
             frame_pool: RefCell::new(Vec::new()),
-            out: RefCell::new(Output::Stdout(std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()))),
+            out: RefCell::new(Output::Stdout),
             types,
             none,
             script_args,
@@ -175,6 +217,10 @@ impl Interp {
 
     /// Writes to stderr after flushing stdout, so the two streams stay in order.
     pub fn eprint(&self, s: &str) {
+        if let Output::Sink(sink) = &mut *self.out.borrow_mut() {
+            sink.write_err(s);
+            return;
+        }
         self.flush();
         let mut err = std::io::stderr().lock();
         let _ = err.write_all(s.as_bytes());
@@ -183,6 +229,18 @@ impl Interp {
 
     pub fn render(&self, diag: &Diagnostic) -> String {
         crate::diag::render(diag, &self.sources, self.color)
+    }
+
+    /// Checked at the back-edges of synchronous loops: after Ctrl-C in the REPL, the
+    /// entry being run (not a background task) stops with the runtime error `interrupted`.
+    #[inline]
+    pub fn check_interrupt(&self) -> R<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        if INTERRUPT.load(Relaxed) && self.rt.current_task.borrow().is_none() {
+            INTERRUPT.store(false, Relaxed);
+            return fail("interrupted");
+        }
+        Ok(())
     }
 
     pub fn global(&self, g: u32) -> Value {

@@ -193,7 +193,7 @@ impl Interp {
                     let def = TypeDef {
                         name: decl.name.name.clone(),
                         kind: TypeKind::Struct(Some(decl.clone())),
-                        members: RefCell::new(HashMap::new()),
+                        members: RefCell::new(Default::default()),
                         fields: decl.fields.iter().map(|f| f.name.name.clone()).collect(),
                         variants: Vec::new(),
                     };
@@ -203,7 +203,7 @@ impl Interp {
                     let def = TypeDef {
                         name: decl.name.name.clone(),
                         kind: TypeKind::Enum(Some(decl.clone())),
-                        members: RefCell::new(HashMap::new()),
+                        members: RefCell::new(Default::default()),
                         fields: Vec::new(),
                         variants: decl
                             .variants
@@ -213,6 +213,7 @@ impl Interp {
                     };
                     self.define_type(global_of(scope, &decl.name), def, &decl.methods, frame)?;
                 }
+                StmtKind::Import(imp) if imp.items.is_none() => self.bind_module_value(imp, scope),
                 StmtKind::Fn(decl) => {
                     let v = self.function_value(decl, None, frame)?;
                     if let Some(g) = global_of(scope, &decl.name) {
@@ -233,6 +234,19 @@ impl Interp {
             }
         }
         Ok(())
+    }
+
+    /// `import net` makes `net` a module value (paths through it resolve statically;
+    /// the value is for printing and dynamic `net::X` on a passed-around module).
+    fn bind_module_value(&self, imp: &ImportDecl, scope: &ModuleScope) {
+        let Some(last) = imp.module.last() else { return };
+        let Some(g) = global_of(scope, last) else { return };
+        let module = match self.table.borrow().info.get(g as usize).map(|i| i.kind.clone()) {
+            Some(crate::resolve::GlobalKind::Module(m)) => m,
+            _ => return,
+        };
+        let name = module.name.clone();
+        self.set_global(g, Value::Module(Rc::new(Module { name, scope: module })));
     }
 
     fn define_type(&self, global: Option<u32>, def: TypeDef, methods: &[Rc<FnDecl>], frame: &mut Frame) -> R<()> {

@@ -5,7 +5,7 @@
 use crate::interp::dict::Dict;
 use crate::syntax::ast::{EnumDecl, FnDecl, StructDecl};
 use std::any::Any;
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -43,31 +43,7 @@ pub enum Value {
     Cell(Shared<Value>),
 }
 
-/// An immutable string with a lazily computed character count.
-pub struct Str {
-    pub s: String,
-    chars: Cell<usize>,
-}
-
-const UNKNOWN: usize = usize::MAX;
-
-impl Str {
-    pub fn new(s: String) -> Str {
-        Str { s, chars: Cell::new(UNKNOWN) }
-    }
-    pub fn char_len(&self) -> usize {
-        let n = self.chars.get();
-        if n != UNKNOWN {
-            return n;
-        }
-        let n = if self.s.is_ascii() { self.s.len() } else { self.s.chars().count() };
-        self.chars.set(n);
-        n
-    }
-    pub fn is_ascii(&self) -> bool {
-        self.char_len() == self.s.len()
-    }
-}
+pub use crate::text::Str;
 
 pub struct EnumValue {
     pub def: Rc<TypeDef>,
@@ -109,7 +85,7 @@ pub struct TypeDef {
     pub name: Rc<str>,
     pub kind: TypeKind,
     /// methods (with self) and associated functions, by name
-    pub members: RefCell<HashMap<Rc<str>, Value>>,
+    pub members: RefCell<HashMap<Rc<str>, Value, crate::interp::dict::FxBuild>>,
     /// field names for structs
     pub fields: Vec<Rc<str>>,
     /// variants for enums: name and payload field count (None = unit)

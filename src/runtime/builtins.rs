@@ -8,7 +8,6 @@ use crate::interp::value::{TypeDef, TypeKind, Value};
 use crate::interp::{Interp, R, fail};
 use crate::resolve::GlobalKind;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -23,7 +22,7 @@ pub fn install_prelude(interp: &Interp) {
     let channel = TypeDef {
         name: Rc::from("Channel"),
         kind: TypeKind::Struct(None),
-        members: RefCell::new(HashMap::from([(Rc::from("new"), native("new", super::channel::new))])),
+        members: RefCell::new([(Rc::from("new"), native("new", super::channel::new))].into_iter().collect()),
         fields: Vec::new(),
         variants: Vec::new(),
     };

@@ -60,6 +60,8 @@ pub struct RuntimeState {
     pub entries: Cell<u32>,
     /// `--threads N`: listeners share their port (SO_REUSEPORT)
     pub reuse_port: Cell<bool>,
+    /// `--threads N`: which thread this runtime belongs to
+    pub thread_index: Cell<usize>,
     /// inside `block_on` (async code is running)
     pub in_runtime: Cell<bool>,
     /// new tasks wait in `pending` (outside the runtime, and during the first poll of a
@@ -86,6 +88,7 @@ impl Default for RuntimeState {
             driver_choice: Cell::new(DriverChoice::Auto),
             entries: Cell::new(256),
             reuse_port: Cell::new(false),
+            thread_index: Cell::new(0),
             in_runtime: Cell::new(false),
             defer_spawns: Cell::new(true),
             pending: RefCell::new(Vec::new()),

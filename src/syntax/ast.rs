@@ -120,7 +120,7 @@ pub enum ExprKind {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Rc<str>),
+    Str(Rc<crate::text::Str>),
     Bytes(Rc<[u8]>),
     /// `"a {b} c"`: literal pieces and expressions, in order.
     Interp(Vec<InterpPart>),

@@ -425,7 +425,7 @@ fn literal() -> P<Expr> {
             Token::True => ExprKind::Bool(true),
             Token::False => ExprKind::Bool(false),
             Token::Nil => ExprKind::Nil,
-            Token::RawStr(s) => ExprKind::Str(s),
+            Token::RawStr(s) => ExprKind::Str(Rc::new(crate::text::Str::new(s.to_string()))),
             Token::Bytes(b) => ExprKind::Bytes(Rc::from(b.as_slice())),
             Token::Str(parts) => return Ok(LitTok::Str(parts)),
             other => return Err(PError::expected_thing(span, "literal", Some(other))),
@@ -450,7 +450,7 @@ fn string_kind(parts: &[StrPart], span: Span, emit: &mut dyn FnMut(PError)) -> E
                 s.push_str(t);
             }
         }
-        return ExprKind::Str(Rc::from(s));
+        return ExprKind::Str(Rc::new(crate::text::Str::new(s.to_string())));
     }
     let mut out = Vec::with_capacity(parts.len());
     for p in parts {

@@ -1,0 +1,272 @@
+//! Tab completion. Computed on the interpreter thread, which owns the session's values
+//! (the line editor's completer sends the request through the event queue):
+//!
+//! - after `value.` (a name, or a chain of struct fields / module items): the value's
+//!   fields and methods (struct fields, methods of a declared type, native methods,
+//!   built-in methods of String, List, Dict, Bytes, numbers, Option/Result, Task);
+//! - after `path::`: the items of a module (`net::`), the variants and associated
+//!   functions of a type (`Color::`);
+//! - in an `import` line: std module names, and the items of `import net::{...}`;
+//! - otherwise: keywords, the session's names and the prelude;
+//! - at the start of a line (only spaces before the cursor): four spaces of indentation.
+
+use super::session::Session;
+use crate::interp::value::{Value, is_builtin_enum};
+use crate::resolve::{GlobalKind, ModuleScope};
+use crate::syntax::token::KEYWORDS;
+use std::collections::BTreeSet;
+use std::rc::Rc;
+
+const STRING_METHODS: &[&str] = &[
+    "len",
+    "is_empty",
+    "upper",
+    "lower",
+    "trim",
+    "split",
+    "lines",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "replace",
+    "find",
+    "chars",
+    "bytes",
+    "to_int",
+    "to_float",
+    "repeat",
+    "slice",
+    "to_string",
+];
+const LIST_METHODS: &[&str] = &[
+    "len",
+    "is_empty",
+    "push",
+    "pop",
+    "insert",
+    "remove",
+    "contains",
+    "index_of",
+    "reverse",
+    "sort",
+    "join",
+    "map",
+    "filter",
+    "slice",
+    "to_string",
+];
+const DICT_METHODS: &[&str] =
+    &["len", "is_empty", "get", "insert", "remove", "contains_key", "keys", "values", "items", "to_string"];
+const BYTES_METHODS: &[&str] =
+    &["len", "is_empty", "capacity", "push", "extend", "slice", "clear", "to_string", "decode"];
+const NUMBER_METHODS: &[&str] = &["to_string", "abs", "min", "max", "pow", "sqrt", "floor", "ceil", "round"];
+const OPTION_METHODS: &[&str] = &["is_some", "is_none", "unwrap", "expect", "unwrap_or", "map", "to_string"];
+const RESULT_METHODS: &[&str] = &["is_ok", "is_err", "unwrap", "expect", "unwrap_or", "map", "ok", "err", "to_string"];
+const STD_MODULES: &[&str] = &["net", "net.tcp", "net.udp", "net.runtime", "core.io", "core.time", "core.sync"];
+
+fn is_ident_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+/// Candidates for the word before `pos`: the byte offset where it starts, and the
+/// replacements (sorted, without duplicates).
+pub fn complete(session: &Session, line: &str, pos: usize) -> (usize, Vec<String>) {
+    let mut pos = pos.min(line.len());
+    while !line.is_char_boundary(pos) {
+        pos -= 1;
+    }
+    let before = &line[..pos];
+    let this_line = &before[before.rfind('\n').map(|i| i + 1).unwrap_or(0)..];
+    if this_line.trim().is_empty() {
+        return (pos, vec!["    ".to_string()]);
+    }
+    let word_len = before.chars().rev().take_while(|&c| is_ident_char(c)).map(char::len_utf8).sum::<usize>();
+    let start = pos - word_len;
+    let prefix = &before[start..];
+    let head = &before[..start];
+    let found = if let Some(rest) = this_line.trim_start().strip_prefix("import ") {
+        let rest = rest.trim_start();
+        match rest.split_once("::") {
+            // `import net.tc`: the whole dotted module path
+            None => {
+                let mods = STD_MODULES.iter().filter(|m| m.starts_with(rest)).map(|m| m.to_string()).collect();
+                return (pos - rest.len(), mods);
+            }
+            Some((module, _)) => std_items(module.trim()),
+        }
+    } else if let Some(chain) = head.strip_suffix('.').and_then(trailing_path(".")) {
+        chain_value(session, &chain).map(|v| members(session, &v)).unwrap_or_default()
+    } else if let Some(path) = head.strip_suffix("::").and_then(trailing_path("::")) {
+        path_items(session, &path)
+    } else if head.ends_with('.') || head.ends_with("::") {
+        Vec::new()
+    } else {
+        names(session)
+    };
+    let set: BTreeSet<String> = found.into_iter().filter(|c| c.starts_with(prefix)).collect();
+    (start, set.into_iter().collect())
+}
+
+/// A `name(.name)*` (or `::`) path ending at the end of `text`, if there is one.
+fn trailing_path(sep: &'static str) -> impl Fn(&str) -> Option<Vec<String>> {
+    move |text: &str| {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        loop {
+            let n = rest.chars().rev().take_while(|&c| is_ident_char(c)).count();
+            if n == 0 {
+                return None;
+            }
+            let (head, name) = rest.split_at(rest.len() - n);
+            if name.starts_with(|c: char| c.is_ascii_digit()) {
+                return None;
+            }
+            parts.push(name.to_string());
+            match head.strip_suffix(sep) {
+                Some(h) => rest = h,
+                None => break,
+            }
+        }
+        parts.reverse();
+        Some(parts)
+    }
+}
+
+/// A global of the session (or the prelude) by name.
+fn global(session: &Session, name: &str) -> Option<Value> {
+    let g = session.scope.names.borrow().get(name).copied();
+    let g = g.or_else(|| session.interp.table.borrow().prelude.get(name).copied())?;
+    Some(session.interp.global(g))
+}
+
+/// Follows `a.b.c` through struct fields and module items (nothing is called).
+fn chain_value(session: &Session, chain: &[String]) -> Option<Value> {
+    let mut v = global(session, chain.first()?)?;
+    for name in &chain[1..] {
+        v = match &v {
+            Value::Struct(s) => {
+                let i = s.def.field_index(name)?;
+                s.fields.borrow()[i].clone()
+            }
+            Value::Module(m) => m.get(&session.interp, name).ok()?,
+            _ => return None,
+        };
+    }
+    Some(v)
+}
+
+/// Fields and methods of a value (what may follow `value.`).
+fn members(session: &Session, v: &Value) -> Vec<String> {
+    let statics = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    match v {
+        Value::Struct(s) => {
+            let mut out: Vec<String> = s.def.fields.iter().map(|f| f.to_string()).collect();
+            out.extend(methods_of(&s.def));
+            out.push("to_string".into());
+            out
+        }
+        Value::Enum(e) if is_builtin_enum(&e.def.name) => {
+            statics(if &*e.def.name == "Option" { OPTION_METHODS } else { RESULT_METHODS })
+        }
+        Value::Enum(e) => {
+            let mut out = methods_of(&e.def);
+            out.push("to_string".into());
+            out
+        }
+        Value::Str(_) => statics(STRING_METHODS),
+        Value::List(_) => statics(LIST_METHODS),
+        Value::Dict(_) => statics(DICT_METHODS),
+        Value::Bytes(_) => statics(BYTES_METHODS),
+        Value::Int(_) | Value::Float(_) => statics(NUMBER_METHODS),
+        Value::Task(_) => statics(&["is_done", "cancel", "to_string"]),
+        Value::Tuple(_) | Value::Range(_) => statics(&["len", "to_string"]),
+        Value::Object(o) => session
+            .interp
+            .natives
+            .methods
+            .get(o.type_name())
+            .map(|m| m.keys().map(|k| k.to_string()).collect())
+            .unwrap_or_default(),
+        Value::Module(m) => m.scope.exports.borrow().iter().map(|n| n.to_string()).collect(),
+        Value::Bool(_) | Value::Func(_) | Value::Native(_) | Value::Type(_) => statics(&["to_string"]),
+        _ => Vec::new(),
+    }
+}
+
+/// Methods (taking `self`) of a declared type.
+fn methods_of(def: &crate::interp::value::TypeDef) -> Vec<String> {
+    def.members
+        .borrow()
+        .iter()
+        .filter(|(_, v)| match v {
+            Value::Func(c) => c.decl.has_self,
+            _ => true,
+        })
+        .map(|(k, _)| k.to_string())
+        .collect()
+}
+
+/// An imported module bound to a session name (`import net`): its scope.
+fn module_at(session: &Session, g: u32) -> Option<Rc<ModuleScope>> {
+    match &session.interp.table.borrow().info.get(g as usize)?.kind {
+        GlobalKind::Module(m) => Some(m.clone()),
+        _ => None,
+    }
+}
+
+/// What may follow `path::`.
+fn path_items(session: &Session, path: &[String]) -> Vec<String> {
+    let Some(first) = path.first() else { return Vec::new() };
+    let g = session.scope.names.borrow().get(first.as_str()).copied();
+    let g = g.or_else(|| session.interp.table.borrow().prelude.get(first.as_str()).copied());
+    let Some(mut g) = g else {
+        return std_items(&path.join("."));
+    };
+    for name in &path[1..] {
+        let Some(m) = module_at(session, g) else { return Vec::new() };
+        let Some(next) = m.names.borrow().get(name.as_str()).copied() else { return Vec::new() };
+        g = next;
+    }
+    if let Some(m) = module_at(session, g) {
+        return m.exports.borrow().iter().map(|n| n.to_string()).collect();
+    }
+    match session.interp.global(g) {
+        Value::Type(def) => {
+            let mut out: Vec<String> = def.members.borrow().keys().map(|k| k.to_string()).collect();
+            out.extend(def.variants.iter().map(|(n, _)| n.to_string()));
+            out
+        }
+        Value::Module(m) => m.scope.exports.borrow().iter().map(|n| n.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The public names of an embedded std module, read from its source: top-level `pub`
+/// declarations and re-exported imports (plus the async built-ins `net` re-exports).
+fn std_items(dotted: &str) -> Vec<String> {
+    let Some(src) = crate::stdlib::std_source(dotted) else { return Vec::new() };
+    let mut out = Vec::new();
+    for line in src.lines() {
+        if let Some(decl) = line.strip_prefix("pub ") {
+            let name = decl
+                .split(|c: char| !is_ident_char(c))
+                .find(|w| !w.is_empty() && !matches!(*w, "extern" | "async" | "fn" | "struct" | "enum"));
+            out.extend(name.map(str::to_string));
+        } else if let Some((_, items)) = line.strip_prefix("import ").and_then(|l| l.split_once("::{")) {
+            let items = items.trim_end().trim_end_matches('}');
+            out.extend(items.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
+        }
+    }
+    if dotted == "net" || dotted == "net.runtime" {
+        out.extend(["sleep", "spawn", "join", "timeout", "block_on", "Channel"].map(String::from));
+    }
+    out
+}
+
+/// Keywords, the session's names and the prelude.
+fn names(session: &Session) -> Vec<String> {
+    let mut out: Vec<String> = KEYWORDS.iter().map(|k| k.to_string()).collect();
+    out.extend(session.scope.names.borrow().keys().map(|k| k.to_string()));
+    out.extend(session.interp.table.borrow().prelude.keys().map(|k| k.to_string()));
+    out
+}

@@ -1,0 +1,241 @@
+//! The REPL (`simple` with no arguments, or `simple repl`).
+//!
+//! Interactive (stdin is a terminal): rustyline on its own thread (`editor`), the
+//! interpreter and its runtime on this one, which waits for each line *inside* the
+//! runtime so background tasks keep running at the prompt (`bridge`). Entries are
+//! completed line by line (`input`), run in one persistent session (`session`), and
+//! their trailing expression's value is echoed. `complete` and `highlight` serve the
+//! editor. Commands: `:help`, `:quit`, `:load FILE`, `:tasks`, `:reset`.
+//!
+//! Piped (stdin is not a terminal): the same session reads entries from stdin with no
+//! prompt and no colour, then waits for the remaining tasks like a program does.
+//! Exit code: 0 if every entry succeeded; otherwise that of the last failing entry
+//! (1 runtime error, 2 syntax or resolve error) — unlike `python3 < file`, later entries
+//! still run, as they would when typed. A task that failed unobserved also gives 1, and
+//! `exit(n)` exits with n at once.
+
+pub mod bridge;
+pub mod complete;
+pub mod editor;
+pub mod highlight;
+pub mod input;
+pub mod session;
+
+use crate::interp::Output;
+use crate::program::RunOptions;
+use bridge::{Event, Events, Interrupts, ReplSink};
+use session::Session;
+use std::cell::Cell;
+use std::io::{BufRead, IsTerminal};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::{Arc, mpsc};
+
+const HELP: &str = "\
+Type an expression to see its value, or any statement, definition or import: names
+stay defined for the rest of the session. A line ending in `:`, or with a bracket left
+open, continues on a `... ` line; an empty line ends a block. `await` works at the top
+level, and tasks keep running while the prompt waits.
+
+commands:
+  :help           this text
+  :quit           leave (also Ctrl-D on an empty line)
+  :load FILE      run FILE in this session (its definitions stay; `main` is not called)
+  :tasks          list the live tasks
+  :reset          cancel every task, close every socket, forget every name
+
+keys:
+  Tab             complete keywords, names, `value.` fields and methods, `module::` items
+  Up, Down        history (kept in $SIMPLE_HISTORY, default ~/.simple_history)
+  Ctrl-R          search the history
+  Ctrl-C          clear the line; while an entry runs, interrupt it (tasks keep running)
+  Ctrl-D          on an empty line: leave
+";
+
+/// Runs the REPL; returns the exit code. `color`: the `--color` option (None = auto),
+/// which also decides syntax highlighting (auto: stdout is a terminal, `NO_COLOR` unset,
+/// `TERM` not `dumb`).
+pub fn run(opts: &RunOptions, color: Option<bool>) -> i32 {
+    if std::io::stdin().is_terminal() {
+        let auto = std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::env::var("TERM").map_or(true, |t| t != "dumb");
+        interactive(opts, color.unwrap_or(auto))
+    } else {
+        piped(&RunOptions { color: color.unwrap_or(false), ..opts.clone() })
+    }
+}
+
+/// `$SIMPLE_HISTORY` (empty: no history file), else `~/.simple_history`.
+fn history_path() -> Option<PathBuf> {
+    match std::env::var_os("SIMPLE_HISTORY") {
+        Some(p) if p.is_empty() => None,
+        Some(p) => Some(PathBuf::from(p)),
+        None => std::env::var_os("HOME").map(|h| Path::new(&h).join(".simple_history")),
+    }
+}
+
+fn cwd() -> PathBuf {
+    std::env::current_dir().unwrap_or_default()
+}
+
+fn interactive(opts: &RunOptions, highlight: bool) -> i32 {
+    let interrupts = Interrupts::install();
+    let mut session = Session::new(opts, interrupts);
+    let events = Events::default();
+    let (printer_tx, printer_rx) = mpsc::channel();
+    let at_prompt = Rc::new(Cell::new(false));
+    *session.interp.out.borrow_mut() = Output::Sink(Box::new(ReplSink::new(at_prompt.clone(), printer_tx)));
+    let editor = editor::spawn(events.clone(), printer_rx, editor::EditorConfig { highlight, history: history_path() });
+    println!("simple {} — type :help for help, Ctrl-D to leave", env!("CARGO_PKG_VERSION"));
+    let mut pending = String::new();
+    loop {
+        at_prompt.set(true);
+        editor.read(!pending.is_empty());
+        let event = wait(&session, &events);
+        at_prompt.set(false);
+        let text = match event {
+            Event::Line(text) => text,
+            Event::Interrupted => {
+                pending.clear();
+                continue;
+            }
+            Event::Eof if pending.is_empty() => break,
+            Event::Eof => String::new(),
+            Event::Complete { .. } => continue,
+        };
+        if pending.is_empty() && text.trim().is_empty() {
+            continue;
+        }
+        if pending.is_empty() && text.trim_start().starts_with(':') {
+            editor.add_history(text.trim());
+            if command(&mut session, text.trim()) == Flow::Quit {
+                break;
+            }
+            continue;
+        }
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(&text);
+        // one typed line at a time: ask for more while incomplete; a multi-line buffer
+        // (recalled from history, pasted) was already checked by the editor
+        if !text.contains('\n') && !text.is_empty() && input::needs_more(&pending) {
+            continue;
+        }
+        let entry = std::mem::take(&mut pending);
+        let entry = entry.trim_end();
+        editor.add_history(entry);
+        let _ = session.run_entry("<repl>", entry, cwd(), true);
+        session.settle();
+    }
+    session.interp.flush();
+    0
+}
+
+fn piped(opts: &RunOptions) -> i32 {
+    let _ = ctrlc::set_handler(|| std::process::exit(130));
+    let mut session = Session::new(opts, Arc::new(Interrupts::default()));
+    let events = Events::default();
+    let reader = events.clone();
+    let _ = std::thread::Builder::new().name("repl-stdin".into()).spawn(move || {
+        for line in std::io::stdin().lock().lines() {
+            match line {
+                Ok(line) => reader.send(Event::Line(line)),
+                Err(e) => {
+                    eprintln!("simple: cannot read stdin: {e}");
+                    break;
+                }
+            }
+        }
+        reader.send(Event::Eof);
+    });
+    let mut splitter = input::Splitter::default();
+    let mut code = 0;
+    'read: loop {
+        let (entries, eof) = match wait(&session, &events) {
+            Event::Line(line) => (splitter.push(&line), false),
+            Event::Eof => (splitter.finish().into_iter().collect(), true),
+            _ => continue,
+        };
+        for entry in entries {
+            if entry.trim_start().starts_with(':') && !entry.contains('\n') {
+                if command(&mut session, entry.trim()) == Flow::Quit {
+                    break 'read;
+                }
+                continue;
+            }
+            if let Err(c) = session.run_entry("<stdin>", &entry, cwd(), true) {
+                code = c;
+            }
+            session.settle();
+        }
+        if eof {
+            break;
+        }
+    }
+    // like a program: the remaining tasks run to completion
+    if let Err(crate::interp::Ctrl::Error(e)) = session.interp.run_until_idle() {
+        session.interp.eprint(&session.interp.render(&e.diag));
+        code = 1;
+    }
+    session.interp.flush();
+    if code == 0 && session.interp.task_failed.get() { 1 } else { code }
+}
+
+/// Waits for the next line (or Ctrl-C, or end of input). While waiting, the runtime runs
+/// the background tasks, if there are any; completion requests are answered meanwhile.
+fn wait(session: &Session, events: &Events) -> Event {
+    loop {
+        let event = if session.runtime_active() {
+            session.interp.block_on(async { Ok(events.recv().await) }).unwrap_or_else(|_| events.recv_blocking())
+        } else {
+            events.recv_blocking()
+        };
+        match event {
+            Event::Complete { line, pos, reply } => {
+                let _ = reply.send(complete::complete(session, &line, pos));
+            }
+            other => return other,
+        }
+    }
+}
+
+#[derive(PartialEq, Eq)]
+enum Flow {
+    Continue,
+    Quit,
+}
+
+/// Runs a `:command`.
+fn command(session: &mut Session, cmd: &str) -> Flow {
+    let (name, arg) = match cmd.split_once(char::is_whitespace) {
+        Some((n, a)) => (n, a.trim()),
+        None => (cmd, ""),
+    };
+    let say = |session: &Session, s: &str| {
+        session.interp.print(s);
+        session.interp.flush();
+    };
+    match name {
+        ":help" | ":h" | ":?" => say(session, HELP),
+        ":quit" | ":q" | ":exit" => return Flow::Quit,
+        ":tasks" => say(session, &session.describe_tasks()),
+        ":reset" => {
+            session.reset();
+            say(session, "session reset: tasks cancelled, sockets closed, names forgotten\n");
+        }
+        ":load" if arg.is_empty() => say(session, "usage: :load FILE\n"),
+        ":load" => match std::fs::read_to_string(arg) {
+            Ok(src) => {
+                let dir = Path::new(arg).parent().map(Path::to_path_buf).unwrap_or_default();
+                let dir = if dir.as_os_str().is_empty() { cwd() } else { dir };
+                let _ = session.run_entry(arg, &src, dir, false);
+                session.settle();
+            }
+            Err(e) => session.interp.eprint(&format!("error: cannot read `{arg}`: {e}\n")),
+        },
+        _ => session.interp.eprint(&format!("unknown command `{name}` (:help lists the commands)\n")),
+    }
+    Flow::Continue
+}

@@ -1,0 +1,331 @@
+//! The REPL, end to end: the real `simple` binary in a pseudo-terminal (multi-line
+//! definitions, errors and recovery, history across sessions, completion, highlighting,
+//! top-level await, Ctrl-C, background tasks and a TCP server answering while the prompt
+//! waits), and piped stdin against golden files in tests/repl_golden/:
+//! `NAME.in` is fed to `simple` on stdin, `NAME.out` is the expected stdout, `NAME.err`
+//! (optional) holds fragments that must appear in stderr in order, and a line
+//! `# expect-exit: N` in the input gives the exit code (default 0).
+//! Every session has a hard time limit and its child is killed on failure.
+
+mod repl_support;
+
+use repl_support::*;
+use std::io::{Read, Write};
+use std::time::{Duration, Instant};
+
+#[test]
+fn multi_line_definition_then_call() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.line("fn double(x):");
+    r.expect("... ");
+    r.line("    let y = x * 2");
+    r.expect("... ");
+    r.line("    return y");
+    r.expect("... ");
+    r.line("");
+    r.prompt();
+    r.line("double(21)");
+    r.expect("42");
+    r.prompt();
+    r.line("[double(1), \"two\"]");
+    r.expect("[2, \"two\"]");
+    r.prompt();
+    r.line("let nothing = print(\"printed\")");
+    r.expect("printed");
+    r.prompt();
+    r.line("nothing"); // nil echoes nothing
+    r.prompt();
+    r.line("if true:");
+    r.line("    print(\"in block\")");
+    r.line("");
+    r.expect("in block");
+    r.prompt();
+    r.send(CTRL_D);
+    assert_eq!(r.exit_code(), Some(0));
+}
+
+#[test]
+fn error_then_recovery() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.line("let a = 10");
+    r.prompt();
+    r.line("a / 0");
+    r.expect("division by zero");
+    r.expect("<repl>:1:1");
+    r.prompt();
+    r.line("let b = undefined_name + 1");
+    r.expect("undefined name `undefined_name`");
+    r.prompt();
+    r.line("b");
+    r.expect("undefined name `b`"); // the failed entry defined nothing
+    r.prompt();
+    r.line("print(a + 1)");
+    r.expect("11");
+    r.prompt();
+    r.line("let = 5");
+    r.expect("syntax error");
+    r.prompt();
+    r.line(":nonsense");
+    r.expect("unknown command");
+    r.prompt();
+    r.line(":quit");
+    assert_eq!(r.exit_code(), Some(0));
+}
+
+#[test]
+fn history_across_sessions() {
+    let dir = TempDir::new("history");
+    let hist = dir.path("history");
+    let mut r = Repl::start(Some(&hist), false, &[]);
+    r.prompt();
+    r.line("let hist_value = 7");
+    r.prompt();
+    r.line("fn tripled(x):");
+    r.line("    return x * 3");
+    r.line("");
+    r.prompt();
+    r.send(CTRL_D);
+    assert_eq!(r.exit_code(), Some(0));
+    let saved = std::fs::read_to_string(&hist).expect("history file");
+    let entries: Vec<&str> = saved.lines().filter(|l| !l.starts_with("#V")).collect();
+    assert_eq!(entries.len(), 2, "one history entry per REPL entry: {saved:?}");
+
+    let mut r = Repl::start(Some(&hist), false, &[]);
+    r.prompt();
+    r.send(UP); // the multi-line definition, as one entry
+    r.expect("return x * 3");
+    r.send("\r");
+    r.prompt();
+    r.send(CTRL_R);
+    r.send("hist_v");
+    r.expect("let hist_value = 7");
+    r.send("\r");
+    r.prompt();
+    r.line("tripled(hist_value)");
+    r.expect("21");
+    r.prompt();
+    r.send(CTRL_D);
+    assert_eq!(r.exit_code(), Some(0));
+}
+
+#[test]
+fn tab_completion() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.line("let my_unique_name = 5");
+    r.prompt();
+    r.send("my_uniq\t");
+    r.expect("my_unique_name");
+    r.send(" + 1\r");
+    r.expect("6");
+    r.prompt();
+    r.line("struct Point:");
+    r.line("    x: i64");
+    r.line("    fn norm(self): return self.x");
+    r.line("");
+    r.prompt();
+    r.line("let pt = Point { x: 3 }");
+    r.prompt();
+    r.send("pt.no\t");
+    r.expect("pt.norm");
+    r.send("()\r");
+    r.expect("3");
+    r.prompt();
+    r.line("let xs = [1]");
+    r.prompt();
+    r.send("xs.pu\t");
+    r.expect("xs.push");
+    r.send("(2)\r");
+    r.prompt();
+    r.line("xs");
+    r.expect("[1, 2]");
+    r.prompt();
+    r.send("import net::{TcpLi\t");
+    r.expect("TcpListener");
+    r.send("}\r");
+    r.prompt();
+    r.line("type_of(TcpListener)");
+    r.expect("TcpListener");
+    r.prompt();
+}
+
+#[test]
+fn highlighting_uses_the_lexer() {
+    let mut r = Repl::start(None, true, &[]);
+    r.prompt();
+    r.send("let s = \"str\" # note");
+    r.expect("# note");
+    let raw = r.raw_output();
+    assert!(raw.contains("\x1b[35mlet\x1b[0m"), "keyword not highlighted: {raw:?}");
+    assert!(raw.contains("\x1b[32m\"str\"\x1b[0m"), "string not highlighted: {raw:?}");
+    r.send("\r");
+    r.prompt();
+}
+
+#[test]
+fn top_level_await() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.line("async fn slow_add(a, b):");
+    r.line("    await sleep(0.05)");
+    r.line("    return a + b");
+    r.line("");
+    r.prompt();
+    r.line("await slow_add(40, 2)");
+    r.expect("42");
+    r.prompt();
+    r.line("let t = slow_add(1, 2)");
+    r.prompt();
+    r.line("await t");
+    r.expect("3");
+    r.prompt();
+    r.line("await sleep(0.1)");
+    r.prompt();
+}
+
+#[test]
+fn ctrl_c_interrupts_the_running_entry() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.send("abc");
+    r.send(CTRL_C); // at the prompt: clears the line
+    r.prompt();
+    r.line("await sleep(10)");
+    std::thread::sleep(Duration::from_millis(500));
+    let start = Instant::now();
+    r.send(CTRL_C);
+    r.expect_within("interrupted", Duration::from_secs(3));
+    r.prompt();
+    assert!(start.elapsed() < Duration::from_secs(3));
+    r.line("let mut n = 0");
+    r.prompt();
+    r.line("while true: n += 1");
+    std::thread::sleep(Duration::from_millis(300));
+    r.send(CTRL_C);
+    r.expect_within("interrupted", Duration::from_secs(3));
+    r.prompt();
+    r.line("n > 0");
+    r.expect("true");
+    r.prompt();
+    r.line(":tasks");
+    r.expect("no live tasks");
+    r.prompt();
+}
+
+#[test]
+fn task_output_while_the_prompt_waits() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.line("async fn later():");
+    r.line("    await sleep(0.3)");
+    r.line("    print(\"from the task\")");
+    r.line("");
+    r.prompt();
+    r.line("later()");
+    r.expect("<task later>");
+    r.prompt();
+    r.send("1 + "); // half a line is being edited when the task prints
+    r.expect("from the task");
+    r.send("2\r");
+    r.expect("3");
+    r.prompt();
+}
+
+#[test]
+fn background_echo_server_answers_while_idle() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.line("import net::{TcpListener, TcpStream}");
+    r.prompt();
+    r.line("async fn handle(s):");
+    r.line("    let mut buf = Bytes::with_capacity(1024)");
+    r.line("    loop:");
+    r.line("        let n = await s.read(&mut buf, 1024)?");
+    r.line("        if n == 0: break");
+    r.line("        await s.write_all(buf.slice(0, n))?");
+    r.line("");
+    r.prompt();
+    r.line("let listener = await TcpListener::bind(\"127.0.0.1:0\")?");
+    r.prompt();
+    r.line("print(\"<<\" + \"addr \" + listener.local_addr()? + \">>\")");
+    r.expect(">>\n");
+    let text = r.text();
+    let addr = text.rsplit("<<addr ").next().and_then(|t| t.split(">>").next()).unwrap_or("").to_string();
+    r.prompt();
+    r.line("async fn serve():");
+    r.line("    loop:");
+    r.line("        let s = await listener.accept()?");
+    r.line("        handle(s)");
+    r.line("");
+    r.prompt();
+    r.line("serve()");
+    r.expect("<task serve>");
+    r.prompt();
+    // the prompt is idle now: the server must still answer
+    for msg in ["hello\n", "second message\n"] {
+        let mut c = std::net::TcpStream::connect(&addr).unwrap_or_else(|e| panic!("connect {addr}: {e}"));
+        c.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        c.write_all(msg.as_bytes()).unwrap();
+        let mut got = vec![0u8; msg.len()];
+        c.read_exact(&mut got).expect("echo");
+        assert_eq!(String::from_utf8_lossy(&got), msg);
+    }
+    r.line(":tasks");
+    r.expect("serve");
+    r.prompt();
+    r.line(":reset");
+    r.expect("session reset");
+    r.prompt();
+    assert!(std::net::TcpStream::connect(&addr).is_err(), "the listener is closed by :reset");
+}
+
+#[test]
+fn piped_stdin_golden() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/repl_golden");
+    let mut names: Vec<_> = std::fs::read_dir(&root)
+        .expect("tests/repl_golden")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "in"))
+        .collect();
+    names.sort();
+    assert!(!names.is_empty());
+    let mut failures = Vec::new();
+    for input in names {
+        let src = std::fs::read_to_string(&input).unwrap();
+        let expect_exit = src
+            .lines()
+            .find_map(|l| l.strip_prefix("# expect-exit: "))
+            .map(|n| n.trim().parse::<i32>().expect("expect-exit"))
+            .unwrap_or(0);
+        let (out, err, code) = run_piped(&src, &root);
+        let want_out = std::fs::read_to_string(input.with_extension("out")).unwrap_or_default();
+        let name = input.file_name().unwrap().to_string_lossy().into_owned();
+        if out != want_out {
+            failures.push(format!("{name}: stdout differs\n--- want\n{want_out}--- got\n{out}--- stderr\n{err}"));
+        }
+        if code != Some(expect_exit) {
+            failures.push(format!("{name}: exit code {code:?}, want {expect_exit}\n{err}"));
+        }
+        if let Ok(frags) = std::fs::read_to_string(input.with_extension("err")) {
+            let mut rest = err.as_str();
+            for frag in frags.lines().filter(|l| !l.trim().is_empty()) {
+                match rest.find(frag) {
+                    Some(i) => rest = &rest[i + frag.len()..],
+                    None => failures.push(format!("{name}: stderr lacks {frag:?} (in order)\n{err}")),
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn piped_one_liners() {
+    let dir = TempDir::new("piped");
+    assert_eq!(run_piped("print(1 + 2)\n", &dir.0), ("3\n".into(), String::new(), Some(0)));
+    assert_eq!(run_piped("1 + 2\n", &dir.0), ("3\n".into(), String::new(), Some(0)));
+    let (out, err, code) = run_piped("let x = 1\nx +\nx\n", &dir.0);
+    assert_eq!((out.as_str(), code), ("1\n", Some(2)), "{err}");
+}
