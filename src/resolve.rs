@@ -400,10 +400,12 @@ impl Resolver<'_> {
         }
     }
 
-    fn pop_block(&mut self) {
-        if let Some(f) = self.fns.last_mut() {
-            f.blocks.pop();
-        }
+    /// Closes a scope; returns the frame slots it declared.
+    fn pop_block(&mut self) -> Vec<u32> {
+        let scope = self.fns.last_mut().and_then(|f| f.blocks.pop()).unwrap_or_default();
+        let mut slots: Vec<u32> = scope.values().map(|l| l.slot).collect();
+        slots.sort_unstable();
+        slots
     }
 
     /// Resolves a block in a new scope; nested `fn` names are visible in the whole block.
@@ -411,7 +413,7 @@ impl Resolver<'_> {
     fn block(&mut self, block: &mut Block) -> bool {
         self.push_block();
         let aw = self.block_stmts(&mut block.stmts);
-        self.pop_block();
+        block.scope_slots = self.pop_block();
         aw
     }
 
@@ -490,7 +492,8 @@ impl Resolver<'_> {
                         aw |= self.expr(g);
                     }
                     aw |= self.block(&mut arm.body);
-                    self.pop_block();
+                    let pattern_slots = self.pop_block();
+                    arm.body.scope_slots.extend(pattern_slots);
                 }
                 aw
             }
@@ -576,7 +579,8 @@ impl Resolver<'_> {
         if let Some(f) = self.fns.last_mut() {
             f.loop_depth -= 1;
         }
-        self.pop_block();
+        let pattern_slots = self.pop_block();
+        body.scope_slots.extend(pattern_slots);
         aw
     }
 

@@ -73,7 +73,7 @@ fn udp_server_mode_with_example_client(driver: Driver) {
 
 /// `server 127.0.0.1:0` echoing datagrams sent by a plain Rust client: text, binary, a
 /// full 4096-byte datagram, one longer than the server's 4096-byte `max_len` (truncated,
-/// LANGUAGE.md §7), from two client sockets in turn.
+/// LANGUAGE.md §7), an empty one, from two client sockets in turn.
 fn udp_server_mode_with_rust_client(driver: Driver) {
     let mut server = Proc::spawn(driver, &[UDP_EXAMPLE, "server", "127.0.0.1:0"]);
     let addr = server.wait_listening();
@@ -87,6 +87,7 @@ fn udp_server_mode_with_rust_client(driver: Driver) {
         (random_bytes(2, 1000), 1000),
         (random_bytes(3, 4096), 4096),
         (random_bytes(4, 5000), 4096),
+        (Vec::new(), 0),
         (b"last one".to_vec(), 8),
     ];
     let mut buf = vec![0u8; 65536];

@@ -103,9 +103,7 @@ fn assert_same(what: &str, sent: &[u8], got: &[u8]) {
 
 /// Resets the connection on drop (SO_LINGER 0: close sends RST, not FIN).
 fn reset(stream: TcpStream) {
-    socket2::SockRef::from(&stream)
-        .set_linger(Some(Duration::ZERO))
-        .expect("SO_LINGER");
+    socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO)).expect("SO_LINGER");
     drop(stream);
 }
 
@@ -171,12 +169,8 @@ fn echo_python_client(driver: Driver) {
         return;
     }
     let (server, addr) = start_echo_server(driver, "127.0.0.1:0");
-    let out = Command::new("python3")
-        .arg("-c")
-        .arg(PYTHON_CLIENT)
-        .arg(addr.to_string())
-        .output()
-        .expect("python3 runs");
+    let out =
+        Command::new("python3").arg("-c").arg(PYTHON_CLIENT).arg(addr.to_string()).output().expect("python3 runs");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success() && stdout == "ok 65536\n",
@@ -221,10 +215,8 @@ fn echo_200_concurrent_clients(driver: Driver) {
             })
         })
         .collect();
-    let errors: Vec<String> = threads
-        .into_iter()
-        .filter_map(|t| t.join().expect("client thread panicked").err())
-        .collect();
+    let errors: Vec<String> =
+        threads.into_iter().filter_map(|t| t.join().expect("client thread panicked").err()).collect();
     assert!(
         errors.is_empty(),
         "{} of {CLIENTS} clients failed ({}):\n{}",
@@ -238,8 +230,8 @@ fn echo_200_concurrent_clients(driver: Driver) {
 /// Four clients stream 512 KiB each in 16 KiB steps; halfway through, while they are all
 /// connected, other clients reset their connections (SO_LINGER 0) once the server is
 /// serving them — with echoed data unread, while the server is blocked writing to them
-/// (both buffers full), and while the server is waiting to read. The four then finish and get every byte back, and
-/// a new client is served afterwards.
+/// (both buffers full), and while the server is waiting to read. The four then finish
+/// and get every byte back, and a new client is served afterwards.
 fn client_reset_mid_stream_disturbs_nobody(driver: Driver) {
     const STREAMERS: usize = 4;
     const TOTAL: usize = 512 * 1024;
@@ -326,10 +318,8 @@ fn client_reset_mid_stream_disturbs_nobody(driver: Driver) {
     assert_same("new client after the resets", &probe, &got);
     resume.wait();
 
-    let errors: Vec<String> = streamers
-        .into_iter()
-        .filter_map(|t| t.join().expect("streamer thread panicked").err())
-        .collect();
+    let errors: Vec<String> =
+        streamers.into_iter().filter_map(|t| t.join().expect("streamer thread panicked").err()).collect();
     assert!(errors.is_empty(), "streamers disturbed by {resets} resets ({}):\n{}", driver.label(), errors.join("\n"));
     let data = random_bytes(700, 100_000);
     assert_same("client after everything", &data, &echo_all(addr, &data).expect("echo after resets"));
@@ -500,9 +490,9 @@ fn program_connect_unroutable(driver: Driver) {
     let out = run_program(driver, "unroutable", &[]);
     out.assert_clean("tests/net_programs/unroutable.spl");
     let lines: Vec<&str> = out.stdout.lines().collect();
-    let known = lines.first().is_some_and(|l| {
-        *l == "outcome: timed out" || *l == "outcome: connected" || l.starts_with("outcome: error ")
-    });
+    let known = lines
+        .first()
+        .is_some_and(|l| *l == "outcome: timed out" || *l == "outcome: connected" || l.starts_with("outcome: error "));
     assert!(
         known && lines.get(1) == Some(&"took less than 2 s: true") && lines.len() == 2,
         "unroutable connect ({}):\n{}",

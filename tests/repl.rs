@@ -41,6 +41,13 @@ fn multi_line_definition_then_call() {
     r.line("");
     r.expect("in block");
     r.prompt();
+    r.line("[1,"); // an open bracket goes on across empty lines
+    r.expect("... ");
+    r.line("");
+    r.expect("... ");
+    r.line("2]");
+    r.expect("[1, 2]");
+    r.prompt();
     r.send(CTRL_D);
     assert_eq!(r.exit_code(), Some(0));
 }
@@ -228,6 +235,7 @@ fn task_output_while_the_prompt_waits() {
     r.prompt();
     r.send("1 + "); // half a line is being edited when the task prints
     r.expect("from the task");
+    r.expect(">>> 1 + "); // ... and is drawn again below the output
     r.send("2\r");
     r.expect("3");
     r.prompt();
@@ -235,7 +243,18 @@ fn task_output_while_the_prompt_waits() {
 
 #[test]
 fn background_echo_server_answers_while_idle() {
-    let mut r = Repl::start(None, false, &[]);
+    echo_server_session(&[]);
+}
+
+#[test]
+fn background_echo_server_answers_while_idle_epoll() {
+    echo_server_session(&[("MONOIO_FORCE_LEGACY_DRIVER", "1")]);
+}
+
+/// A TCP echo server defined and started at the prompt answers a Rust client while the
+/// REPL waits for input; `:reset` stops it.
+fn echo_server_session(env: &[(&str, &str)]) {
+    let mut r = Repl::start(None, false, env);
     r.prompt();
     r.line("import net::{TcpListener, TcpStream}");
     r.prompt();

@@ -60,10 +60,27 @@ impl Interp {
     // ----- statements ----------------------------------------------------------------------
 
     pub fn exec_block(&self, block: &Block, f: &mut Frame) -> R<()> {
+        if !block.scope_slots.is_empty() {
+            return self.exec_scoped_block(block, f);
+        }
         for stmt in &block.stmts {
             self.exec(stmt, f)?;
         }
         Ok(())
+    }
+
+    /// A block that declares variables: they are cleared however the block is left.
+    #[inline(never)]
+    fn exec_scoped_block(&self, block: &Block, f: &mut Frame) -> R<()> {
+        let mut r = Ok(());
+        for stmt in &block.stmts {
+            r = self.exec(stmt, f);
+            if r.is_err() {
+                break;
+            }
+        }
+        clear_scope(block, f);
+        r
     }
 
     pub fn exec(&self, stmt: &Stmt, f: &mut Frame) -> R<()> {
@@ -470,6 +487,16 @@ impl Interp {
                 _ => Err(type_error(op, &a, &b)),
             },
             _ => Err(type_error(op, &a, &b)),
+        }
+    }
+}
+
+/// Drops the values of a block's own variables as it is left (see `Block::scope_slots`).
+#[inline]
+pub fn clear_scope(block: &Block, f: &mut Frame) {
+    for &s in &block.scope_slots {
+        if let Some(slot) = f.slots.get_mut(s as usize) {
+            *slot = Value::Nil;
         }
     }
 }

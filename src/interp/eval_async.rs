@@ -35,19 +35,25 @@ impl Interp {
     /// (the result of an `async { }` block).
     pub fn exec_block_async<'a>(&'a self, block: &'a Block, f: &'a mut Frame) -> BoxFut<'a> {
         Box::pin(async move {
-            let mut last = Value::Nil;
-            for stmt in &block.stmts {
-                last = Value::Nil;
-                if stmt.has_await {
-                    last = self.exec_async(stmt, f).await?;
-                } else if let StmtKind::Expr(e) = &stmt.kind {
-                    last = self.eval(e, f)?;
-                } else {
-                    self.exec(stmt, f)?;
-                }
-            }
-            Ok(last)
+            let r = self.exec_stmts_async(block, f).await;
+            super::eval::clear_scope(block, f);
+            r
         })
+    }
+
+    async fn exec_stmts_async(&self, block: &Block, f: &mut Frame) -> R<Value> {
+        let mut last = Value::Nil;
+        for stmt in &block.stmts {
+            last = Value::Nil;
+            if stmt.has_await {
+                last = self.exec_async(stmt, f).await?;
+            } else if let StmtKind::Expr(e) = &stmt.kind {
+                last = self.eval(e, f)?;
+            } else {
+                self.exec(stmt, f)?;
+            }
+        }
+        Ok(last)
     }
 
     /// A loop body: synchronously when it cannot suspend.

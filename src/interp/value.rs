@@ -36,7 +36,7 @@ pub enum Value {
     /// an imported module (`import net` then `net::TcpStream`)
     Module(Rc<crate::interp::module::Module>),
     /// native objects: sockets, channels, the runtime handle
-    Object(Rc<dyn NativeObject>),
+    Object(Rc<NativeHandle>),
     /// `range(a, b, step)`: iterated lazily
     Range(Rc<(i64, i64, i64)>),
     /// internal: a frame slot holding a variable captured by a closure
@@ -109,6 +109,23 @@ impl TypeDef {
     }
     pub fn member(&self, name: &str) -> Option<Value> {
         self.members.borrow().get(name).cloned()
+    }
+}
+
+/// A native object behind a thin pointer (a `Rc<dyn ...>` is two words and would make
+/// every Value 24 bytes instead of 16).
+pub struct NativeHandle(pub Rc<dyn NativeObject>);
+
+impl std::ops::Deref for NativeHandle {
+    type Target = dyn NativeObject;
+    fn deref(&self) -> &(dyn NativeObject + 'static) {
+        &*self.0
+    }
+}
+
+impl Value {
+    pub fn object(o: Rc<dyn NativeObject>) -> Value {
+        Value::Object(Rc::new(NativeHandle(o)))
     }
 }
 

@@ -17,51 +17,17 @@ use crate::syntax::token::KEYWORDS;
 use std::collections::BTreeSet;
 use std::rc::Rc;
 
-const STRING_METHODS: &[&str] = &[
-    "len",
-    "is_empty",
-    "upper",
-    "lower",
-    "trim",
-    "split",
-    "lines",
-    "contains",
-    "starts_with",
-    "ends_with",
-    "replace",
-    "find",
-    "chars",
-    "bytes",
-    "to_int",
-    "to_float",
-    "repeat",
-    "slice",
-    "to_string",
-];
-const LIST_METHODS: &[&str] = &[
-    "len",
-    "is_empty",
-    "push",
-    "pop",
-    "insert",
-    "remove",
-    "contains",
-    "index_of",
-    "reverse",
-    "sort",
-    "join",
-    "map",
-    "filter",
-    "slice",
-    "to_string",
-];
-const DICT_METHODS: &[&str] =
-    &["len", "is_empty", "get", "insert", "remove", "contains_key", "keys", "values", "items", "to_string"];
-const BYTES_METHODS: &[&str] =
-    &["len", "is_empty", "capacity", "push", "extend", "slice", "clear", "to_string", "decode"];
-const NUMBER_METHODS: &[&str] = &["to_string", "abs", "min", "max", "pow", "sqrt", "floor", "ceil", "round"];
-const OPTION_METHODS: &[&str] = &["is_some", "is_none", "unwrap", "expect", "unwrap_or", "map", "to_string"];
-const RESULT_METHODS: &[&str] = &["is_ok", "is_err", "unwrap", "expect", "unwrap_or", "map", "ok", "err", "to_string"];
+// Built-in methods (LANGUAGE.md §8), as space-separated lists.
+const STRING_METHODS: &str = "len is_empty upper lower trim split lines contains starts_with ends_with replace find \
+    chars bytes to_int to_float repeat slice to_string";
+const LIST_METHODS: &str =
+    "len is_empty push pop insert remove contains index_of reverse sort join map filter slice to_string";
+const DICT_METHODS: &str = "len is_empty get insert remove contains_key keys values items to_string";
+const BYTES_METHODS: &str = "len is_empty capacity push extend slice clear to_string decode";
+const NUMBER_METHODS: &str = "to_string abs min max pow sqrt floor ceil round";
+const OPTION_METHODS: &str = "is_some is_none unwrap expect unwrap_or map to_string";
+const RESULT_METHODS: &str = "is_ok is_err unwrap expect unwrap_or map ok err to_string";
+const TASK_METHODS: &str = "is_done cancel to_string";
 const STD_MODULES: &[&str] = &["net", "net.tcp", "net.udp", "net.runtime", "core.io", "core.time", "core.sync"];
 
 fn is_ident_char(c: char) -> bool {
@@ -157,7 +123,7 @@ fn chain_value(session: &Session, chain: &[String]) -> Option<Value> {
 
 /// Fields and methods of a value (what may follow `value.`).
 fn members(session: &Session, v: &Value) -> Vec<String> {
-    let statics = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let statics = |names: &str| names.split_whitespace().map(str::to_string).collect::<Vec<_>>();
     match v {
         Value::Struct(s) => {
             let mut out: Vec<String> = s.def.fields.iter().map(|f| f.to_string()).collect();
@@ -178,8 +144,8 @@ fn members(session: &Session, v: &Value) -> Vec<String> {
         Value::Dict(_) => statics(DICT_METHODS),
         Value::Bytes(_) => statics(BYTES_METHODS),
         Value::Int(_) | Value::Float(_) => statics(NUMBER_METHODS),
-        Value::Task(_) => statics(&["is_done", "cancel", "to_string"]),
-        Value::Tuple(_) | Value::Range(_) => statics(&["len", "to_string"]),
+        Value::Task(_) => statics(TASK_METHODS),
+        Value::Tuple(_) | Value::Range(_) => statics("len to_string"),
         Value::Object(o) => session
             .interp
             .natives
@@ -188,7 +154,7 @@ fn members(session: &Session, v: &Value) -> Vec<String> {
             .map(|m| m.keys().map(|k| k.to_string()).collect())
             .unwrap_or_default(),
         Value::Module(m) => m.scope.exports.borrow().iter().map(|n| n.to_string()).collect(),
-        Value::Bool(_) | Value::Func(_) | Value::Native(_) | Value::Type(_) => statics(&["to_string"]),
+        Value::Bool(_) | Value::Func(_) | Value::Native(_) | Value::Type(_) => statics("to_string"),
         _ => Vec::new(),
     }
 }
@@ -269,4 +235,39 @@ fn names(session: &Session) -> Vec<String> {
     out.extend(session.scope.names.borrow().keys().map(|k| k.to_string()));
     out.extend(session.interp.table.borrow().prelude.keys().map(|k| k.to_string()));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::repl::bridge::Interrupts;
+
+    fn session(src: &str) -> Session {
+        let s = Session::new(&crate::RunOptions::default(), std::sync::Arc::new(Interrupts::default()));
+        s.run_entry("<test>", src, std::path::PathBuf::new(), false).expect("entry runs");
+        s
+    }
+
+    fn at_end(s: &Session, line: &str) -> (usize, Vec<String>) {
+        complete(s, line, line.len())
+    }
+
+    #[test]
+    fn names_members_and_paths() {
+        let s = session(
+            "import net\nstruct P:\n    xx: i64\n    fn norm(self): return 1\n    fn origin(): return P { xx: 0 }\nlet pt = P { xx: 1 }\nlet items = [1]\nenum Color:\n    Red\n    Green\n",
+        );
+        assert_eq!(at_end(&s, "print(it"), (6, vec!["items".to_string()]));
+        assert!(at_end(&s, "wh").1.contains(&"while".to_string()));
+        assert_eq!(at_end(&s, "pt.").1, vec!["norm", "to_string", "xx"]);
+        assert_eq!(at_end(&s, "items.pu"), (6, vec!["push".to_string()]));
+        assert_eq!(at_end(&s, "P::").1, vec!["norm", "origin"]);
+        assert_eq!(at_end(&s, "Color::").1, vec!["Green", "Red"]);
+        assert_eq!(at_end(&s, "net::Tcp").1, vec!["TcpListener", "TcpStream"]);
+        assert_eq!(at_end(&s, "x = net::TcpStream::con").1, vec!["connect"]);
+        assert_eq!(at_end(&s, "import net.t"), (7, vec!["net.tcp".to_string()]));
+        assert_eq!(at_end(&s, "import net::{UdpSocket, Tc").1, vec!["TcpListener", "TcpStream"]);
+        assert_eq!(at_end(&s, "    "), (4, vec!["    ".to_string()]));
+        assert!(at_end(&s, "nothing_here.").1.is_empty());
+    }
 }

@@ -60,10 +60,11 @@ pub struct EditorConfig {
 /// Starts the editor thread (and the printer thread fed by `printed`).
 pub fn spawn(events: Events, printed: mpsc::Receiver<String>, config: EditorConfig) -> EditorHandle {
     let (tx, rx) = mpsc::channel();
-    let spawned =
-        std::thread::Builder::new().name("repl-editor".into()).spawn(move || run(events, rx, printed, config));
+    let ev = events.clone();
+    let spawned = std::thread::Builder::new().name("repl-editor".into()).spawn(move || run(ev, rx, printed, config));
     if let Err(e) = spawned {
         eprintln!("simple: cannot start the line editor: {e}");
+        events.send(Event::Eof);
     }
     EditorHandle { requests: tx }
 }

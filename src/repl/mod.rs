@@ -94,14 +94,15 @@ fn interactive(opts: &RunOptions, highlight: bool) -> i32 {
         editor.read(!pending.is_empty());
         let event = wait(&session, &events);
         at_prompt.set(false);
-        let text = match event {
-            Event::Line(text) => text,
+        // Ctrl-D at a `... ` prompt runs what was typed so far
+        let (text, eof) = match event {
+            Event::Line(text) => (text, false),
             Event::Interrupted => {
                 pending.clear();
                 continue;
             }
             Event::Eof if pending.is_empty() => break,
-            Event::Eof => String::new(),
+            Event::Eof => (String::new(), true),
             Event::Complete { .. } => continue,
         };
         if pending.is_empty() && text.trim().is_empty() {
@@ -120,7 +121,7 @@ fn interactive(opts: &RunOptions, highlight: bool) -> i32 {
         pending.push_str(&text);
         // one typed line at a time: ask for more while incomplete; a multi-line buffer
         // (recalled from history, pasted) was already checked by the editor
-        if !text.contains('\n') && !text.is_empty() && input::needs_more(&pending) {
+        if !eof && !text.contains('\n') && input::needs_more(&pending) {
             continue;
         }
         let entry = std::mem::take(&mut pending);
@@ -134,7 +135,10 @@ fn interactive(opts: &RunOptions, highlight: bool) -> i32 {
 }
 
 fn piped(opts: &RunOptions) -> i32 {
-    let _ = ctrlc::set_handler(|| std::process::exit(130));
+    let _ = ctrlc::set_handler(|| {
+        crate::interp::flush_stdout();
+        std::process::exit(130)
+    });
     let mut session = Session::new(opts, Arc::new(Interrupts::default()));
     let events = Events::default();
     let reader = events.clone();
@@ -152,7 +156,7 @@ fn piped(opts: &RunOptions) -> i32 {
     });
     let mut splitter = input::Splitter::default();
     let mut code = 0;
-    'read: loop {
+    loop {
         let (entries, eof) = match wait(&session, &events) {
             Event::Line(line) => (splitter.push(&line), false),
             Event::Eof => (splitter.finish().into_iter().collect(), true),
@@ -161,7 +165,8 @@ fn piped(opts: &RunOptions) -> i32 {
         for entry in entries {
             if entry.trim_start().starts_with(':') && !entry.contains('\n') {
                 if command(&mut session, entry.trim()) == Flow::Quit {
-                    break 'read;
+                    session.interp.flush();
+                    return code;
                 }
                 continue;
             }

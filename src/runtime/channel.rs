@@ -32,7 +32,7 @@ impl NativeObject for Channel {
 
 fn this(v: &Value) -> R<Rc<dyn NativeObject>> {
     match v {
-        Value::Object(o) if o.as_any().is::<Channel>() => Ok(o.clone()),
+        Value::Object(o) if o.as_any().is::<Channel>() => Ok(o.0.clone()),
         other => fail(format!("expected a Channel, got {}", other.type_name())),
     }
 }
@@ -46,7 +46,7 @@ fn with_channel<T>(v: &Value, f: impl FnOnce(&Channel) -> R<T>) -> R<T> {
 }
 
 pub fn new(_: &Interp, _: Vec<Value>) -> R<Value> {
-    Ok(Value::Object(Rc::new(Channel::default())))
+    Ok(Value::object(Rc::new(Channel::default())))
 }
 
 pub fn send(_: &Interp, a: Vec<Value>) -> R<Value> {

@@ -213,6 +213,9 @@ pub enum PatKind {
 pub struct Block {
     pub stmts: Vec<Stmt>,
     pub span: Span,
+    /// Frame slots of the variables declared in this block (filled by the resolver):
+    /// cleared when the block is left, so a block's objects (sockets!) do not outlive it.
+    pub scope_slots: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]

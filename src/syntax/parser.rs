@@ -403,7 +403,7 @@ fn block_of(stmts: Vec<Stmt>, fallback: Span) -> Block {
         (Some(a), Some(b)) => a.span.to(b.span),
         _ => fallback,
     };
-    Block { stmts, span }
+    Block { stmts, span, ..Default::default() }
 }
 
 fn span_from(start: Span, end: Span) -> Span {
@@ -999,7 +999,7 @@ fn grammar() -> Grammar {
                     has_self: false,
                     params,
                     ret: None,
-                    body: Block { stmts: vec![ret], span: body_span },
+                    body: Block { stmts: vec![ret], span: body_span, ..Default::default() },
                     span,
                     info: FnInfo::default(),
                 };
@@ -1282,10 +1282,10 @@ fn grammar() -> Grammar {
                     b
                 }
                 (Some(b), false) => b,
-                (None, true) => Block { stmts: Vec::new(), span: header_end },
+                (None, true) => Block { stmts: Vec::new(), span: header_end, ..Default::default() },
                 (None, false) => {
                     emit(PError::custom(header_end, format!("expected `:` and the body of `{}`", name.name)));
-                    Block { stmts: Vec::new(), span: header_end }
+                    Block { stmts: Vec::new(), span: header_end, ..Default::default() }
                 }
             };
             let span = if body.stmts.is_empty() { span_from(start, header) } else { span_from(start, body.span) };

@@ -138,9 +138,7 @@ impl Proc {
             cmd.env(LEGACY_DRIVER_ENV, "1");
         }
         let what = format!("`simple {}` ({})", argv.join(" "), driver.label());
-        let mut child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start {}: {e}", simple_bin()));
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", simple_bin()));
         let pid = child.id();
         let (line_tx, lines) = mpsc::channel();
         let stdout = Arc::new(Mutex::new(Vec::new()));
@@ -268,9 +266,7 @@ impl Proc {
     /// Number of entries in /proc/PID/fd.
     pub fn open_fds(&self) -> usize {
         let dir = format!("/proc/{}/fd", self.pid);
-        std::fs::read_dir(&dir)
-            .unwrap_or_else(|e| panic!("{}: cannot list {dir}: {e}", self.what))
-            .count()
+        std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: cannot list {dir}: {e}", self.what)).count()
     }
 }
 

@@ -128,7 +128,7 @@ pub fn handle<T: 'static>(v: &Value, type_name: &str) -> R<Rc<dyn NativeObject>>
         _ => None,
     };
     match obj {
-        Some(Value::Object(o)) if o.as_any().is::<T>() => Ok(o),
+        Some(Value::Object(o)) if o.as_any().is::<T>() => Ok(o.0.clone()),
         _ => fail(format!("expected a {type_name}, got {}", v.type_name())),
     }
 }
@@ -137,7 +137,7 @@ pub fn handle<T: 'static>(v: &Value, type_name: &str) -> R<Rc<dyn NativeObject>>
 pub fn wrap(interp: &Interp, module: &str, type_name: &str, obj: Rc<dyn NativeObject>) -> R<Value> {
     let ty = interp.std_global(module, type_name)?;
     let field = crate::syntax::ast::Ident { name: Rc::from("handle"), span: Default::default() };
-    interp.make_struct(ty, vec![(field, Value::Object(obj))])
+    interp.make_struct(ty, vec![(field, Value::object(obj))])
 }
 
 /// A `max_len` argument.

@@ -54,7 +54,7 @@ pub struct Listener {
     local: SocketAddr,
     inflight: Inflight,
     /// connections an accept received just as its task was cancelled
-    pending: RefCell<VecDeque<monoio::net::TcpStream>>,
+    pending: RefCell<VecDeque<(monoio::net::TcpStream, SocketAddr)>>,
 }
 
 pub struct Stream {
@@ -120,10 +120,16 @@ impl Closable for Stream {
 }
 
 impl Stream {
-    fn new(stream: monoio::net::TcpStream) -> std::io::Result<Stream> {
+    /// `peer` comes from accept (a connection reset before it was accepted has no
+    /// peer address any more: its reads report the reset instead).
+    fn new(stream: monoio::net::TcpStream, peer: Option<SocketAddr>) -> std::io::Result<Stream> {
         let fd = stream.as_raw_fd();
-        let local = stream.local_addr()?;
-        let peer = stream.peer_addr()?;
+        let unspecified = SocketAddr::from(([0, 0, 0, 0], 0));
+        let local = stream.local_addr().unwrap_or(unspecified);
+        let peer = match peer {
+            Some(p) => p,
+            None => stream.peer_addr()?,
+        };
         let (r, w) = stream.into_split();
         Ok(Stream {
             read: RefCell::new(Some(r)),
@@ -171,8 +177,8 @@ fn as_stream(o: &Rc<dyn NativeObject>) -> &Stream {
     o.as_any().downcast_ref::<Stream>().unwrap_or_else(|| unreachable!("checked by handle()"))
 }
 
-fn wrap_stream(interp: &Interp, s: monoio::net::TcpStream) -> R<Value> {
-    match Stream::new(s) {
+fn wrap_stream(interp: &Interp, s: monoio::net::TcpStream, peer: Option<SocketAddr>) -> R<Value> {
+    match Stream::new(s, peer) {
         Ok(obj) => {
             let obj = Rc::new(obj);
             socket::register(obj.clone());
@@ -237,9 +243,9 @@ fn accept(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
         let o = socket::handle::<Listener>(a.first().unwrap_or(&Value::Nil), "TcpListener")?;
         let l = o.as_any().downcast_ref::<Listener>().unwrap_or_else(|| unreachable!("checked by handle()"));
         let ready = l.pending.borrow_mut().pop_front();
-        if let Some(s) = ready {
+        if let Some((s, peer)) = ready {
             Stats::add(&interp.rt.stats.connections_accepted, 1);
-            return wrap_stream(&interp, s);
+            return wrap_stream(&interp, s, Some(peer));
         }
         let Some(listener) = l.listener.borrow().clone() else {
             return named_err(&interp, "NotConnected", None);
@@ -250,13 +256,13 @@ fn accept(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
         op.done();
         let closed = l.listener.borrow().is_none();
         match r {
-            Ok((s, _)) if task_cancelled && !closed => {
-                l.pending.borrow_mut().push_back(s);
+            Ok((s, peer)) if task_cancelled && !closed => {
+                l.pending.borrow_mut().push_back((s, peer));
                 Err(cancelled())
             }
-            Ok((s, _)) => {
+            Ok((s, peer)) => {
                 Stats::add(&interp.rt.stats.connections_accepted, 1);
-                wrap_stream(&interp, s)
+                wrap_stream(&interp, s, Some(peer))
             }
             Err(_) if closed => named_err(&interp, "NotConnected", None),
             Err(_) if task_cancelled => Err(cancelled()),
@@ -276,7 +282,7 @@ fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
         let mut last = None;
         for addr in addrs {
             match monoio::net::TcpStream::connect_addr(addr).await {
-                Ok(s) => return wrap_stream(&interp, s),
+                Ok(s) => return wrap_stream(&interp, s, None),
                 Err(e) => last = Some(e),
             }
         }

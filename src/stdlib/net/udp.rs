@@ -280,6 +280,13 @@ async fn recv_datagram(
     let Some(sock) = u.sock.borrow().clone() else {
         return Ok(Err(named_err(interp, "NotConnected", None)?));
     };
+    // A pending socket error (e.g. ICMP port unreachable on a connected socket) is
+    // reported first: the epoll driver does not wake receives for error-only events.
+    // SAFETY: `sock` keeps the descriptor open for this call.
+    let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
+    if let Ok(Some(e)) = socket2::SockRef::from(&fd).take_error() {
+        return io_err(interp, &e).map(Err);
+    }
     let mut vec = std::mem::take(&mut *buf.borrow_mut());
     vec.clear();
     vec.reserve(max.max(1));

@@ -1,0 +1,397 @@
+//! Echo bench: the interpreted example servers (examples/async_tcp_echo_server.spl,
+//! `examples/async_udp_echo.spl server`) against native monoio echo servers (plain Rust
+//! in benches/common, run as a child process of this same binary:
+//! `echo --serve-native tcp|udp ADDR`), driven by one Rust load generator.
+//!
+//! The generator is closed-loop: every connection sends a message, waits for the whole
+//! echo, and repeats, for BENCH_SECS seconds (default 3) after one checked warm-up
+//! exchange per connection. It runs on its own monoio runtime in one thread. Where the
+//! machine has two cores and `taskset` works, the server runs under `taskset -c 0` and
+//! the generator thread is pinned to core 1 (`BENCH_PIN=0` turns this off).
+//!
+//! Tables:
+//! 1. TCP: 1, 16, 256 connections (BENCH_CONNS) × 64 B and 4 KiB (BENCH_SIZES):
+//!    requests/s, p99 latency, `simple / native`, and the CPU use of server and
+//!    generator (a native figure with the generator near 100% is generator-bound);
+//! 2. UDP, 64 B, 1 and 16 clients (BENCH_UDP_CLIENTS), lost datagrams resent after
+//!    200 ms;
+//! 3. the interpreted TCP server with `--threads 1` vs `--threads 2` (unpinned, same
+//!    port via SO_REUSEPORT), 16 and 256 connections × 64 B.
+//!
+//!     cargo bench --bench echo
+//!     BENCH_SECS=1 BENCH_CONNS=1,16 cargo bench --bench echo
+
+mod common;
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
+
+use common::{
+    Server, Table, env_num, free_port, maybe_serve_native, monoio_runtime_entries, num, pin_current_thread, pinning,
+    process_cpu_secs, ratio, start_native_tcp_echo, start_native_udp_echo, start_server, start_simple_tcp_echo,
+    thread_cpu_secs,
+};
+
+/// What one load run measured.
+struct Load {
+    requests: u64,
+    secs: f64,
+    /// per-request latencies in ns, sorted
+    lat_ns: Vec<u64>,
+    /// generator thread CPU use, 0..1
+    gen_cpu: f64,
+    /// server process CPU use over the run (1.0 = one core)
+    srv_cpu: f64,
+    /// UDP datagrams resent after a timeout
+    lost: u64,
+}
+
+impl Load {
+    fn rps(&self) -> f64 {
+        self.requests as f64 / self.secs
+    }
+
+    fn p99_us(&self) -> f64 {
+        if self.lat_ns.is_empty() {
+            return f64::NAN;
+        }
+        let i = ((self.lat_ns.len() as f64 * 0.99).ceil() as usize).clamp(1, self.lat_ns.len()) - 1;
+        self.lat_ns[i] as f64 / 1e3
+    }
+
+    fn cpu(&self) -> String {
+        format!("{:.0}/{:.0}", self.srv_cpu * 100.0, self.gen_cpu * 100.0)
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Proto {
+    Tcp,
+    Udp,
+}
+
+fn payload(size: usize, seed: usize) -> Vec<u8> {
+    (0..size).map(|i| b'a' + ((i * 7 + seed) % 26) as u8).collect()
+}
+
+fn io_err(msg: String) -> io::Error {
+    io::Error::other(msg)
+}
+
+/// Reads exactly `want` bytes (in as many reads as it takes); returns them when `keep`.
+async fn read_echo(
+    s: &mut monoio::net::TcpStream,
+    mut buf: Vec<u8>,
+    want: usize,
+    keep: bool,
+) -> (io::Result<Vec<u8>>, Vec<u8>) {
+    let mut got = 0;
+    let mut kept = Vec::new();
+    while got < want {
+        let (r, b) = s.read(buf).await;
+        buf = b;
+        match r {
+            Ok(0) => return (Err(io_err(format!("connection closed after {got} of {want} bytes"))), buf),
+            Ok(n) => {
+                got += n;
+                if keep {
+                    kept.extend_from_slice(&buf[..n]);
+                }
+            }
+            Err(e) => return (Err(e), buf),
+        }
+    }
+    (Ok(kept), buf)
+}
+
+/// One closed-loop TCP connection: returns the latencies of its requests.
+async fn tcp_conn(mut s: monoio::net::TcpStream, size: usize, deadline: Instant) -> io::Result<Vec<u64>> {
+    let mut out = payload(size, 1);
+    let mut inb = Vec::with_capacity(size.max(4096));
+    let mut lat = Vec::with_capacity(1 << 14);
+    loop {
+        let t = Instant::now();
+        if t >= deadline {
+            return Ok(lat);
+        }
+        let (r, b) = s.write_all(out).await;
+        out = b;
+        r?;
+        let (r, b) = read_echo(&mut s, inb, size, false).await;
+        inb = b;
+        r?;
+        lat.push(t.elapsed().as_nanos() as u64);
+    }
+}
+
+/// One closed-loop UDP client: returns its latencies and how many datagrams it resent.
+async fn udp_client(s: monoio::net::udp::UdpSocket, size: usize, deadline: Instant) -> io::Result<(Vec<u64>, u64)> {
+    let mut out = payload(size, 2);
+    let mut inb = Vec::with_capacity(4096);
+    let mut lat = Vec::with_capacity(1 << 14);
+    let mut lost = 0;
+    loop {
+        let t = Instant::now();
+        if t >= deadline {
+            return Ok((lat, lost));
+        }
+        let (r, b) = s.send(out).await;
+        out = b;
+        r?;
+        match monoio::time::timeout(Duration::from_millis(200), s.recv(inb)).await {
+            Ok((r, b)) => {
+                inb = b;
+                r?;
+                lat.push(t.elapsed().as_nanos() as u64);
+            }
+            Err(_) => {
+                inb = Vec::with_capacity(4096);
+                lost += 1;
+            }
+        }
+    }
+}
+
+/// Connects `conns` clients (one checked exchange each), then runs them for `secs`.
+async fn generate(
+    proto: Proto,
+    addr: SocketAddr,
+    conns: usize,
+    size: usize,
+    secs: f64,
+) -> io::Result<(u64, f64, Vec<u64>, u64)> {
+    let msg = payload(size, 1);
+    let mut tcp = Vec::new();
+    let mut udp = Vec::new();
+    for i in 0..conns {
+        match proto {
+            Proto::Tcp => {
+                let mut s = monoio::net::TcpStream::connect(addr).await?;
+                s.set_nodelay(true)?;
+                let (r, _) = s.write_all(msg.clone()).await;
+                r?;
+                let (r, _) = read_echo(&mut s, Vec::with_capacity(size.max(4096)), size, true).await;
+                if r? != msg {
+                    return Err(io_err(format!("connection {i}: the echo differs from the message")));
+                }
+                tcp.push(s);
+            }
+            Proto::Udp => {
+                let s = monoio::net::udp::UdpSocket::bind("127.0.0.1:0")?;
+                s.connect(addr).await?;
+                let mut ok = false;
+                for _ in 0..5 {
+                    let (r, _) = s.send(payload(size, 2)).await;
+                    r?;
+                    if let Ok((r, b)) =
+                        monoio::time::timeout(Duration::from_millis(500), s.recv(Vec::with_capacity(4096))).await
+                    {
+                        let n = r?;
+                        if b[..n] != payload(size, 2)[..] {
+                            return Err(io_err(format!("client {i}: the echo differs from the datagram")));
+                        }
+                        ok = true;
+                        break;
+                    }
+                }
+                if !ok {
+                    return Err(io_err(format!("client {i}: no answer from {addr}")));
+                }
+                udp.push(s);
+            }
+        }
+    }
+    let start = Instant::now();
+    let deadline = start + Duration::from_secs_f64(secs);
+    let mut lat = Vec::new();
+    let mut lost = 0;
+    let tcp_handles: Vec<_> = tcp.into_iter().map(|s| monoio::spawn(tcp_conn(s, size, deadline))).collect();
+    let udp_handles: Vec<_> = udp.into_iter().map(|s| monoio::spawn(udp_client(s, size, deadline))).collect();
+    for h in tcp_handles {
+        lat.extend(h.await?);
+    }
+    for h in udp_handles {
+        let (l, n) = h.await?;
+        lat.extend(l);
+        lost += n;
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+    Ok((lat.len() as u64, elapsed, lat, lost))
+}
+
+/// Drives `server` for `secs` from a generator thread (pinned to `gen_core` if given).
+fn load(server: &mut Server, proto: Proto, conns: usize, size: usize, secs: f64, gen_core: Option<usize>) -> Load {
+    let addr = server.addr;
+    let (tx, rx) = mpsc::channel();
+    let generator = thread::spawn(move || {
+        if let Some(c) = gen_core {
+            pin_current_thread(c);
+        }
+        let mut rt = monoio_runtime_entries(1024);
+        let cpu0 = thread_cpu_secs();
+        let r = rt.block_on(generate(proto, addr, conns, size, secs));
+        let cpu = thread_cpu_secs() - cpu0;
+        let _ = tx.send(r.map(|(n, s, l, lost)| (n, s, l, lost, cpu)));
+    });
+    let pid = server.pid();
+    let (c0, t0) = (process_cpu_secs(pid).unwrap_or(0.0), Instant::now());
+    // connecting 256 clients takes a while under an interpreter: allow for it
+    let res = match rx.recv_timeout(Duration::from_secs_f64(secs + 60.0)) {
+        Ok(r) => r,
+        Err(_) => {
+            let _ = server.child.kill(); // resets the connections, so the generator ends
+            let _ = generator.join();
+            panic!("{}: the load generator did not finish", server.name);
+        }
+    };
+    let wall = t0.elapsed().as_secs_f64();
+    let srv_cpu = (process_cpu_secs(pid).unwrap_or(0.0) - c0) / wall;
+    let _ = generator.join();
+    let (requests, secs, mut lat_ns, lost, cpu) = res.unwrap_or_else(|e| panic!("{}: load failed: {e}", server.name));
+    lat_ns.sort_unstable();
+    // the generator's CPU time includes connecting; close enough for a bound check
+    Load { requests, secs, lat_ns, gen_cpu: cpu / wall, srv_cpu, lost }
+}
+
+fn list(name: &str, default: &str) -> Vec<usize> {
+    let v = std::env::var(name).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_string());
+    v.split(',').map(|x| x.trim().parse().unwrap_or_else(|_| panic!("{name}: bad number {x:?}"))).collect()
+}
+
+fn size_label(size: usize) -> String {
+    if size >= 1024 && size % 1024 == 0 { format!("{} KiB", size / 1024) } else { format!("{size} B") }
+}
+
+fn main() {
+    maybe_serve_native();
+    let secs: f64 = env_num("BENCH_SECS", 3.0f64).max(0.1);
+    let conns = list("BENCH_CONNS", "1,16,256");
+    let sizes = list("BENCH_SIZES", "64,4096");
+    let udp_clients = list("BENCH_UDP_CLIENTS", "1,16");
+    let pin = pinning();
+    let (srv_core, gen_core) = if pin { (Some(0), Some(1)) } else { (None, None) };
+    println!(
+        "\n== Echo: simple vs native monoio ({secs} s per run, closed loop; {}) ==",
+        if pin { "servers on core 0, generator on core 1" } else { "not pinned" }
+    );
+    println!("(CPU columns: server/generator %, 100 = one core busy)");
+
+    // 1. TCP
+    {
+        let mut native = start_native_tcp_echo(srv_core);
+        let mut simple = start_simple_tcp_echo(&[], "127.0.0.1:0", srv_core, 1);
+        let mut table = Table::new(&[
+            "TCP conns",
+            "msg",
+            "native req/s",
+            "simple req/s",
+            "simple/native",
+            "native p99 µs",
+            "simple p99 µs",
+            "native CPU",
+            "simple CPU",
+        ]);
+        for &c in &conns {
+            for &size in &sizes {
+                let n = load(&mut native, Proto::Tcp, c, size, secs, gen_core);
+                let s = load(&mut simple, Proto::Tcp, c, size, secs, gen_core);
+                table.row(vec![
+                    c.to_string(),
+                    size_label(size),
+                    num(n.rps()),
+                    num(s.rps()),
+                    ratio(s.rps() / n.rps()),
+                    num(n.p99_us()),
+                    num(s.p99_us()),
+                    n.cpu(),
+                    s.cpu(),
+                ]);
+            }
+        }
+        assert!(simple.alive() && native.alive(), "a TCP server died during the bench");
+        table.print();
+    }
+
+    // 2. UDP
+    {
+        let simple_bin = common::simple_bin();
+        let mut native = start_native_udp_echo(srv_core);
+        let mut simple = start_server(
+            "simple udp echo",
+            &simple_bin,
+            &["run", "examples/async_udp_echo.spl", "server", "127.0.0.1:0"],
+            srv_core,
+            1,
+        );
+        let mut table = Table::new(&[
+            "UDP clients",
+            "msg",
+            "native req/s",
+            "simple req/s",
+            "simple/native",
+            "native p99 µs",
+            "simple p99 µs",
+            "native CPU",
+            "simple CPU",
+            "resent n/s",
+        ]);
+        for &c in &udp_clients {
+            let n = load(&mut native, Proto::Udp, c, 64, secs, gen_core);
+            let s = load(&mut simple, Proto::Udp, c, 64, secs, gen_core);
+            table.row(vec![
+                c.to_string(),
+                size_label(64),
+                num(n.rps()),
+                num(s.rps()),
+                ratio(s.rps() / n.rps()),
+                num(n.p99_us()),
+                num(s.p99_us()),
+                n.cpu(),
+                s.cpu(),
+                format!("{}/{}", n.lost, s.lost),
+            ]);
+        }
+        assert!(simple.alive() && native.alive(), "a UDP server died during the bench");
+        table.print();
+    }
+
+    // 3. --threads 1 vs 2 (unpinned: two server threads need both cores)
+    {
+        let addr1 = format!("127.0.0.1:{}", free_port());
+        let mut one = start_simple_tcp_echo(&["--threads", "1"], &addr1, None, 1);
+        let addr2 = format!("127.0.0.1:{}", free_port());
+        let mut two = start_simple_tcp_echo(&["--threads", "2"], &addr2, None, 2);
+        println!(
+            "\n== Echo: interpreted TCP server, --threads 1 vs --threads 2 (unpinned, generator shares the cores) =="
+        );
+        let mut table = Table::new(&[
+            "TCP conns",
+            "msg",
+            "threads 1 req/s",
+            "threads 2 req/s",
+            "2/1",
+            "threads 1 CPU",
+            "threads 2 CPU",
+        ]);
+        for &c in conns.iter().filter(|&&c| c > 1) {
+            let a = load(&mut one, Proto::Tcp, c, 64, secs, None);
+            let b = load(&mut two, Proto::Tcp, c, 64, secs, None);
+            table.row(vec![
+                c.to_string(),
+                size_label(64),
+                num(a.rps()),
+                num(b.rps()),
+                ratio(b.rps() / a.rps()),
+                a.cpu(),
+                b.cpu(),
+            ]);
+        }
+        assert!(one.alive() && two.alive(), "a threaded server died during the bench");
+        table.print();
+    }
+}

@@ -1,0 +1,63 @@
+//! Interpreter bench: the seven workloads of benches/programs/*.spl, each run with
+//! `simple run` and its Python twin (benches/python/*.py, copies of the shared reference
+//! programs) with `python3` (its real executable, see `python3_bin`), alternately,
+//! BENCH_RUNS times (default 5). Prints the median wall-clock seconds of each (process
+//! start to exit), `simple / python3`, and the geometric mean of the ratios. Both must
+//! print the same thing, or the bench fails.
+//!
+//!     cargo bench --bench interp                     all seven
+//!     BENCH_RUNS=1 cargo bench --bench interp fib    only the workloads named
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+use common::{Table, env_num, filter_args, geomean, median, python3_bin, ratio, root, simple_bin};
+
+const WORKLOADS: [&str; 7] = ["fib", "loop", "strings", "objects", "lists", "closures", "dict"];
+
+/// Runs a command from the repository root; returns (seconds, stdout).
+fn timed(program: &str, args: &[&str]) -> (f64, String) {
+    let start = Instant::now();
+    let out = Command::new(program)
+        .args(args)
+        .current_dir(root())
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let secs = start.elapsed().as_secs_f64();
+    assert!(out.status.success(), "{program} {args:?} failed: {}", out.status);
+    (secs, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn main() {
+    let runs: usize = env_num("BENCH_RUNS", 5usize).max(1);
+    let only = filter_args();
+    let simple = simple_bin();
+    let simple = simple.to_str().expect("utf-8 path");
+    let python = python3_bin();
+    println!("\n== Interpreter: simple vs python3 ({runs} runs each, median wall-clock seconds) ==");
+    let mut table = Table::new(&["workload", "simple s", "python3 s", "simple/python3"]);
+    let mut ratios = Vec::new();
+    for w in WORKLOADS.iter().filter(|w| only.is_empty() || only.iter().any(|o| w.contains(o.as_str()))) {
+        let spl = format!("benches/programs/{w}.spl");
+        let py = format!("benches/python/{w}.py");
+        let (mut ts, mut tp) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let (t, out_s) = timed(simple, &["run", &spl]);
+            ts.push(t);
+            let (t, out_p) = timed(&python, &[&py]);
+            tp.push(t);
+            assert_eq!(out_s, out_p, "{w}: simple and python3 print different things");
+        }
+        let (s, p) = (median(ts), median(tp));
+        ratios.push(s / p);
+        table.row(vec![w.to_string(), format!("{s:.3}"), format!("{p:.3}"), ratio(s / p)]);
+    }
+    if !ratios.is_empty() {
+        table.row(vec!["geometric mean".into(), String::new(), String::new(), ratio(geomean(&ratios))]);
+    }
+    table.print();
+}
