@@ -18,6 +18,8 @@
 //! 3. the interpreted TCP server with `--threads 1` vs `--threads 2` (unpinned, same
 //!    port via SO_REUSEPORT), 16 and 256 connections × 64 B.
 //!
+//! Run:
+//!
 //!     cargo bench --bench echo
 //!     BENCH_SECS=1 BENCH_CONNS=1,16 cargo bench --bench echo
 
@@ -264,7 +266,7 @@ fn list(name: &str, default: &str) -> Vec<usize> {
 }
 
 fn size_label(size: usize) -> String {
-    if size >= 1024 && size % 1024 == 0 { format!("{} KiB", size / 1024) } else { format!("{size} B") }
+    if size >= 1024 && size.is_multiple_of(1024) { format!("{} KiB", size / 1024) } else { format!("{size} B") }
 }
 
 fn main() {
@@ -315,6 +317,7 @@ fn main() {
         }
         assert!(simple.alive() && native.alive(), "a TCP server died during the bench");
         table.print();
+        println!();
     }
 
     // 2. UDP

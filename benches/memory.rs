@@ -97,8 +97,9 @@ fn main() {
         println!("NOTE: the fd limit could only be raised to {limit}: measuring {conns} connections instead of {want}");
     }
     let mut table =
-        Table::new(&["server", "idle KiB", "+conns KiB", "per conn KiB", "after 1 echo each KiB", "per conn KiB"]);
-    let servers: [(&str, fn() -> Server); 2] = [
+        Table::new(&["server", "idle KiB", "with conns KiB", "per conn KiB", "after 1 echo each KiB", "per conn KiB"]);
+    type Start = fn() -> Server;
+    let servers: [(&str, Start); 2] = [
         ("simple (example, 4 KiB buffer)", || start_simple_tcp_echo(&[], "127.0.0.1:0", None, 1)),
         ("native monoio (4 KiB buffer)", || start_native_tcp_echo(None)),
     ];

@@ -113,6 +113,36 @@ fn prepare(interp: &Interp, name: &str, src: &str) -> Result<(crate::syntax::ast
     Err(2)
 }
 
+/// Runs untrusted source in-process: no runtime, no `exit()`, at most `steps` loop
+/// iterations and calls, output captured. Ok(stdout) or Err(stdout + diagnostics).
+pub fn run_sandboxed(src: &str, steps: u64) -> Result<String, String> {
+    let interp = new_interp(&RunOptions::default());
+    interp.sandbox.set(true);
+    interp.step_budget.set(steps);
+    let captured = Rc::new(std::cell::RefCell::new(Vec::new()));
+    *interp.out.borrow_mut() = crate::interp::Output::Capture(captured.clone());
+    let (mut program, mut errors) = parse_source(&interp, "<fuzz>", src);
+    let scope = Rc::new(ModuleScope { name: "main".into(), ..Default::default() });
+    if errors.is_empty() {
+        errors = interp.resolve(&mut program, scope.clone(), PathBuf::new(), false);
+    }
+    let mut report = String::new();
+    for e in &errors {
+        report.push_str(&interp.render(e));
+    }
+    if errors.is_empty() {
+        if let Err(c) = run_prepared(&interp, &program, &scope) {
+            if let Ctrl::Error(e) = c {
+                report.push_str(&interp.render(&e.diag));
+            } else {
+                report.push_str("error: `?` left the top level\n");
+            }
+        }
+    }
+    let out = String::from_utf8_lossy(&captured.borrow()).into_owned();
+    if report.is_empty() { Ok(out) } else { Err(out + &report) }
+}
+
 pub fn run_source(name: &str, src: &str, opts: &RunOptions) -> i32 {
     let interp = new_interp(opts);
     let (program, scope) = match prepare(&interp, name, src) {

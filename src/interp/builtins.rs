@@ -101,6 +101,9 @@ pub fn install_prelude(interp: &Interp) {
                 None => 0,
                 Some(other) => return fail(format!("exit() needs an int code, got {}", other.type_name())),
             };
+            if i.sandbox.get() {
+                return fail(format!("exit({code}) is not allowed in this sandbox"));
+            }
             i.flush();
             std::process::exit(code)
         }),

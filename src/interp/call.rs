@@ -122,6 +122,10 @@ impl Interp {
     }
 
     fn run_body(&self, c: &Rc<Closure>, mut frame: Frame) -> R<Value> {
+        if let Err(e) = self.spend_step() {
+            self.give_frame(frame);
+            return Err(e);
+        }
         let decl = &c.decl;
         let depth = self.depth.get();
         self.depth.set(depth + 1);

@@ -173,6 +173,25 @@ impl Interp {
 
     #[inline]
     pub fn truthy(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
+        if let ExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne), a, b) = &cond.kind {
+            let x = self.eval(a, f)?;
+            let y = self.eval(b, f)?;
+            if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
+                return Ok(match op {
+                    BinOp::Lt => i < j,
+                    BinOp::Le => i <= j,
+                    BinOp::Gt => i > j,
+                    BinOp::Ge => i >= j,
+                    BinOp::Eq => i == j,
+                    _ => i != j,
+                });
+            }
+            return match self.binary(*op, x, y) {
+                Ok(Value::Bool(v)) => Ok(v),
+                Ok(_) => Ok(false),
+                Err(e) => Err(stamp(e, cond.span)),
+            };
+        }
         match self.eval(cond, f)? {
             Value::Bool(b) => Ok(b),
             other => Err(stamp(Ctrl::error(format!("condition must be a bool, got {}", other.type_name())), cond.span)),
@@ -276,6 +295,20 @@ impl Interp {
             }
             ExprKind::StructNew { ty, fields } => {
                 let t = self.eval(ty, f)?;
+                if let Value::Type(def) = &t {
+                    // fields written in declaration order: no name lookups
+                    let in_order = !def.is_enum()
+                        && def.fields.len() == fields.len()
+                        && fields.iter().zip(&def.fields).all(|((n, _), d)| *n.name == **d);
+                    if in_order {
+                        let mut values = Vec::with_capacity(fields.len());
+                        for (_, x) in fields {
+                            values.push(self.eval(x, f)?);
+                        }
+                        let fields = std::cell::RefCell::new(values);
+                        return Ok(Value::Struct(Rc::new(super::value::StructValue { def: def.clone(), fields })));
+                    }
+                }
                 let mut values = Vec::with_capacity(fields.len());
                 for (name, x) in fields {
                     values.push((name.clone(), self.eval(x, f)?));
@@ -399,6 +432,12 @@ impl Interp {
                 Ok(Value::Bool(self.logic_operand(b, f)?))
             }
             _ => {
+                // `local op literal` (n - 1, i < 10, x % 3): no recursion, no clones
+                if let (ExprKind::Var(VarRef { slot: Slot::Local(s), .. }), ExprKind::Int(k)) = (&a.kind, &b.kind) {
+                    if let Some(Value::Int(x)) = f.slots.get(*s as usize) {
+                        return int_op(op, *x, *k);
+                    }
+                }
                 let x = self.eval(a, f)?;
                 let y = self.eval(b, f)?;
                 if let (Value::Int(i), Value::Int(j)) = (&x, &y) {

@@ -180,6 +180,10 @@ pub struct Interp {
     pub task_failed: Cell<bool>,
     /// steps since the running task last yielded (fairness)
     pub steps: Cell<u32>,
+    /// loop iterations and calls left before `step limit exceeded` (fuzzing, sandboxes)
+    pub step_budget: Cell<u64>,
+    /// no runtime, no `exit()`: for running untrusted programs in-process (the fuzz test)
+    pub sandbox: Cell<bool>,
 }
 
 impl Interp {
@@ -202,6 +206,8 @@ impl Interp {
             rt: crate::runtime::RuntimeState::default(),
             task_failed: Cell::new(false),
             steps: Cell::new(0),
+            step_budget: Cell::new(u64::MAX),
+            sandbox: Cell::new(false),
         });
         builtins::install_prelude(&interp);
         interp
@@ -236,10 +242,22 @@ impl Interp {
     #[inline]
     pub fn check_interrupt(&self) -> R<()> {
         use std::sync::atomic::Ordering::Relaxed;
+        self.spend_step()?;
         if INTERRUPT.load(Relaxed) && self.rt.current_task.borrow().is_none() {
             INTERRUPT.store(false, Relaxed);
             return fail("interrupted");
         }
+        Ok(())
+    }
+
+    /// Counts one loop iteration or call against `step_budget`.
+    #[inline]
+    pub fn spend_step(&self) -> R<()> {
+        let left = self.step_budget.get();
+        if left == 0 {
+            return fail("step limit exceeded");
+        }
+        self.step_budget.set(left - 1);
         Ok(())
     }
 

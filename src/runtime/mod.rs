@@ -226,6 +226,9 @@ impl Interp {
         if self.rt.in_runtime.get() {
             return fail("block_on() cannot be called from async code; use `await` instead");
         }
+        if self.sandbox.get() {
+            return fail("async code does not run in this sandbox");
+        }
         if let Err(e) = self.rt.ensure() {
             return fail(e);
         }

@@ -117,7 +117,10 @@ impl Future for TaskRunner {
         // they return: they end the task with a "task cancelled" error)
         let Some(body) = this.body.as_mut() else { return Poll::Ready(()) };
         let outer = this.interp.rt.current_task.replace(Some(this.state.clone()));
-        let polled = body.as_mut().poll(cx);
+        // A panic in native code is a bug, but it must not take down the other tasks:
+        // it ends this task as an internal error.
+        let polled = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body.as_mut().poll(cx)))
+            .unwrap_or_else(|panic| Poll::Ready(Err(internal_error(&this.state, panic))));
         this.interp.rt.current_task.replace(outer);
         match polled {
             Poll::Ready(r) => {
@@ -230,4 +233,14 @@ impl Future for WaitTask<'_> {
         self.interp.flush();
         Poll::Pending
     }
+}
+
+/// The error a task ends with when its body panicked.
+fn internal_error(state: &TaskState, panic: Box<dyn std::any::Any + Send>) -> Ctrl {
+    let what = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    Ctrl::error(format!("internal error in task `{}`: {what} (this is a bug in simple)", state.name))
 }
