@@ -154,3 +154,8 @@ fn repl(cli: &Cli) -> i32 {
     let opts = RunOptions { color: color(cli), ..cli.opts.clone() };
     simple::repl::run(&opts, cli.color)
 }
+
+/// The interpreter allocates many small, short-lived objects (values, frames, futures);
+/// mimalloc serves them markedly faster than the system allocator (see README, Performance).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -41,7 +41,10 @@ pub fn run_file_threads(path: &str, opts: &RunOptions, stack_size: usize) -> i32
             let mut o = opts.clone();
             o.thread_index = i;
             let path = path.to_string();
-            std::thread::Builder::new().name(format!("simple-{i}")).stack_size(stack_size).spawn(move || run_file(&path, &o))
+            std::thread::Builder::new()
+                .name(format!("simple-{i}"))
+                .stack_size(stack_size)
+                .spawn(move || run_file(&path, &o))
         })
         .collect();
     let mut code = 0;
@@ -130,13 +133,13 @@ pub fn run_sandboxed(src: &str, steps: u64) -> Result<String, String> {
     for e in &errors {
         report.push_str(&interp.render(e));
     }
-    if errors.is_empty() {
-        if let Err(c) = run_prepared(&interp, &program, &scope) {
-            if let Ctrl::Error(e) = c {
-                report.push_str(&interp.render(&e.diag));
-            } else {
-                report.push_str("error: `?` left the top level\n");
-            }
+    if errors.is_empty()
+        && let Err(c) = run_prepared(&interp, &program, &scope)
+    {
+        if let Ctrl::Error(e) = c {
+            report.push_str(&interp.render(&e.diag));
+        } else {
+            report.push_str("error: `?` left the top level\n");
         }
     }
     let out = String::from_utf8_lossy(&captured.borrow()).into_owned();
@@ -185,12 +188,13 @@ fn call_main(interp: &Interp, f: &Value) -> Result<Value, Ctrl> {
 
 /// `main` returning `Err(e)`: prints `error: e`, exit code 1.
 fn main_failure(interp: &Interp, v: &Value) -> Option<i32> {
-    if let Value::Enum(e) = v {
-        if Rc::ptr_eq(&e.def, &interp.types.result) && e.variant == 1 {
-            let shown = e.fields.first().map(|f| f.display()).unwrap_or_default();
-            interp.eprint(&format!("error: {shown}\n"));
-            return Some(1);
-        }
+    if let Value::Enum(e) = v
+        && Rc::ptr_eq(&e.def, &interp.types.result)
+        && e.variant == 1
+    {
+        let shown = e.fields.first().map(|f| f.display()).unwrap_or_default();
+        interp.eprint(&format!("error: {shown}\n"));
+        return Some(1);
     }
     None
 }

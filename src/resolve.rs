@@ -176,7 +176,8 @@ impl Resolver<'_> {
     /// Binds a module-level name to a global slot (reusing the slot on redeclaration).
     fn declare_global(&mut self, name: &Ident, mutable: bool, kind: GlobalKind) -> u32 {
         let existing = self.module.names.borrow().get(&name.name).copied();
-        let slot = match existing {
+
+        match existing {
             Some(g) if !matches!(self.globals.info[g as usize].kind, GlobalKind::Builtin) => {
                 self.globals.info[g as usize] = GlobalInfo { name: name.name.clone(), mutable, kind };
                 g
@@ -186,8 +187,7 @@ impl Resolver<'_> {
                 self.module.names.borrow_mut().insert(name.name.clone(), g);
                 g
             }
-        };
-        slot
+        }
     }
 
     /// Declares a variable in the innermost scope and returns where it lives.
@@ -942,30 +942,30 @@ impl Resolver<'_> {
         let mut ty = Expr::new(ExprKind::Path(path.clone()), path_span(&path, e.span));
         if path.len() == 1 {
             ty.kind = ExprKind::Var(VarRef::new(path[0].name.clone(), path[0].span));
-            if &*path[0].name == "Self" {
-                if let Some(g) = self.self_type {
-                    ty.kind =
-                        ExprKind::Var(VarRef { name: path[0].name.clone(), span: path[0].span, slot: Slot::Global(g) });
-                }
+            if &*path[0].name == "Self"
+                && let Some(g) = self.self_type
+            {
+                ty.kind =
+                    ExprKind::Var(VarRef { name: path[0].name.clone(), span: path[0].span, slot: Slot::Global(g) });
             }
         }
         let mut aw = self.expr(&mut ty);
         // static field checks when the struct is known
-        if let ExprKind::Var(v) = &ty.kind {
-            if let Some(GlobalKind::Struct { fields: declared }) = self.global_kind(v.slot) {
-                let type_name = v.name.clone();
-                let mut seen = HashSet::new();
-                for (name, _) in fields.iter() {
-                    if !seen.insert(name.name.clone()) {
-                        self.error(format!("duplicate field `{}`", name.name), name.span);
-                    } else if !declared.contains(&name.name) {
-                        self.error(format!("unknown field `{}` in `{}` literal", name.name, type_name), name.span);
-                    }
+        if let ExprKind::Var(v) = &ty.kind
+            && let Some(GlobalKind::Struct { fields: declared }) = self.global_kind(v.slot)
+        {
+            let type_name = v.name.clone();
+            let mut seen = HashSet::new();
+            for (name, _) in fields.iter() {
+                if !seen.insert(name.name.clone()) {
+                    self.error(format!("duplicate field `{}`", name.name), name.span);
+                } else if !declared.contains(&name.name) {
+                    self.error(format!("unknown field `{}` in `{}` literal", name.name, type_name), name.span);
                 }
-                for d in &declared {
-                    if !seen.contains(d) {
-                        self.error(format!("missing field `{d}` in `{type_name}` literal"), e.span);
-                    }
+            }
+            for d in &declared {
+                if !seen.contains(d) {
+                    self.error(format!("missing field `{d}` in `{type_name}` literal"), e.span);
                 }
             }
         }

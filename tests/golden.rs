@@ -196,10 +196,12 @@ fn run_case(case: &Case, bless: bool) -> Vec<Failure> {
             }
         };
         // Only the first (default-driver) run is blessed; the second is checked against it.
-        if bless && !legacy && !outcome.timed_out {
-            if let Err(e) = bless_outputs(case, &outcome) {
-                failures.push(Failure { name: name.clone(), report: e });
-            }
+        if bless
+            && !legacy
+            && !outcome.timed_out
+            && let Err(e) = bless_outputs(case, &outcome)
+        {
+            failures.push(Failure { name: name.clone(), report: e });
         }
         if let Some(report) = check(case, &outcome) {
             failures.push(Failure { name, report });
@@ -343,14 +345,14 @@ fn check(case: &Case, outcome: &Outcome) -> Option<String> {
     }
 
     let err_path = sibling(case, "err");
-    if let Ok(fragments) = fs::read_to_string(&err_path) {
-        if let Some(missing) = missing_fragment(&fragments, &stderr) {
-            let _ = writeln!(
-                report,
-                "stderr: fragment {missing:?} of {} not found (fragments must match successive lines, in order)",
-                file_name(&err_path)
-            );
-        }
+    if let Ok(fragments) = fs::read_to_string(&err_path)
+        && let Some(missing) = missing_fragment(&fragments, &stderr)
+    {
+        let _ = writeln!(
+            report,
+            "stderr: fragment {missing:?} of {} not found (fragments must match successive lines, in order)",
+            file_name(&err_path)
+        );
     }
 
     if report.is_empty() {

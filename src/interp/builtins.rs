@@ -27,7 +27,12 @@ fn enum_def(name: &str, variants: &[(&str, Option<usize>)]) -> Rc<TypeDef> {
 }
 
 pub fn make_variant(def: &Rc<TypeDef>, variant: u32, fields: Vec<Value>) -> Value {
-    Value::Enum(Rc::new(EnumValue { def: def.clone(), variant, fields }))
+    Value::Enum(Rc::new(EnumValue { def: def.clone(), variant, fields: fields.into() }))
+}
+
+/// A one-field variant (`Some(v)`, `Ok(v)`, `Err(e)`) without building a vector.
+pub fn make_variant1(def: &Rc<TypeDef>, variant: u32, v: Value) -> Value {
+    Value::Enum(Rc::new(EnumValue { def: def.clone(), variant, fields: Payload::One(v) }))
 }
 
 pub fn native(name: &str, f: SyncNative) -> Value {

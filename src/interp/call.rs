@@ -100,7 +100,8 @@ impl Interp {
         let decl = &c.decl;
         let mut frame = self.frame_for(c);
         if let Some(t) = this {
-            frame.slots[0] = if decl.info.cell_params.contains(&0) { Value::Cell(Rc::new(std::cell::RefCell::new(t))) } else { t };
+            frame.slots[0] =
+                if decl.info.cell_params.contains(&0) { Value::Cell(Rc::new(std::cell::RefCell::new(t))) } else { t };
         }
         for (a, p) in args.iter().zip(&decl.params) {
             match self.eval(&a.value, f) {
@@ -252,10 +253,15 @@ impl Interp {
             }
             Value::Native(n) => match n.kind {
                 NativeKind::Async(fun) => {
-                    let mut positional = args.into_positional(&n.name)?;
-                    if let Some(t) = this {
-                        positional.insert(0, t);
-                    }
+                    let positional = match this {
+                        Some(t) if args.named.is_empty() => {
+                            let mut v = Vec::with_capacity(args.positional.len() + 1);
+                            v.push(t);
+                            v.extend(args.positional);
+                            v
+                        }
+                        _ => args.into_positional(&n.name)?,
+                    };
                     Ok((n.name.clone(), fun(self.rc(), positional)))
                 }
                 NativeKind::Sync(_) => {
@@ -302,11 +308,11 @@ impl Interp {
             return self.call_member(&m, recv, args, span);
         }
         // a struct field holding a function: `obj.callback(x)`
-        if let Value::Struct(s) = &recv {
-            if let Some(i) = s.def.field_index(&method.name) {
-                let f = s.fields.borrow()[i].clone();
-                return self.call_value(&f, args, span);
-            }
+        if let Value::Struct(s) = &recv
+            && let Some(i) = s.def.field_index(&method.name)
+        {
+            let f = s.fields.borrow()[i].clone();
+            return self.call_value(&f, args, span);
         }
         self.call_builtin_method(recv, &method.name, args)
     }

@@ -173,7 +173,9 @@ impl Interp {
 
     #[inline]
     pub fn truthy(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
-        if let ExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne), a, b) = &cond.kind {
+        if let ExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne), a, b) =
+            &cond.kind
+        {
             let x = self.eval(a, f)?;
             let y = self.eval(b, f)?;
             if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
@@ -351,9 +353,17 @@ impl Interp {
                 return self.eval(else_, f);
             }
             // `await` is only reached through eval_async (the resolver marks it)
-            ExprKind::Await(_) => return Err(at(Ctrl::error("internal error: `await` reached the synchronous evaluator"))),
-            ExprKind::Path(_) | ExprKind::StructLit { .. } => return Err(at(Ctrl::error("internal error: unresolved path"))),
-            ExprKind::Int(_) | ExprKind::Var(_) | ExprKind::Binary(..) | ExprKind::Call { .. } | ExprKind::MethodCall { .. } => {
+            ExprKind::Await(_) => {
+                return Err(at(Ctrl::error("internal error: `await` reached the synchronous evaluator")));
+            }
+            ExprKind::Path(_) | ExprKind::StructLit { .. } => {
+                return Err(at(Ctrl::error("internal error: unresolved path")));
+            }
+            ExprKind::Int(_)
+            | ExprKind::Var(_)
+            | ExprKind::Binary(..)
+            | ExprKind::Call { .. }
+            | ExprKind::MethodCall { .. } => {
                 return self.eval_node(e, f);
             }
         })
@@ -387,10 +397,26 @@ impl Interp {
         let positional = args.iter().all(|a| a.name.is_none());
         match &r {
             Value::Struct(_) | Value::Enum(_) => {
-                if let Some(Value::Func(c)) = self.find_method(&r, &method.name) {
-                    if positional && c.decl.has_self && !c.decl.is_async && c.decl.params.len() == args.len() {
-                        return self.call_direct_with(&c, Some(r), args, f);
+                if let Some(Value::Func(c)) = self.find_method(&r, &method.name)
+                    && positional
+                    && c.decl.has_self
+                    && !c.decl.is_async
+                    && c.decl.params.len() == args.len()
+                {
+                    return self.call_direct_with(&c, Some(r), args, f);
+                }
+            }
+            Value::Object(o) if positional => {
+                if let Some(Value::Native(n)) =
+                    self.natives.methods.get(o.type_name()).and_then(|m| m.get(&*method.name))
+                    && let super::value::NativeKind::Sync(fun) = n.kind
+                {
+                    let mut argv = Vec::with_capacity(args.len() + 1);
+                    argv.push(r.clone());
+                    for a in args {
+                        argv.push(self.eval(&a.value, f)?);
                     }
+                    return fun(self, argv);
                 }
             }
             Value::List(_) | Value::Str(_) | Value::Dict(_) | Value::Bytes(_) if positional && args.len() <= 2 => {
@@ -408,10 +434,13 @@ impl Interp {
 
     fn eval_call(&self, callee: &Expr, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
         let fv = self.eval(callee, f)?;
-        if let Value::Func(c) = &fv {
-            if c.decl.params.len() == args.len() && !c.decl.is_async && !c.decl.has_self && args.iter().all(|a| a.name.is_none()) {
-                return self.call_direct(c, args, f);
-            }
+        if let Value::Func(c) = &fv
+            && c.decl.params.len() == args.len()
+            && !c.decl.is_async
+            && !c.decl.has_self
+            && args.iter().all(|a| a.name.is_none())
+        {
+            return self.call_direct(c, args, f);
         }
         let argv = self.eval_args(args, f)?;
         self.call_value(&fv, argv, span)
@@ -433,10 +462,10 @@ impl Interp {
             }
             _ => {
                 // `local op literal` (n - 1, i < 10, x % 3): no recursion, no clones
-                if let (ExprKind::Var(VarRef { slot: Slot::Local(s), .. }), ExprKind::Int(k)) = (&a.kind, &b.kind) {
-                    if let Some(Value::Int(x)) = f.slots.get(*s as usize) {
-                        return int_op(op, *x, *k);
-                    }
+                if let (ExprKind::Var(VarRef { slot: Slot::Local(s), .. }), ExprKind::Int(k)) = (&a.kind, &b.kind)
+                    && let Some(Value::Int(x)) = f.slots.get(*s as usize)
+                {
+                    return int_op(op, *x, *k);
                 }
                 let x = self.eval(a, f)?;
                 let y = self.eval(b, f)?;
@@ -483,10 +512,10 @@ impl Interp {
                 let Some(ord) = compare(&a, &b) else {
                     return fail(format!("cannot compare {} and {}", a.type_name(), b.type_name()));
                 };
-                if let (Value::Float(x), _) | (_, Value::Float(x)) = (&a, &b) {
-                    if x.is_nan() {
-                        return Ok(Value::Bool(false));
-                    }
+                if let (Value::Float(x), _) | (_, Value::Float(x)) = (&a, &b)
+                    && x.is_nan()
+                {
+                    return Ok(Value::Bool(false));
                 }
                 use std::cmp::Ordering::*;
                 let r = match op {

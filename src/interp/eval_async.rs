@@ -10,9 +10,16 @@ use super::{BoxFut, Ctrl, Frame, Interp, R};
 use crate::syntax::ast::*;
 
 /// Evaluates `e` synchronously unless it contains `await`.
-macro_rules! eval_m {
+/// Like `eval_m!` but through the boxed `eval_async` (breaks the async recursion).
+macro_rules! eval_b {
     ($self:ident, $e:expr, $f:ident) => {
         if $e.has_await { $self.eval_async($e, $f).await } else { $self.eval($e, $f) }
+    };
+}
+
+macro_rules! eval_m {
+    ($self:ident, $e:expr, $f:ident) => {
+        if $e.has_await { $self.eval_awaitish($e, $f).await } else { $self.eval($e, $f) }
     };
 }
 
@@ -189,6 +196,22 @@ impl Interp {
         }
     }
 
+    /// `await x` and `(await x)?` — the shapes almost every await has — without boxing
+    /// a future per level; anything else goes through `eval_async`.
+    async fn eval_awaitish(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+        match &e.kind {
+            ExprKind::Await(inner) => self.eval_await(inner, f).await.map_err(|c| stamp(c, e.span)),
+            ExprKind::Try(x) => match &x.kind {
+                ExprKind::Await(inner) => {
+                    let v = self.eval_await(inner, f).await.map_err(|c| stamp(c, x.span))?;
+                    self.try_unwrap(v).map_err(|c| stamp(c, e.span))
+                }
+                _ => self.eval_async(e, f).await,
+            },
+            _ => self.eval_async(e, f).await,
+        }
+    }
+
     pub fn eval_async<'a>(&'a self, e: &'a Expr, f: &'a mut Frame) -> BoxFut<'a> {
         Box::pin(async move { self.eval_async_inner(e, f).await.map_err(|c| stamp(c, e.span)) })
     }
@@ -196,7 +219,7 @@ impl Interp {
     async fn eval_args_async(&self, args: &[Arg], f: &mut Frame) -> R<Args> {
         let mut out = Args::default();
         for a in args {
-            let v = eval_m!(self, &a.value, f)?;
+            let v = eval_b!(self, &a.value, f)?;
             match &a.name {
                 None => out.positional.push(v),
                 Some(n) => out.named.push((n.name.clone(), v)),
@@ -304,7 +327,7 @@ impl Interp {
         let depth = f.async_depth;
         match &inner.kind {
             ExprKind::Call { callee, args } => {
-                let fv = eval_m!(self, callee, f)?;
+                let fv = eval_b!(self, callee, f)?;
                 let argv = self.eval_args_async(args, f).await?;
                 if is_async_callable(&fv) {
                     let (_, fut) = self.async_call(&fv, None, argv, depth).map_err(|c| stamp(c, inner.span))?;
@@ -314,19 +337,19 @@ impl Interp {
                 self.await_value(v).await
             }
             ExprKind::MethodCall { recv, method, args } => {
-                let r = eval_m!(self, recv, f)?;
+                let r = eval_b!(self, recv, f)?;
                 let argv = self.eval_args_async(args, f).await?;
-                if let Some(m) = self.find_method(&r, &method.name) {
-                    if is_async_callable(&m) {
-                        let (_, fut) = self.async_call(&m, Some(r), argv, depth).map_err(|c| stamp(c, inner.span))?;
-                        return fut.await.map_err(|c| stamp(c, inner.span));
-                    }
+                if let Some(m) = self.find_method(&r, &method.name)
+                    && is_async_callable(&m)
+                {
+                    let (_, fut) = self.async_call(&m, Some(r), argv, depth).map_err(|c| stamp(c, inner.span))?;
+                    return fut.await.map_err(|c| stamp(c, inner.span));
                 }
                 let v = self.call_method(r, method, argv, inner.span).map_err(|c| stamp(c, inner.span))?;
                 self.await_value(v).await
             }
             _ => {
-                let v = eval_m!(self, inner, f)?;
+                let v = eval_b!(self, inner, f)?;
                 self.await_value(v).await
             }
         }

@@ -76,7 +76,7 @@ impl Interp {
             "lower" => Value::str(text.to_lowercase()),
             "trim" => Value::str(text.trim()),
             "split" => {
-                arity("split", &a, 1)?;
+                arity("split", a, 1)?;
                 let sep = str_arg(&a[0], "separator")?;
                 let parts: Vec<Value> = if sep.is_empty() {
                     text.chars().map(char_value).collect()
@@ -87,23 +87,23 @@ impl Interp {
             }
             "lines" => Value::list(text.lines().map(Value::str).collect()),
             "contains" => {
-                arity("contains", &a, 1)?;
+                arity("contains", a, 1)?;
                 Value::Bool(text.contains(str_arg(&a[0], "argument")?))
             }
             "starts_with" => {
-                arity("starts_with", &a, 1)?;
+                arity("starts_with", a, 1)?;
                 Value::Bool(text.starts_with(str_arg(&a[0], "prefix")?))
             }
             "ends_with" => {
-                arity("ends_with", &a, 1)?;
+                arity("ends_with", a, 1)?;
                 Value::Bool(text.ends_with(str_arg(&a[0], "suffix")?))
             }
             "replace" => {
-                arity("replace", &a, 2)?;
+                arity("replace", a, 2)?;
                 Value::str(text.replace(str_arg(&a[0], "pattern")?, str_arg(&a[1], "replacement")?))
             }
             "find" => {
-                arity("find", &a, 1)?;
+                arity("find", a, 1)?;
                 let found = text.find(str_arg(&a[0], "pattern")?);
                 self.option(found.map(|byte| Value::Int(text[..byte].chars().count() as i64)))
             }
@@ -118,7 +118,7 @@ impl Interp {
                 None => self.err(Value::str(format!("invalid float: {}", Value::Str(s.clone()).repr()))),
             },
             "repeat" => {
-                arity("repeat", &a, 1)?;
+                arity("repeat", a, 1)?;
                 let n = int_arg(&a[0], "repeat count")?;
                 if n < 0 {
                     return fail("repeat count must not be negative");
@@ -141,7 +141,7 @@ impl Interp {
             "len" => Value::Int(l.borrow().len() as i64),
             "is_empty" => Value::Bool(l.borrow().is_empty()),
             "push" => {
-                arity("push", &a, 1)?;
+                arity("push", a, 1)?;
                 l.borrow_mut().push(a[0].clone());
                 Value::Nil
             }
@@ -150,7 +150,7 @@ impl Interp {
                 self.option(v)
             }
             "insert" => {
-                arity("insert", &a, 2)?;
+                arity("insert", a, 2)?;
                 let mut list = l.borrow_mut();
                 let i = int_arg(&a[0], "insert index")?;
                 if i < 0 || i as usize > list.len() {
@@ -160,17 +160,17 @@ impl Interp {
                 Value::Nil
             }
             "remove" => {
-                arity("remove", &a, 1)?;
+                arity("remove", a, 1)?;
                 let mut list = l.borrow_mut();
                 let k = checked_index(int_arg(&a[0], "remove index")?, list.len(), "List")?;
                 list.remove(k)
             }
             "contains" => {
-                arity("contains", &a, 1)?;
+                arity("contains", a, 1)?;
                 Value::Bool(l.borrow().iter().any(|x| values_equal(x, &a[0])))
             }
             "index_of" => {
-                arity("index_of", &a, 1)?;
+                arity("index_of", a, 1)?;
                 let pos = l.borrow().iter().position(|x| values_equal(x, &a[0]));
                 self.option(pos.map(|p| Value::Int(p as i64)))
             }
@@ -194,7 +194,7 @@ impl Interp {
                 Value::Nil
             }
             "join" => {
-                arity("join", &a, 1)?;
+                arity("join", a, 1)?;
                 let sep = str_arg(&a[0], "separator")?;
                 let mut out = String::new();
                 for (i, v) in l.borrow().iter().enumerate() {
@@ -206,7 +206,7 @@ impl Interp {
                 Value::str(out)
             }
             "map" | "filter" => {
-                arity(name, &a, 1)?;
+                arity(name, a, 1)?;
                 let f = &a[0];
                 let items = l.borrow().clone();
                 let mut out = Vec::with_capacity(items.len());
@@ -240,24 +240,24 @@ impl Interp {
             "len" => Value::Int(d.borrow().len() as i64),
             "is_empty" => Value::Bool(d.borrow().is_empty()),
             "get" => {
-                arity("get", &a, 1)?;
+                arity("get", a, 1)?;
                 let v = d.borrow().get(&a[0]).cloned();
                 self.option(v)
             }
             "insert" => {
-                arity("insert", &a, 2)?;
+                arity("insert", a, 2)?;
                 super::dict::check_key(&a[0]).map_err(super::Ctrl::error)?;
                 let (k, v) = (a[0].clone(), a[1].clone());
                 let old = d.borrow_mut().insert(k, v);
                 self.option(old)
             }
             "remove" => {
-                arity("remove", &a, 1)?;
+                arity("remove", a, 1)?;
                 let old = d.borrow_mut().remove(&a[0]);
                 self.option(old)
             }
             "contains_key" => {
-                arity("contains_key", &a, 1)?;
+                arity("contains_key", a, 1)?;
                 Value::Bool(d.borrow().contains_key(&a[0]))
             }
             "keys" => Value::list(d.borrow().keys()),
@@ -273,13 +273,13 @@ impl Interp {
             "is_empty" => Value::Bool(b.borrow().is_empty()),
             "capacity" => Value::Int(b.borrow().capacity() as i64),
             "push" => {
-                arity("push", &a, 1)?;
+                arity("push", a, 1)?;
                 let byte = byte_of(&a[0])?;
                 b.borrow_mut().push(byte);
                 Value::Nil
             }
             "extend" => {
-                arity("extend", &a, 1)?;
+                arity("extend", a, 1)?;
                 let more = bytes_of(&a[0])?;
                 b.borrow_mut().extend_from_slice(&more);
                 Value::Nil
@@ -321,11 +321,11 @@ impl Interp {
                 }
             }
             "unwrap_or" => {
-                arity("unwrap_or", &a, 1)?;
+                arity("unwrap_or", a, 1)?;
                 if good { payload } else { a[0].clone() }
             }
             "map" => {
-                arity("map", &a, 1)?;
+                arity("map", a, 1)?;
                 if !good {
                     return Ok(this);
                 }
@@ -350,7 +350,7 @@ impl Interp {
             }
             ("abs", _) => Value::Float(x.abs()),
             ("min" | "max", _) => {
-                arity(name, &a, 1)?;
+                arity(name, a, 1)?;
                 let Some(ord) = compare(v, &a[0]) else {
                     return fail(format!("cannot compare {} and {}", v.type_name(), a[0].type_name()));
                 };
@@ -359,7 +359,7 @@ impl Interp {
                 if pick_self { v.clone() } else { a[0].clone() }
             }
             ("pow", _) => {
-                arity("pow", &a, 1)?;
+                arity("pow", a, 1)?;
                 self.binary(crate::syntax::ast::BinOp::Pow, v.clone(), a[0].clone())?
             }
             ("sqrt", _) => Value::Float(x.sqrt()),
@@ -371,7 +371,7 @@ impl Interp {
     }
 
     fn task_method(&self, t: &Rc<crate::runtime::task::TaskHandle>, name: &str, a: &[Value]) -> R<Value> {
-        arity(name, &a, 0)?;
+        arity(name, a, 0)?;
         match name {
             "is_done" => Ok(Value::Bool(t.state.is_done())),
             "cancel" => {

@@ -184,6 +184,8 @@ pub struct Interp {
     pub step_budget: Cell<u64>,
     /// no runtime, no `exit()`: for running untrusted programs in-process (the fuzz test)
     pub sandbox: Cell<bool>,
+    /// `print` wrote something since the last flush
+    out_dirty: Cell<bool>,
 }
 
 impl Interp {
@@ -208,17 +210,22 @@ impl Interp {
             steps: Cell::new(0),
             step_budget: Cell::new(u64::MAX),
             sandbox: Cell::new(false),
+            out_dirty: Cell::new(false),
         });
         builtins::install_prelude(&interp);
         interp
     }
 
     pub fn print(&self, s: &str) {
+        self.out_dirty.set(true);
         self.out.borrow_mut().write_str(s);
     }
 
+    /// Called whenever the program is about to wait: cheap when nothing was printed.
     pub fn flush(&self) {
-        self.out.borrow_mut().flush();
+        if self.out_dirty.replace(false) {
+            self.out.borrow_mut().flush();
+        }
     }
 
     /// Writes to stderr after flushing stdout, so the two streams stay in order.
@@ -290,13 +297,13 @@ impl Interp {
     }
 
     pub fn some(&self, v: Value) -> Value {
-        builtins::make_variant(&self.types.option, 1, vec![v])
+        builtins::make_variant1(&self.types.option, 1, v)
     }
     pub fn ok(&self, v: Value) -> Value {
-        builtins::make_variant(&self.types.result, 0, vec![v])
+        builtins::make_variant1(&self.types.result, 0, v)
     }
     pub fn err(&self, v: Value) -> Value {
-        builtins::make_variant(&self.types.result, 1, vec![v])
+        builtins::make_variant1(&self.types.result, 1, v)
     }
     pub fn option(&self, v: Option<Value>) -> Value {
         match v {

@@ -48,7 +48,36 @@ pub use crate::text::Str;
 pub struct EnumValue {
     pub def: Rc<TypeDef>,
     pub variant: u32,
-    pub fields: Vec<Value>,
+    pub fields: Payload,
+}
+
+/// A variant's payload: `Some(x)`/`Ok(x)` carry one value inline (no second allocation,
+/// which matters for every socket result), others a boxed slice.
+pub enum Payload {
+    None,
+    One(Value),
+    Many(Box<[Value]>),
+}
+
+impl From<Vec<Value>> for Payload {
+    fn from(mut v: Vec<Value>) -> Payload {
+        match v.len() {
+            0 => Payload::None,
+            1 => Payload::One(v.pop().unwrap_or_default()),
+            _ => Payload::Many(v.into_boxed_slice()),
+        }
+    }
+}
+
+impl std::ops::Deref for Payload {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        match self {
+            Payload::None => &[],
+            Payload::One(v) => std::slice::from_ref(v),
+            Payload::Many(b) => b,
+        }
+    }
 }
 
 pub struct StructValue {

@@ -288,7 +288,7 @@ impl Interp {
     pub async fn fairness_point(&self) {
         let steps = self.steps.get().wrapping_add(1);
         self.steps.set(steps);
-        if steps % 1024 != 0 || !self.rt.in_runtime.get() {
+        if !steps.is_multiple_of(1024) || !self.rt.in_runtime.get() {
             return;
         }
         let now = Instant::now();

@@ -29,17 +29,18 @@ pub struct TaskState {
     own_waker: RefCell<Option<Waker>>,
     /// socket operations in flight for this task: cancelled through monoio's
     /// Canceller (not dropped), so that bytes that already arrived are kept
-    inflight: RefCell<Vec<std::rc::Weak<OpCancel>>>,
+    inflight: RefCell<Option<std::rc::Weak<OpCancel>>>,
 }
 
-/// One in-flight socket operation's canceller (taken when fired).
+/// The canceller of one direction of a socket (reads, or writes): a socket has at most
+/// one operation in flight per direction, so one canceller, reused, serves them all.
 pub type OpCancel = RefCell<Option<monoio::io::Canceller>>;
 
-/// Cancels an in-flight operation (no-op when already fired or finished).
+/// Cancels the operation in flight on this slot (if any); the slot gets a fresh canceller.
 pub fn fire(op: &OpCancel) {
     let c = op.borrow_mut().take();
     if let Some(c) = c {
-        c.cancel();
+        *op.borrow_mut() = Some(c.cancel());
     }
 }
 
@@ -58,7 +59,7 @@ impl TaskState {
             observed: Cell::new(false),
             waiters: RefCell::new(Vec::new()),
             own_waker: RefCell::new(None),
-            inflight: RefCell::new(Vec::new()),
+            inflight: RefCell::new(None),
         }
     }
     pub fn is_done(&self) -> bool {
@@ -77,19 +78,24 @@ impl TaskState {
     pub fn cancel_requested(&self) -> bool {
         self.cancelled.get()
     }
-    /// Registers a socket operation of this task (see `inflight`).
+    /// Registers the socket operation this task now waits for (a task waits for one
+    /// thing at a time).
     pub fn track(&self, op: &Rc<OpCancel>) {
-        let mut ops = self.inflight.borrow_mut();
-        ops.retain(|w| w.strong_count() > 0);
-        ops.push(Rc::downgrade(op));
+        *self.inflight.borrow_mut() = Some(Rc::downgrade(op));
     }
-    /// Fires the cancellers of in-flight operations; true if any is still running.
+    pub fn untrack(&self) {
+        self.inflight.borrow_mut().take();
+    }
+    /// Fires the canceller of the operation in flight; true if there is one.
     fn cancel_inflight(&self) -> bool {
-        let ops: Vec<_> = self.inflight.borrow().iter().filter_map(|w| w.upgrade()).collect();
-        for op in &ops {
-            fire(op);
+        let op = self.inflight.borrow().as_ref().and_then(|w| w.upgrade());
+        match op {
+            Some(op) => {
+                fire(&op);
+                true
+            }
+            None => false,
         }
-        !ops.is_empty()
     }
     pub fn outcome(&self) -> Option<Outcome> {
         self.outcome.borrow().clone()
@@ -158,11 +164,11 @@ impl Interp {
         if state.is_done() {
             return;
         }
-        if let Outcome::Failed(e) = &outcome {
-            if !state.observed.get() {
-                self.eprint(&self.render(&e.diag));
-                self.task_failed.set(true);
-            }
+        if let Outcome::Failed(e) = &outcome
+            && !state.observed.get()
+        {
+            self.eprint(&self.render(&e.diag));
+            self.task_failed.set(true);
         }
         *state.outcome.borrow_mut() = Some(outcome);
         state.own_waker.borrow_mut().take();

@@ -4,6 +4,7 @@
 pub mod net;
 
 use crate::interp::builtins::{async_native, native};
+use crate::interp::dict::FxBuild;
 use crate::interp::value::{AsyncNative, SyncNative, Value};
 use crate::resolve::{GlobalTable, ModuleScope};
 use std::collections::HashMap;
@@ -14,7 +15,7 @@ pub struct NativeRegistry {
     /// `extern fn` targets by qualified name (`init_runtime`, `TcpStream::read`)
     pub by_name: HashMap<String, Value>,
     /// methods of native objects (`Channel`), by type then method name
-    pub methods: HashMap<&'static str, HashMap<&'static str, Value>>,
+    pub methods: HashMap<&'static str, HashMap<&'static str, Value, FxBuild>, FxBuild>,
 }
 
 impl NativeRegistry {

@@ -154,13 +154,13 @@ impl Layout<'_> {
         if self.stack.len() <= 1 {
             return; // stray closer: the parser reports it
         }
-        if let Some(Context::Block { indents }) = self.stack.last() {
-            if indents.len() > 1 {
-                let base = indents[0];
-                let zero = Span::new(self.file, span.start as usize, span.start as usize);
-                self.push_newline(zero);
-                self.dedent_to(base, span);
-            }
+        if let Some(Context::Block { indents }) = self.stack.last()
+            && indents.len() > 1
+        {
+            let base = indents[0];
+            let zero = Span::new(self.file, span.start as usize, span.start as usize);
+            self.push_newline(zero);
+            self.dedent_to(base, span);
         }
         self.stack.pop();
     }

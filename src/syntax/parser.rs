@@ -761,8 +761,10 @@ fn grammar() -> Grammar {
     let expr = recursive(|expr: Recursive<'static, Token, Expr, PError>| {
         let expr: P<Expr> = expr.boxed();
 
-        let named_arg =
-            field_ident().then_ignore(just(T::Colon)).then(expr.clone()).map(|(name, value)| Arg { name: Some(name), value });
+        let named_arg = field_ident()
+            .then_ignore(just(T::Colon))
+            .then(expr.clone())
+            .map(|(name, value)| Arg { name: Some(name), value });
         let arg = choice((named_arg, expr.clone().map(|value| Arg { name: None, value })));
         let args =
             arg.separated_by(just(T::Comma)).allow_trailing().delimited_by(just(T::LParen), just(T::RParen)).validate(

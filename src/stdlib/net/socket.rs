@@ -37,46 +37,59 @@ pub fn close_all() {
     }
 }
 
-/// The in-flight operations of one socket (fired by `close()`).
-#[derive(Default)]
-pub struct Inflight(RefCell<Vec<Weak<OpCancel>>>);
+/// The cancellers of one socket's operations, one per direction (fired by `close()`,
+/// and by the cancellation of the task waiting on the operation).
+pub struct Inflight {
+    read: Rc<OpCancel>,
+    write: Rc<OpCancel>,
+}
 
-impl Inflight {
-    pub fn fire_all(&self) {
-        let ops: Vec<_> = self.0.borrow_mut().drain(..).filter_map(|w| w.upgrade()).collect();
-        for op in &ops {
-            fire(op);
-        }
+impl Default for Inflight {
+    fn default() -> Inflight {
+        let slot = || Rc::new(RefCell::new(Some(monoio::io::Canceller::new())));
+        Inflight { read: slot(), write: slot() }
     }
 }
 
-/// One cancellable operation: registered with its socket and with the running task.
+impl Inflight {
+    pub fn fire_all(&self) {
+        fire(&self.read);
+        fire(&self.write);
+    }
+    pub fn read(&self) -> &Rc<OpCancel> {
+        &self.read
+    }
+    pub fn write(&self) -> &Rc<OpCancel> {
+        &self.write
+    }
+}
+
+/// One cancellable operation, registered with the task waiting on it.
 pub struct Op {
-    cancel: Rc<OpCancel>,
     pub handle: monoio::io::CancelHandle,
     task: Option<Rc<TaskState>>,
 }
 
 impl Op {
-    pub fn begin(interp: &Interp, socket: &Inflight) -> Op {
-        let canceller = monoio::io::Canceller::new();
-        let handle = canceller.handle();
-        let cancel = Rc::new(RefCell::new(Some(canceller)));
-        let mut ops = socket.0.borrow_mut();
-        ops.retain(|w| w.strong_count() > 0);
-        ops.push(Rc::downgrade(&cancel));
+    pub fn begin(interp: &Interp, slot: &Rc<OpCancel>) -> Op {
+        let handle = match &*slot.borrow() {
+            Some(c) => c.handle(),
+            None => monoio::io::Canceller::new().handle(),
+        };
         let task = interp.rt.current_task.borrow().clone();
         if let Some(t) = &task {
-            t.track(&cancel);
+            t.track(slot);
         }
-        Op { cancel, handle, task }
+        Op { handle, task }
     }
     /// The running task was cancelled while this operation was in flight.
     pub fn task_cancelled(&self) -> bool {
         self.task.as_ref().is_some_and(|t| t.cancel_requested())
     }
     pub fn done(self) {
-        drop(self.cancel);
+        if let Some(t) = &self.task {
+            t.untrack();
+        }
     }
 }
 

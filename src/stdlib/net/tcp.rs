@@ -250,7 +250,7 @@ fn accept(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
         let Some(listener) = l.listener.borrow().clone() else {
             return named_err(&interp, "NotConnected", None);
         };
-        let op = Op::begin(&interp, &l.inflight);
+        let op = Op::begin(&interp, l.inflight.read());
         let r = listener.cancelable_accept(op.handle.clone()).await;
         let task_cancelled = op.task_cancelled();
         op.done();
@@ -321,7 +321,7 @@ async fn read_into(
         return fail("another task is already reading from this TcpStream");
     };
     vec.reserve(max);
-    let op = Op::begin(interp, &s.inflight);
+    let op = Op::begin(interp, s.inflight.read());
     let (res, slice) = half.cancelable_read(SliceMut::new(vec, start, start + max), op.handle.clone()).await;
     let task_cancelled = op.task_cancelled();
     op.done();
@@ -394,7 +394,7 @@ async fn write_buf<T: IoBuf + 'static>(
         let Some(mut half) = s.write.borrow_mut().take() else {
             return (fail("another task is already writing to this TcpStream"), data);
         };
-        let op = Op::begin(interp, &s.inflight);
+        let op = Op::begin(interp, s.inflight.write());
         let (res, slice) = half.cancelable_write(data.slice(written..), op.handle.clone()).await;
         let task_cancelled = op.task_cancelled();
         op.done();

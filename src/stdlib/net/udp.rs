@@ -219,7 +219,7 @@ async fn send_buf<T: IoBuf + 'static>(
     let Some(sock) = u.sock.borrow().clone() else {
         return (named_err(interp, "NotConnected", None).map(Err), data);
     };
-    let op = Op::begin(interp, &u.inflight);
+    let op = Op::begin(interp, u.inflight.write());
     let (res, data) = match target {
         Some(addr) => sock.cancelable_send_to(data, addr, op.handle.clone()).await,
         None => sock.cancelable_send(data, op.handle.clone()).await,
@@ -290,7 +290,7 @@ async fn recv_datagram(
     let mut vec = std::mem::take(&mut *buf.borrow_mut());
     vec.clear();
     vec.reserve(max.max(1));
-    let op = Op::begin(interp, &u.inflight);
+    let op = Op::begin(interp, u.inflight.read());
     let (res, slice) = sock.cancelable_recv_from(SliceMut::new(vec, 0, max), op.handle.clone()).await;
     let task_cancelled = op.task_cancelled();
     op.done();
