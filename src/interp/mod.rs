@@ -167,7 +167,6 @@ pub struct Interp {
     pub modules: RefCell<module::ModuleCache>,
     /// nesting of synchronous Simple calls
     pub depth: Cell<u32>,
-    frame_pool: RefCell<Vec<Vec<Value>>>,
     pub out: RefCell<Output>,
     pub types: BuiltinTypes,
     pub none: Value,
@@ -198,7 +197,6 @@ impl Interp {
             table: RefCell::new(GlobalTable { info: Vec::new(), prelude: HashMap::new() }),
             modules: RefCell::new(module::ModuleCache::default()),
             depth: Cell::new(0),
-            frame_pool: RefCell::new(Vec::new()),
             out: RefCell::new(Output::Stdout),
             types,
             none,
@@ -282,18 +280,14 @@ impl Interp {
     }
 
     /// A frame from the pool (frames are reused: calls are the hot path).
+    /// A fresh frame (mimalloc makes this as cheap as a pool of reused vectors was).
     pub fn take_frame(&self, n_slots: usize, closure: Option<Rc<Closure>>) -> Frame {
-        let mut slots = self.frame_pool.borrow_mut().pop().unwrap_or_default();
-        slots.resize(n_slots, Value::Nil);
+        let slots = (0..n_slots).map(|_| Value::Nil).collect();
         Frame { slots, closure, async_depth: 0 }
     }
 
-    pub fn give_frame(&self, mut frame: Frame) {
-        frame.slots.clear();
-        let mut pool = self.frame_pool.borrow_mut();
-        if pool.len() < 256 {
-            pool.push(frame.slots);
-        }
+    pub fn give_frame(&self, frame: Frame) {
+        drop(frame);
     }
 
     pub fn some(&self, v: Value) -> Value {

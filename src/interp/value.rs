@@ -12,6 +12,7 @@ use std::rc::Rc;
 pub type Shared<T> = Rc<RefCell<T>>;
 
 #[derive(Clone, Default)]
+#[repr(C, u8)]
 pub enum Value {
     #[default]
     Nil,
