@@ -579,8 +579,8 @@ impl Resolver<'_> {
         if let Some(f) = self.fns.last_mut() {
             f.loop_depth -= 1;
         }
-        let pattern_slots = self.pop_block();
-        body.scope_slots.extend(pattern_slots);
+        // the loop variable is cleared once the loop ends (exec_for), not every iteration
+        self.pop_block();
         aw
     }
 

@@ -259,17 +259,26 @@ pub enum Iter {
     Values(std::vec::IntoIter<Value>),
 }
 
-thread_local! {
-    static ASCII_CHARS: Vec<Value> = (0u8..128).map(|c| Value::str((c as char).to_string())).collect();
+/// The 128 one-character ASCII strings, shared by every `s[i]` and `for c in s`.
+pub fn ascii_table() -> Vec<Value> {
+    (0u8..128).map(|c| Value::str((c as char).to_string())).collect()
 }
 
-/// A one-character string (ASCII ones are shared, not allocated).
-pub fn char_value(c: char) -> Value {
-    if c.is_ascii() { ASCII_CHARS.with(|t| t[c as usize].clone()) } else { Value::str(c.to_string()) }
+impl Interp {
+    /// A one-character string (ASCII ones are shared, not allocated).
+    #[inline]
+    pub fn char_value(&self, c: char) -> Value {
+        match self.ascii.get(c as usize) {
+            Some(v) => v.clone(),
+            None => Value::str(c.to_string()),
+        }
+    }
 }
+
+
 
 impl Iter {
-    pub fn next_value(&mut self, _: &Interp) -> Option<Value> {
+    pub fn next_value(&mut self, interp: &Interp) -> Option<Value> {
         match self {
             Iter::Range { cur, end, step } => {
                 if (*step > 0 && *cur < *end) || (*step < 0 && *cur > *end) {
@@ -293,7 +302,7 @@ impl Iter {
             Iter::Str { s, pos } => {
                 let c = s.s[*pos..].chars().next()?;
                 *pos += c.len_utf8();
-                Some(char_value(c))
+                Some(interp.char_value(c))
             }
             Iter::Bytes { b, i } => {
                 let v = b.borrow().get(*i).map(|x| Value::Int(*x as i64));
@@ -440,9 +449,9 @@ impl Interp {
                 let len = s.char_len();
                 let k = checked_index(*n, len, "String")?;
                 if s.is_ascii() {
-                    Ok(char_value(s.s.as_bytes()[k] as char))
+                    Ok(self.char_value(s.s.as_bytes()[k] as char))
                 } else {
-                    Ok(char_value(s.s.chars().nth(k).unwrap_or(' ')))
+                    Ok(self.char_value(s.s.chars().nth(k).unwrap_or(' ')))
                 }
             }
             (Value::Dict(d), k) => match d.borrow().get(k) {

@@ -159,6 +159,12 @@ impl Interp {
     /// Runs one `for` loop over any iterable; `body` runs synchronously.
     fn exec_for(&self, pat: &Pattern, iterable: Value, body: &Block, f: &mut Frame, span: Span) -> R<()> {
         let mut it = self.iterate(iterable).map_err(|e| stamp(e, span))?;
+        let r = self.run_for(pat, &mut it, body, f);
+        self.clear_bindings(pat, f);
+        r
+    }
+
+    fn run_for(&self, pat: &Pattern, it: &mut super::builtins::Iter, body: &Block, f: &mut Frame) -> R<()> {
         while let Some(item) = it.next_value(self) {
             self.check_interrupt()?;
             self.bind_pattern(pat, item, f, pat.span)?;

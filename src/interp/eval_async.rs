@@ -127,6 +127,7 @@ impl Interp {
                         }
                         self.fairness_point().await;
                     }
+                    self.clear_bindings(pat, f);
                 }
                 StmtKind::Return(v) => {
                     let v = match v {

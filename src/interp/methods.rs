@@ -2,7 +2,7 @@
 //! Option/Result, numbers, Task and Range. Methods that take functions (`map`, `filter`)
 //! call back into the interpreter.
 
-use super::builtins::{byte_of, char_value, checked_index, len_of};
+use super::builtins::{byte_of, checked_index, len_of};
 use super::call::Args;
 use super::value::*;
 use super::{Interp, R, fail};
@@ -79,7 +79,7 @@ impl Interp {
                 arity("split", a, 1)?;
                 let sep = str_arg(&a[0], "separator")?;
                 let parts: Vec<Value> = if sep.is_empty() {
-                    text.chars().map(char_value).collect()
+                    text.chars().map(|c| self.char_value(c)).collect()
                 } else {
                     text.split(sep).map(Value::str).collect()
                 };
@@ -107,7 +107,7 @@ impl Interp {
                 let found = text.find(str_arg(&a[0], "pattern")?);
                 self.option(found.map(|byte| Value::Int(text[..byte].chars().count() as i64)))
             }
-            "chars" => Value::list(text.chars().map(char_value).collect()),
+            "chars" => Value::list(text.chars().map(|c| self.char_value(c)).collect()),
             "bytes" => Value::bytes(text.as_bytes().to_vec()),
             "to_int" => match text.trim().parse::<i64>() {
                 Ok(i) => self.ok(Value::Int(i)),

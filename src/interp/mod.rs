@@ -185,6 +185,8 @@ pub struct Interp {
     pub sandbox: Cell<bool>,
     /// `print` wrote something since the last flush
     out_dirty: Cell<bool>,
+    /// one-character ASCII strings (see `char_value`)
+    pub ascii: Vec<Value>,
 }
 
 impl Interp {
@@ -209,6 +211,7 @@ impl Interp {
             step_budget: Cell::new(u64::MAX),
             sandbox: Cell::new(false),
             out_dirty: Cell::new(false),
+            ascii: builtins::ascii_table(),
         });
         builtins::install_prelude(&interp);
         interp

@@ -18,6 +18,22 @@ impl Interp {
         }
     }
 
+    /// Drops what a pattern bound (a loop variable once its loop is over).
+    pub fn clear_bindings(&self, pat: &Pattern, f: &mut Frame) {
+        match &pat.kind {
+            PatKind::Bind(v) => {
+                if let Slot::Local(s) | Slot::LocalCell(s) = v.slot
+                    && let Some(slot) = f.slots.get_mut(s as usize)
+                {
+                    *slot = Value::Nil;
+                }
+            }
+            PatKind::Tuple(ps) | PatKind::List(ps) | PatKind::Or(ps) => ps.iter().for_each(|p| self.clear_bindings(p, f)),
+            PatKind::EnumVariant { args: Some(ps), .. } => ps.iter().for_each(|p| self.clear_bindings(p, f)),
+            _ => {}
+        }
+    }
+
     pub fn match_arm(&self, arm: &MatchArm, v: &Value, f: &mut Frame) -> R<bool> {
         if !self.match_pattern(&arm.pat, v, f)? {
             return Ok(false);
