@@ -122,6 +122,7 @@ pub fn run_sandboxed(src: &str, steps: u64) -> Result<String, String> {
     let interp = new_interp(&RunOptions::default());
     interp.sandbox.set(true);
     interp.step_budget.set(steps);
+    crate::interp::value::set_nesting_limit(10_000);
     let captured = Rc::new(std::cell::RefCell::new(Vec::new()));
     *interp.out.borrow_mut() = crate::interp::Output::Capture(captured.clone());
     let (mut program, mut errors) = parse_source(&interp, "<fuzz>", src);

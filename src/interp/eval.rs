@@ -512,10 +512,19 @@ impl Interp {
             return int_op(op, *x, *y);
         }
         match op {
-            BinOp::Eq => return Ok(Value::Bool(values_equal(&a, &b))),
-            BinOp::Ne => return Ok(Value::Bool(!values_equal(&a, &b))),
+            BinOp::Eq | BinOp::Ne => {
+                let eq = values_equal(&a, &b);
+                if super::value::took_too_deep() {
+                    return fail("maximum recursion depth exceeded");
+                }
+                return Ok(Value::Bool(eq == (op == BinOp::Eq)));
+            }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                let Some(ord) = compare(&a, &b) else {
+                let ord = compare(&a, &b);
+                if super::value::took_too_deep() {
+                    return fail("maximum recursion depth exceeded");
+                }
+                let Some(ord) = ord else {
                     return fail(format!("cannot compare {} and {}", a.type_name(), b.type_name()));
                 };
                 if let (Value::Float(x), _) | (_, Value::Float(x)) = (&a, &b)

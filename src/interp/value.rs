@@ -222,6 +222,34 @@ impl Value {
     }
 
     pub fn write_display(&self, out: &mut String, nested: bool) {
+        self.write_display_path(out, nested, &mut Seen::default());
+    }
+
+    /// `path` holds the containers being printed: one met again is shown as `[...]`.
+    fn write_display_path(&self, out: &mut String, nested: bool, path: &mut Seen) {
+        let id = match self {
+            Value::List(l) => Some(Rc::as_ptr(l) as *const u8 as usize),
+            Value::Dict(d) => Some(Rc::as_ptr(d) as *const u8 as usize),
+            Value::Struct(s) => Some(Rc::as_ptr(s) as *const u8 as usize),
+            _ => None,
+        };
+        if let Some(id) = id {
+            if !path.enter(id) {
+                out.push_str(match self {
+                    Value::List(_) => "[...]",
+                    Value::Dict(_) => "{...}",
+                    _ => "...",
+                });
+                return;
+            }
+            self.write_display_inner(out, nested, path);
+            path.leave();
+            return;
+        }
+        self.write_display_inner(out, nested, path);
+    }
+
+    fn write_display_inner(&self, out: &mut String, nested: bool, path: &mut Seen) {
         use std::fmt::Write;
         match self {
             Value::Nil => out.push_str("nil"),
@@ -233,14 +261,14 @@ impl Value {
             Value::Str(s) if nested => write_quoted(out, &s.s),
             Value::Str(s) => out.push_str(&s.s),
             Value::Bytes(b) => write_bytes(out, &b.borrow()),
-            Value::List(items) => write_seq(out, "[", "]", &items.borrow()),
+            Value::List(items) => write_seq(out, "[", "]", &items.borrow(), path),
             Value::Tuple(items) => {
                 if items.len() == 1 {
                     out.push('(');
-                    items[0].write_display(out, true);
+                    items[0].write_display_path(out, true, path);
                     out.push_str(",)");
                 } else {
-                    write_seq(out, "(", ")", items)
+                    write_seq(out, "(", ")", items, path)
                 }
             }
             Value::Dict(d) => {
@@ -249,9 +277,9 @@ impl Value {
                     if i > 0 {
                         out.push_str(", ");
                     }
-                    k.write_display(out, true);
+                    k.write_display_path(out, true, path);
                     out.push_str(": ");
-                    v.write_display(out, true);
+                    v.write_display_path(out, true, path);
                 }
                 out.push('}');
             }
@@ -263,7 +291,7 @@ impl Value {
                 }
                 out.push_str(name);
                 if e.def.variants[e.variant as usize].1.is_some() {
-                    write_seq(out, "(", ")", &e.fields);
+                    write_seq(out, "(", ")", &e.fields, path);
                 }
             }
             Value::Struct(s) => {
@@ -280,7 +308,7 @@ impl Value {
                     }
                     out.push_str(name);
                     out.push_str(": ");
-                    v.write_display(out, true);
+                    v.write_display_path(out, true, path);
                 }
                 out.push_str(" }");
             }
@@ -290,7 +318,7 @@ impl Value {
             Value::Native(n) => {
                 let _ = write!(out, "<fn {}>", n.name);
             }
-            Value::Bound(b) => b.1.write_display(out, nested),
+            Value::Bound(b) => b.1.write_display_path(out, nested, path),
             Value::Task(t) => {
                 let _ = write!(out, "<task {}>", t.state.name);
             }
@@ -309,7 +337,7 @@ impl Value {
                     let _ = write!(out, "range({a}, {b}, {step})");
                 }
             }
-            Value::Cell(c) => c.borrow().write_display(out, nested),
+            Value::Cell(c) => c.borrow().write_display_path(out, nested, path),
         }
     }
 }
@@ -318,13 +346,44 @@ pub fn is_builtin_enum(name: &str) -> bool {
     name == "Option" || name == "Result"
 }
 
-fn write_seq(out: &mut String, open: &str, close: &str, items: &[Value]) {
+/// The containers on the way from the value being printed to the current one.
+#[derive(Default)]
+struct Seen {
+    stack: Vec<usize>,
+    /// the same, as a set, once the path is deep (keeps deep nesting linear)
+    set: Option<std::collections::HashSet<usize>>,
+}
+
+impl Seen {
+    /// False when `id` is already on the path (a cycle).
+    fn enter(&mut self, id: usize) -> bool {
+        let fresh = match &mut self.set {
+            Some(set) => set.insert(id),
+            None => !self.stack.contains(&id),
+        };
+        if !fresh {
+            return false;
+        }
+        self.stack.push(id);
+        if self.set.is_none() && self.stack.len() > 32 {
+            self.set = Some(self.stack.iter().copied().collect());
+        }
+        true
+    }
+    fn leave(&mut self) {
+        if let (Some(id), Some(set)) = (self.stack.pop(), &mut self.set) {
+            set.remove(&id);
+        }
+    }
+}
+
+fn write_seq(out: &mut String, open: &str, close: &str, items: &[Value], path: &mut Seen) {
     out.push_str(open);
     for (i, v) in items.iter().enumerate() {
         if i > 0 {
             out.push_str(", ");
         }
-        v.write_display(out, true);
+        v.write_display_path(out, true, path);
     }
     out.push_str(close);
 }
@@ -398,8 +457,41 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
     }
 }
 
+thread_local! {
+    /// How deep `==` and `<` may descend into nested containers before giving up (a
+    /// list that contains itself would otherwise recurse until the stack overflows).
+    /// The default suits the interpreter thread's stack (see main.rs).
+    static NESTING_LIMIT: std::cell::Cell<u32> = const { std::cell::Cell::new(1_200_000) };
+    static NESTING: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+    static TOO_DEEP: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f` one container level deeper; `None` past the limit (noted for `too_deep`).
+fn nested<T>(f: impl FnOnce() -> T) -> Option<T> {
+    let depth = NESTING.with(|d| d.get());
+    if depth >= NESTING_LIMIT.with(|l| l.get()) {
+        TOO_DEEP.with(|t| t.set(true));
+        return None;
+    }
+    NESTING.with(|d| d.set(depth + 1));
+    let r = f();
+    NESTING.with(|d| d.set(depth));
+    Some(r)
+}
+
+/// Sets this thread's nesting limit for `==` and `<` (smaller stacks need less).
+pub fn set_nesting_limit(n: u32) {
+    NESTING_LIMIT.with(|l| l.set(n));
+}
+
+/// Whether the last `values_equal`/`compare` gave up because of the nesting limit
+/// (the caller turns that into `maximum recursion depth exceeded`); resets the flag.
+pub fn took_too_deep() -> bool {
+    TOO_DEEP.with(|t| t.replace(false))
+}
+
 fn seq_equal(a: &[Value], b: &[Value]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| values_equal(x, y))
+    a.len() == b.len() && nested(|| a.iter().zip(b).all(|(x, y)| values_equal(x, y))).unwrap_or(false)
 }
 
 /// Ordering for `<` and friends and for `sort`; `None` when the types are unrelated.
@@ -420,11 +512,13 @@ pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
 }
 
 fn compare_seq(a: &[Value], b: &[Value]) -> Option<std::cmp::Ordering> {
-    for (x, y) in a.iter().zip(b) {
-        match compare(x, y)? {
-            std::cmp::Ordering::Equal => continue,
-            other => return Some(other),
+    nested(|| {
+        for (x, y) in a.iter().zip(b) {
+            match compare(x, y)? {
+                std::cmp::Ordering::Equal => continue,
+                other => return Some(other),
+            }
         }
-    }
-    Some(a.len().cmp(&b.len()))
+        Some(a.len().cmp(&b.len()))
+    })?
 }

@@ -14,6 +14,9 @@ use crate::diag::Diagnostic;
 use crate::syntax::ast::Span;
 use crate::syntax::token::Token;
 
+/// Deepest nesting of brackets, blocks or prefix operators a program may use.
+pub const MAX_NESTING: usize = 200;
+
 enum Context {
     /// statements: a stack of indentation columns (the first is the base)
     Block { indents: Vec<usize> },
@@ -45,8 +48,23 @@ pub fn layout(tokens: Vec<(Token, Span)>, src: &str, file: u32) -> (Vec<(Token, 
         }
     }
     let mut i = 0;
+    let mut prefix_run = 0;
     while i < tokens.len() {
         let (tok, span) = &tokens[i];
+        // Absurd nesting would make the recursive-descent parser recurse without bound.
+        prefix_run = if matches!(tok, Token::Minus | Token::Bang | Token::Not | Token::Amp | Token::Await) {
+            prefix_run + 1
+        } else {
+            0
+        };
+        let indents = match l.stack.last() {
+            Some(Context::Block { indents }) => indents.len(),
+            _ => 0,
+        };
+        if l.stack.len() > MAX_NESTING || indents > MAX_NESTING || prefix_run > MAX_NESTING {
+            l.errors.push(Diagnostic::syntax(format!("nesting too deep (more than {MAX_NESTING} levels)"), *span));
+            break;
+        }
         match tok {
             Token::Newline => {
                 // skip runs of line breaks (blank lines)

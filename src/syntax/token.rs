@@ -325,7 +325,12 @@ fn scan_code(code: &str) -> Result<usize, LexError> {
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'{' | b'(' | b'[' => depth += 1,
+            b'{' | b'(' | b'[' => {
+                depth += 1;
+                if depth > crate::syntax::layout::MAX_NESTING {
+                    return Err(LexError::Message("nesting too deep in string interpolation".into()));
+                }
+            }
             b')' | b']' => depth = depth.saturating_sub(1),
             b'}' if depth == 0 => {
                 if i == 0 {

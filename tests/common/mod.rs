@@ -127,6 +127,12 @@ impl Proc {
 
     /// `simple ARGV...` (no `run` added).
     pub fn spawn_argv(driver: Driver, argv: &[&str], limit: Duration) -> Proc {
+        Proc::spawn_argv_with(driver, argv, limit, |_| {})
+    }
+
+    /// `simple ARGV...`, with `configure` applied to the command last (environment,
+    /// `pre_exec` resource limits, ...).
+    pub fn spawn_argv_with(driver: Driver, argv: &[&str], limit: Duration, configure: impl FnOnce(&mut Command)) -> Proc {
         let mut cmd = Command::new(simple_bin());
         cmd.args(argv);
         cmd.current_dir(root())
@@ -137,6 +143,7 @@ impl Proc {
         if driver == Driver::Legacy {
             cmd.env(LEGACY_DRIVER_ENV, "1");
         }
+        configure(&mut cmd);
         let what = format!("`simple {}` ({})", argv.join(" "), driver.label());
         let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", simple_bin()));
         let pid = child.id();
@@ -183,7 +190,8 @@ impl Proc {
         matches!(self.child.lock().unwrap().try_wait(), Ok(None))
     }
 
-    fn stderr_text(&self) -> String {
+    /// Everything the child has written to stderr so far.
+    pub fn stderr_text(&self) -> String {
         String::from_utf8_lossy(&self.stderr.lock().unwrap()).into_owned()
     }
 
