@@ -37,7 +37,12 @@ impl Run {
     fn describe(&self) -> String {
         let err: Vec<&str> = self.stderr.lines().collect();
         let shown = if err.len() > 30 {
-            format!("{}\n... ({} more lines) ...\n{}", err[..20].join("\n"), err.len() - 25, err[err.len() - 5..].join("\n"))
+            format!(
+                "{}\n... ({} more lines) ...\n{}",
+                err[..20].join("\n"),
+                err.len() - 25,
+                err[err.len() - 5..].join("\n")
+            )
         } else {
             err.join("\n")
         };

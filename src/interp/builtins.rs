@@ -275,8 +275,6 @@ impl Interp {
     }
 }
 
-
-
 impl Iter {
     pub fn next_value(&mut self, interp: &Interp) -> Option<Value> {
         match self {

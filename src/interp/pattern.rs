@@ -28,7 +28,9 @@ impl Interp {
                     *slot = Value::Nil;
                 }
             }
-            PatKind::Tuple(ps) | PatKind::List(ps) | PatKind::Or(ps) => ps.iter().for_each(|p| self.clear_bindings(p, f)),
+            PatKind::Tuple(ps) | PatKind::List(ps) | PatKind::Or(ps) => {
+                ps.iter().for_each(|p| self.clear_bindings(p, f))
+            }
             PatKind::EnumVariant { args: Some(ps), .. } => ps.iter().for_each(|p| self.clear_bindings(p, f)),
             _ => {}
         }

@@ -159,6 +159,25 @@ impl Value {
     }
 }
 
+/// Implements `NativeObject` for a type: its `type_of` name and how it displays.
+#[macro_export]
+macro_rules! native_object {
+    ($ty:ty, $name:literal, |$this:ident| $describe:expr) => {
+        impl $crate::interp::value::NativeObject for $ty {
+            fn type_name(&self) -> &'static str {
+                $name
+            }
+            fn describe(&self) -> String {
+                let $this = self;
+                $describe
+            }
+            fn as_any(&self) -> &dyn std::any::Any {
+                self
+            }
+        }
+    };
+}
+
 /// Native objects (sockets, channels, runtime): a type name for `type_of` and display,
 /// and `Any` so natives can downcast.
 pub trait NativeObject: Any {

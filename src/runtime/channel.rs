@@ -3,7 +3,6 @@
 
 use crate::interp::value::{NativeObject, Value};
 use crate::interp::{BoxFut, Interp, R, fail};
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -18,17 +17,9 @@ pub struct Channel {
     receivers: RefCell<VecDeque<Waker>>,
 }
 
-impl NativeObject for Channel {
-    fn type_name(&self) -> &'static str {
-        "Channel"
-    }
-    fn describe(&self) -> String {
-        format!("<Channel {} queued{}>", self.queue.borrow().len(), if self.closed.get() { ", closed" } else { "" })
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+crate::native_object!(Channel, "Channel", |c| {
+    format!("<Channel {} queued{}>", c.queue.borrow().len(), if c.closed.get() { ", closed" } else { "" })
+});
 
 fn this(v: &Value) -> R<Rc<dyn NativeObject>> {
     match v {

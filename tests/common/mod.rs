@@ -132,7 +132,12 @@ impl Proc {
 
     /// `simple ARGV...`, with `configure` applied to the command last (environment,
     /// `pre_exec` resource limits, ...).
-    pub fn spawn_argv_with(driver: Driver, argv: &[&str], limit: Duration, configure: impl FnOnce(&mut Command)) -> Proc {
+    pub fn spawn_argv_with(
+        driver: Driver,
+        argv: &[&str],
+        limit: Duration,
+        configure: impl FnOnce(&mut Command),
+    ) -> Proc {
         let mut cmd = Command::new(simple_bin());
         cmd.args(argv);
         cmd.current_dir(root())

@@ -10,7 +10,6 @@ use crate::stdlib::NativeRegistry;
 use monoio::buf::{IoBuf, SliceMut};
 use monoio::io::{CancelableAsyncReadRent, CancelableAsyncWriteRent, Splitable};
 use monoio::net::tcp::{TcpOwnedReadHalf, TcpOwnedWriteHalf};
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::net::SocketAddr;
@@ -69,29 +68,8 @@ pub struct Stream {
     inflight: Inflight,
 }
 
-impl NativeObject for Listener {
-    fn type_name(&self) -> &'static str {
-        "TcpListenerHandle"
-    }
-    fn describe(&self) -> String {
-        format!("<tcp listener {}>", self.local)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
-
-impl NativeObject for Stream {
-    fn type_name(&self) -> &'static str {
-        "TcpStreamHandle"
-    }
-    fn describe(&self) -> String {
-        format!("<tcp {} -> {}>", self.local, self.peer)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+crate::native_object!(Listener, "TcpListenerHandle", |l| format!("<tcp listener {}>", l.local));
+crate::native_object!(Stream, "TcpStreamHandle", |s| format!("<tcp {} -> {}>", s.local, s.peer));
 
 impl Closable for Listener {
     fn close_now(&self) {
@@ -451,7 +429,16 @@ fn shutdown(interp: &Interp, a: Vec<Value>) -> R<Value> {
         Some(other) => return fail(format!("shutdown() takes 0 (read), 1 (write) or 2 (both), got {}", other.repr())),
         None => return fail("shutdown() takes 1 argument but 0 were given"),
     };
-    with_stream(&a, |s| match s.with_sock(|sock| sock.shutdown(how)) {
+    stream_option(interp, &a, |sock| sock.shutdown(how))
+}
+
+/// Applies a socket option through socket2: `Ok(nil)` or the NetError.
+fn stream_option(
+    interp: &Interp,
+    a: &[Value],
+    f: impl FnOnce(socket2::SockRef<'_>) -> std::io::Result<()>,
+) -> R<Value> {
+    with_stream(a, |s| match s.with_sock(f) {
         Ok(()) => Ok(interp.ok(Value::Nil)),
         Err(e) => io_err(interp, &e),
     })
@@ -462,10 +449,7 @@ fn set_nodelay(interp: &Interp, a: Vec<Value>) -> R<Value> {
         Some(Value::Bool(b)) => *b,
         _ => return fail("set_nodelay() needs a bool"),
     };
-    with_stream(&a, |s| match s.with_sock(|sock| sock.set_tcp_nodelay(on)) {
-        Ok(()) => Ok(interp.ok(Value::Nil)),
-        Err(e) => io_err(interp, &e),
-    })
+    stream_option(interp, &a, |sock| sock.set_tcp_nodelay(on))
 }
 
 /// `set_keepalive(Some(secs))` turns keepalive on with that idle time; `None` off.
@@ -477,15 +461,10 @@ fn set_keepalive(interp: &Interp, a: Vec<Value>) -> R<Value> {
         },
         _ => return fail("set_keepalive() needs Some(seconds) or None"),
     };
-    let r = with_stream(&a, |s| {
-        Ok(s.with_sock(|sock| match secs {
-            Some(d) => sock
-                .set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(d.max(std::time::Duration::from_secs(1)))),
-            None => sock.set_keepalive(false),
-        }))
-    })?;
-    match r {
-        Ok(()) => Ok(interp.ok(Value::Nil)),
-        Err(e) => io_err(interp, &e),
-    }
+    stream_option(interp, &a, |sock| match secs {
+        Some(d) => {
+            sock.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(d.max(std::time::Duration::from_secs(1))))
+        }
+        None => sock.set_keepalive(false),
+    })
 }

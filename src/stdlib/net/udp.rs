@@ -2,12 +2,11 @@
 //! mode) and the socket options monoio lacks, through socket2 (broadcast, multicast).
 
 use super::socket::{self, Closable, Inflight, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
-use crate::interp::value::{NativeObject, Value};
+use crate::interp::value::Value;
 use crate::interp::{BoxFut, Interp, R, fail};
 use crate::runtime::Stats;
 use crate::stdlib::NativeRegistry;
 use monoio::buf::{IoBuf, SliceMut};
-use std::any::Any;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -63,17 +62,7 @@ pub struct Udp {
     leftover: RefCell<VecDeque<(Vec<u8>, SocketAddr)>>,
 }
 
-impl NativeObject for Udp {
-    fn type_name(&self) -> &'static str {
-        "UdpSocketHandle"
-    }
-    fn describe(&self) -> String {
-        format!("<udp {}>", self.local)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
-}
+crate::native_object!(Udp, "UdpSocketHandle", |u| format!("<udp {}>", u.local));
 
 impl Closable for Udp {
     fn close_now(&self) {
