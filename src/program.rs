@@ -207,10 +207,13 @@ fn report(interp: &Interp, c: Ctrl) -> i32 {
             interp.eprint(&interp.render(&e.diag));
             1
         }
-        Ctrl::Return(v) => main_failure(interp, &v).unwrap_or_else(|| {
-            interp.eprint(&format!("error: {}\n", v.display()));
-            1
-        }),
+        Ctrl::Return => {
+            let v = interp.take_ret();
+            main_failure(interp, &v).unwrap_or_else(|| {
+                interp.eprint(&format!("error: {}\n", v.display()));
+                1
+            })
+        }
         Ctrl::Break | Ctrl::Continue => 1,
     }
 }

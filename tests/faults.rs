@@ -580,10 +580,12 @@ fn descriptor_exhaustion_then_recovery(driver: Driver) {
 // ----- io_uring unavailable ------------------------------------------------------------
 
 const DRIVER_SCRIPT: &str = r#"import net::{init_runtime, configure_entries, TcpListener, TcpStream, NetError}
+# the ring size must be set before anything starts the runtime (an async `main` does)
+let argv = args()
+if argv.len() > 0:
+    print("configure_entries: {configure_entries(int(argv[0]))}")
+
 async fn main() -> Result[(), NetError]:
-    let argv = args()
-    if argv.len() > 0:
-        print("configure_entries: {configure_entries(int(argv[0]))}")
     let rt = init_runtime()?
     print("driver: {rt.driver} {rt.stats()["driver"]} {rt.stats()["ring_entries"]}")
     # and networking works on it

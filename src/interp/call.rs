@@ -135,7 +135,7 @@ impl Interp {
         self.give_frame(frame);
         match r {
             Ok(()) | Err(Ctrl::Break) | Err(Ctrl::Continue) => Ok(Value::Nil),
-            Err(Ctrl::Return(v)) => Ok(v),
+            Err(Ctrl::Return) => Ok(self.take_ret()),
             Err(Ctrl::Error(mut e)) => {
                 e.leave(&c.name, decl.span);
                 Err(Ctrl::Error(e))
@@ -282,7 +282,7 @@ impl Interp {
     fn finish_async_body(&self, c: &Rc<Closure>, r: R<Value>) -> R<Value> {
         match r {
             Ok(v) => Ok(if c.decl.kind == FnKind::AsyncBlock { v } else { Value::Nil }),
-            Err(Ctrl::Return(v)) => Ok(v),
+            Err(Ctrl::Return) => Ok(self.take_ret()),
             Err(Ctrl::Break) | Err(Ctrl::Continue) => Ok(Value::Nil),
             Err(Ctrl::Error(mut e)) => {
                 e.leave(&c.name, c.decl.span);

@@ -132,7 +132,7 @@ impl Interp {
                     Some(e) => self.eval(e, f)?,
                     None => Value::Nil,
                 };
-                return Err(Ctrl::Return(v));
+                return Err(self.ret(v));
             }
             StmtKind::Match { scrutinee, arms } => {
                 let v = self.eval(scrutinee, f)?;

@@ -134,7 +134,7 @@ impl Interp {
                         Some(e) => eval_m!(self, e, f)?,
                         None => Value::Nil,
                     };
-                    return Err(Ctrl::Return(v));
+                    return Err(self.ret(v));
                 }
                 StmtKind::Match { scrutinee, arms } => {
                     let v = eval_m!(self, scrutinee, f)?;

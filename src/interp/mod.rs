@@ -33,7 +33,9 @@ pub type R<T> = Result<T, Ctrl>;
 pub enum Ctrl {
     Break,
     Continue,
-    Return(Value),
+    /// `return` (and `?`): the value waits in `Interp::ret` until the function boundary
+    /// takes it. Keeping it out of `Ctrl` keeps results small and their copies cheap.
+    Return,
     Error(Box<RtError>),
 }
 
@@ -187,6 +189,8 @@ pub struct Interp {
     out_dirty: Cell<bool>,
     /// one-character ASCII strings (see `char_value`)
     pub ascii: Vec<Value>,
+    /// the value of the `Ctrl::Return` being propagated
+    ret: Cell<Value>,
 }
 
 impl Interp {
@@ -212,6 +216,7 @@ impl Interp {
             sandbox: Cell::new(false),
             out_dirty: Cell::new(false),
             ascii: builtins::ascii_table(),
+            ret: Cell::new(Value::Nil),
         });
         builtins::install_prelude(&interp);
         interp
@@ -291,6 +296,19 @@ impl Interp {
 
     pub fn give_frame(&self, frame: Frame) {
         drop(frame);
+    }
+
+    /// Starts returning `v` from the current function.
+    #[inline]
+    pub fn ret(&self, v: Value) -> Ctrl {
+        self.ret.set(v);
+        Ctrl::Return
+    }
+
+    /// The value of the `Ctrl::Return` that reached its function boundary.
+    #[inline]
+    pub fn take_ret(&self) -> Value {
+        self.ret.take()
     }
 
     pub fn some(&self, v: Value) -> Value {

@@ -111,7 +111,7 @@ impl Interp {
             let is_result = std::rc::Rc::ptr_eq(&e.def, &self.types.result);
             match (is_option, is_result, e.variant) {
                 (true, _, 1) | (_, true, 0) => return Ok(e.fields.first().cloned().unwrap_or_default()),
-                (true, _, 0) | (_, true, 1) => return Err(Ctrl::Return(v.clone())),
+                (true, _, 0) | (_, true, 1) => return Err(self.ret(v.clone())),
                 _ => {}
             }
         }

@@ -135,8 +135,9 @@ impl Session {
                 }
                 interp.eprint(&interp.render(&e.diag))
             }
-            Ctrl::Return(v) => {
+            Ctrl::Return => {
                 // `?` on Err(e) / None at the top level of an entry
+                let v = interp.take_ret();
                 let shown = match &v {
                     Value::Enum(e) if Rc::ptr_eq(&e.def, &interp.types.result) => {
                         e.fields.first().map(|f| f.display()).unwrap_or_default()

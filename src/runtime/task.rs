@@ -133,7 +133,8 @@ impl Future for TaskRunner {
                 this.body = None;
                 let outcome = match r {
                     _ if this.state.cancelled.get() => Outcome::Cancelled,
-                    Ok(v) | Err(Ctrl::Return(v)) => Outcome::Value(v),
+                    Ok(v) => Outcome::Value(v),
+                    Err(Ctrl::Return) => Outcome::Value(this.interp.take_ret()),
                     Err(Ctrl::Error(e)) => Outcome::Failed(e),
                     Err(Ctrl::Break) | Err(Ctrl::Continue) => Outcome::Value(Value::Nil),
                 };
