@@ -113,10 +113,15 @@ fn echo_once(addr: SocketAddr, data: &[u8]) -> Result<(), String> {
 
 /// VmRSS of a process, KiB.
 fn rss_kb(pid: u32) -> u64 {
+    status_kb(pid, "VmRSS:")
+}
+
+/// A `kB` field of /proc/PID/status.
+fn status_kb(pid: u32, field: &str) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
         .unwrap_or(0)
 }
@@ -131,8 +136,11 @@ fn cpu_seconds(pid: u32) -> f64 {
     ticks as f64 / unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64
 }
 
-/// Samples a process's VmRSS every 20 ms until stopped; returns the maximum, KiB.
+/// Samples a process's VmRSS every 20 ms until stopped; returns the maximum, KiB, also
+/// counting VmHWM (the kernel's peak since the process started, so that a peak between
+/// two samples is not missed; the servers here start up well below that figure).
 struct RssSampler {
+    pid: u32,
     stop: Arc<AtomicBool>,
     max: Arc<AtomicU64>,
     handle: Option<thread::JoinHandle<()>>,
@@ -149,14 +157,14 @@ impl RssSampler {
                 thread::sleep(Duration::from_millis(20));
             }
         });
-        RssSampler { stop, max, handle: Some(handle) }
+        RssSampler { pid, stop, max, handle: Some(handle) }
     }
     fn finish(mut self) -> u64 {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(h) = self.handle.take() {
             let _ = h.join();
         }
-        self.max.load(Ordering::SeqCst)
+        self.max.load(Ordering::SeqCst).max(status_kb(self.pid, "VmHWM:"))
     }
 }
 

@@ -182,17 +182,19 @@ impl Interp {
         if let ExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne), a, b) =
             &cond.kind
         {
+            if let (ExprKind::Var(VarRef { slot: Slot::Local(s), .. }), ExprKind::Int(k)) = (&a.kind, &b.kind)
+                && let Some(Value::Int(x)) = f.slots.get(*s as usize)
+            {
+                return Ok(int_compare(*op, *x, *k));
+            }
             let x = self.eval(a, f)?;
             let y = self.eval(b, f)?;
             if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
-                return Ok(match op {
-                    BinOp::Lt => i < j,
-                    BinOp::Le => i <= j,
-                    BinOp::Gt => i > j,
-                    BinOp::Ge => i >= j,
-                    BinOp::Eq => i == j,
-                    _ => i != j,
-                });
+                let r = int_compare(*op, *i, *j);
+                // ints own nothing: skip the out-of-line drop glue on the hot path
+                std::mem::forget(x);
+                std::mem::forget(y);
+                return Ok(r);
             }
             return match self.binary(*op, x, y) {
                 Ok(Value::Bool(v)) => Ok(v),
@@ -476,7 +478,10 @@ impl Interp {
                 let x = self.eval(a, f)?;
                 let y = self.eval(b, f)?;
                 if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
-                    return int_op(op, *i, *j);
+                    let r = int_op(op, *i, *j);
+                    std::mem::forget(x);
+                    std::mem::forget(y);
+                    return r;
                 }
                 self.binary(op, x, y)
             }
@@ -628,6 +633,18 @@ pub fn op_symbol(op: BinOp) -> &'static str {
 
 fn type_error(op: BinOp, a: &Value, b: &Value) -> Ctrl {
     Ctrl::error(format!("unsupported operand types for {}: {} and {}", op_symbol(op), a.type_name(), b.type_name()))
+}
+
+#[inline(always)]
+fn int_compare(op: BinOp, i: i64, j: i64) -> bool {
+    match op {
+        BinOp::Lt => i < j,
+        BinOp::Le => i <= j,
+        BinOp::Gt => i > j,
+        BinOp::Ge => i >= j,
+        BinOp::Eq => i == j,
+        _ => i != j,
+    }
 }
 
 #[inline(always)]
