@@ -63,6 +63,23 @@ impl Interp {
         Ok(last)
     }
 
+    /// Up to `BURST` iterations of an await-free loop; true if the loop is not finished.
+    fn sync_burst(&self, f: &mut Frame, cond: impl Fn(&Interp, &mut Frame) -> R<bool>, body: &Block) -> R<bool> {
+        const BURST: u32 = 1024;
+        for _ in 0..BURST {
+            if !cond(self, f)? {
+                return Ok(false);
+            }
+            self.check_interrupt()?;
+            match self.exec_block(body, f) {
+                Ok(()) | Err(Ctrl::Continue) => {}
+                Err(Ctrl::Break) => return Ok(false),
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(true)
+    }
+
     /// A loop body: synchronously when it cannot suspend.
     async fn loop_body(&self, body: &Block, f: &mut Frame) -> R<()> {
         if block_has_await(body) { self.exec_block_async(body, f).await.map(|_| ()) } else { self.exec_block(body, f) }
@@ -95,6 +112,18 @@ impl Interp {
                     }
                     if let Some(b) = else_ {
                         self.exec_block_async(b, f).await?;
+                    }
+                }
+                StmtKind::While { cond, body } if !cond.has_await && !block_has_await(body) => {
+                    // await-free loop: synchronous bursts between fairness yields, as
+                    // fast as the same loop in a plain function
+                    while self.sync_burst(f, |me, f| me.truthy(cond, f), body)? {
+                        self.fairness_yield().await;
+                    }
+                }
+                StmtKind::Loop { body } if !block_has_await(body) => {
+                    while self.sync_burst(f, |_, _| Ok(true), body)? {
+                        self.fairness_yield().await;
                     }
                 }
                 StmtKind::While { cond, body } => {

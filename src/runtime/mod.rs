@@ -288,7 +288,15 @@ impl Interp {
     pub async fn fairness_point(&self) {
         let steps = self.steps.get().wrapping_add(1);
         self.steps.set(steps);
-        if !steps.is_multiple_of(1024) || !self.rt.in_runtime.get() {
+        if steps.is_multiple_of(1024) {
+            self.fairness_yield().await;
+        }
+    }
+
+    /// Lets other tasks run; every ~10 ms waits on a timer instead, so that due timers
+    /// fire even while a task is busy.
+    pub async fn fairness_yield(&self) {
+        if !self.rt.in_runtime.get() {
             return;
         }
         let now = Instant::now();
