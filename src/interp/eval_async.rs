@@ -64,7 +64,7 @@ impl Interp {
     }
 
     /// Up to `BURST` iterations of an await-free loop; true if the loop is not finished.
-    fn sync_burst(&self, f: &mut Frame, cond: impl Fn(&Interp, &mut Frame) -> R<bool>, body: &Block) -> R<bool> {
+    fn sync_burst(&self, f: &mut Frame, mut cond: impl FnMut(&Interp, &mut Frame) -> R<bool>, body: &Block) -> R<bool> {
         const BURST: u32 = 1024;
         for _ in 0..BURST {
             if !cond(self, f)? {
@@ -144,6 +144,23 @@ impl Interp {
                     }
                     self.fairness_point().await;
                 },
+                StmtKind::For { pat, iter, body } if !block_has_await(body) => {
+                    let iterable = eval_m!(self, iter, f)?;
+                    let mut it = self.iterate(iterable).map_err(|e| stamp(e, iter.span))?;
+                    let next = |me: &Interp, f: &mut Frame| match it.next_value(me) {
+                        Some(item) => me.bind_pattern(pat, item, f, pat.span).map(|_| true),
+                        None => Ok(false),
+                    };
+                    let mut next = next;
+                    let r = loop {
+                        match self.sync_burst(f, &mut next, body) {
+                            Ok(true) => self.fairness_yield().await,
+                            other => break other,
+                        }
+                    };
+                    self.clear_bindings(pat, f);
+                    r?;
+                }
                 StmtKind::For { pat, iter, body } => {
                     let iterable = eval_m!(self, iter, f)?;
                     let mut it = self.iterate(iterable).map_err(|e| stamp(e, iter.span))?;
