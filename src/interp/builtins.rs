@@ -110,6 +110,7 @@ pub fn install_prelude(interp: &Interp) {
                 return fail(format!("exit({code}) is not allowed in this sandbox"));
             }
             i.flush();
+            super::flush_stdout(); // other `--threads` threads' lines too
             std::process::exit(code)
         }),
         ("thread_index", |i, _| Ok(Value::Int(i.rt.thread_index.get() as i64))),

@@ -518,6 +518,7 @@ impl Interp {
         }
         match op {
             BinOp::Eq | BinOp::Ne => {
+                super::value::took_too_deep(); // forget a limit hit by an earlier lookup
                 let eq = values_equal(&a, &b);
                 if super::value::took_too_deep() {
                     return fail("maximum recursion depth exceeded");
@@ -525,6 +526,7 @@ impl Interp {
                 return Ok(Value::Bool(eq == (op == BinOp::Eq)));
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                super::value::took_too_deep();
                 let ord = compare(&a, &b);
                 if super::value::took_too_deep() {
                     return fail("maximum recursion depth exceeded");

@@ -459,7 +459,9 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Bytes(x), Value::Bytes(y)) => Rc::ptr_eq(x, y) || *x.borrow() == *y.borrow(),
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || seq_equal(&x.borrow(), &y.borrow()),
         (Value::Tuple(x), Value::Tuple(y)) => seq_equal(x, y),
-        (Value::Dict(x), Value::Dict(y)) => Rc::ptr_eq(x, y) || x.borrow().equals(&y.borrow()),
+        (Value::Dict(x), Value::Dict(y)) => {
+            Rc::ptr_eq(x, y) || nested(|| x.borrow().equals(&y.borrow())).unwrap_or(false)
+        }
         (Value::Enum(x), Value::Enum(y)) => {
             Rc::ptr_eq(&x.def, &y.def) && x.variant == y.variant && seq_equal(&x.fields, &y.fields)
         }
@@ -472,6 +474,8 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Type(x), Value::Type(y)) => Rc::ptr_eq(x, y),
         (Value::Object(x), Value::Object(y)) => Rc::ptr_eq(x, y),
         (Value::Range(x), Value::Range(y)) => x == y,
+        (Value::Module(x), Value::Module(y)) => Rc::ptr_eq(x, y),
+        (Value::Bound(x), Value::Bound(y)) => values_equal(&x.0, &y.0) && values_equal(&x.1, &y.1),
         _ => false,
     }
 }

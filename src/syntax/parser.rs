@@ -72,6 +72,25 @@ fn unclosed_bracket(tokens: &[(Token, Span)]) -> Option<(u32, Token, Span)> {
 
 /// Parses the source of one `{...}` interpolation piece as a single expression. `offset` is
 /// the byte offset of `code` in the file, so that spans point into the file.
+/// Where an interpolated piece nests brackets or prefix operators past the layout pass's
+/// limit (pieces do not go through the layout pass, which checks whole files).
+fn too_deep(tokens: &[(Token, Span)]) -> Option<Span> {
+    let (mut depth, mut prefix) = (0usize, 0usize);
+    for (t, span) in tokens {
+        match t {
+            Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
+            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        let is_prefix = matches!(t, Token::Minus | Token::Bang | Token::Not | Token::Amp | Token::Await);
+        prefix = if is_prefix { prefix + 1 } else { 0 };
+        if depth > crate::syntax::layout::MAX_NESTING || prefix > crate::syntax::layout::MAX_NESTING {
+            return Some(*span);
+        }
+    }
+    None
+}
+
 pub fn parse_expr_source(code: &str, offset: usize, file: u32) -> Result<Expr, Vec<Diagnostic>> {
     let (tokens, lex_errors) = token::lex(code, file);
     if !lex_errors.is_empty() {
@@ -88,6 +107,10 @@ pub fn parse_expr_source(code: &str, offset: usize, file: u32) -> Result<Expr, V
         .filter(|(t, _)| *t != Token::Newline)
         .map(|(t, s)| (shift_token(t, offset), shift(s, offset)))
         .collect();
+    if let Some(span) = too_deep(&tokens) {
+        let limit = crate::syntax::layout::MAX_NESTING;
+        return Err(vec![Diagnostic::syntax(format!("nesting too deep (more than {limit} levels)"), span)]);
+    }
     // the end of the piece is the `}` that closes it
     let end = offset + code.len();
     let eoi = Span::new(file, end, end + 1);
