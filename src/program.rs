@@ -110,10 +110,21 @@ fn prepare(interp: &Interp, name: &str, src: &str) -> Result<(crate::syntax::ast
     } else {
         errors
     };
-    for e in &errors {
+    report_all(interp, &errors);
+    Err(2)
+}
+
+/// Most static errors a run reports (each rendering re-reads its file's source; a file
+/// of nothing but errors should not take minutes to complain).
+const MAX_REPORTED: usize = 100;
+
+fn report_all(interp: &Interp, errors: &[crate::diag::Diagnostic]) {
+    for e in errors.iter().take(MAX_REPORTED) {
         interp.eprint(&interp.render(e));
     }
-    Err(2)
+    if errors.len() > MAX_REPORTED {
+        interp.eprint(&format!("note: {} more errors not shown\n", errors.len() - MAX_REPORTED));
+    }
 }
 
 /// Runs untrusted source in-process: no runtime, no `exit()`, at most `steps` loop

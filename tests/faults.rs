@@ -359,7 +359,7 @@ fn raise_nofile() -> u64 {
             }
         }
     }
-    lim.rlim_cur as u64
+    lim.rlim_cur
 }
 
 /// 20 new clients, one after another: connect, echo 64 bytes; the round-trip times.
