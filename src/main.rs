@@ -40,7 +40,8 @@ fn usage_error(msg: &str) -> i32 {
 }
 
 fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    // Arguments that are not UTF-8 are passed on lossily rather than panicking.
+    let args: Vec<String> = std::env::args_os().skip(1).map(|a| a.to_string_lossy().into_owned()).collect();
     // Deep recursion in Simple code becomes deep Rust recursion: run on a big stack.
     let child = std::thread::Builder::new().name("simple".into()).stack_size(STACK_SIZE).spawn(move || dispatch(args));
     let code = match child.map(|h| h.join()) {

@@ -236,9 +236,11 @@ impl Interp {
 
     /// Writes to stderr after flushing stdout, so the two streams stay in order.
     pub fn eprint(&self, s: &str) {
-        if let Output::Sink(sink) = &mut *self.out.borrow_mut() {
-            sink.write_err(s);
-            return;
+        match &mut *self.out.borrow_mut() {
+            Output::Sink(sink) => return sink.write_err(s),
+            // captured runs (tests, the sandbox) keep stderr text with the output
+            Output::Capture(buf) => return buf.borrow_mut().extend_from_slice(s.as_bytes()),
+            Output::Stdout => {}
         }
         self.flush();
         let mut err = std::io::stderr().lock();

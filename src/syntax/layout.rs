@@ -49,8 +49,14 @@ pub fn layout(tokens: Vec<(Token, Span)>, src: &str, file: u32) -> (Vec<(Token, 
     }
     let mut i = 0;
     let mut prefix_run = 0;
+    let mut powers = 0; // `**` is right-associative: a chain nests like brackets
     while i < tokens.len() {
         let (tok, span) = &tokens[i];
+        match tok {
+            Token::StarStar => powers += 1,
+            Token::Newline | Token::Semi => powers = 0,
+            _ => {}
+        }
         // Absurd nesting would make the recursive-descent parser recurse without bound.
         prefix_run = if matches!(tok, Token::Minus | Token::Bang | Token::Not | Token::Amp | Token::Await) {
             prefix_run + 1
@@ -61,7 +67,7 @@ pub fn layout(tokens: Vec<(Token, Span)>, src: &str, file: u32) -> (Vec<(Token, 
             Some(Context::Block { indents }) => indents.len(),
             _ => 0,
         };
-        if l.stack.len() > MAX_NESTING || indents > MAX_NESTING || prefix_run > MAX_NESTING {
+        if l.stack.len() > MAX_NESTING || indents > MAX_NESTING || prefix_run > MAX_NESTING || powers > MAX_NESTING {
             l.errors.push(Diagnostic::syntax(format!("nesting too deep (more than {MAX_NESTING} levels)"), *span));
             break;
         }

@@ -75,8 +75,11 @@ fn unclosed_bracket(tokens: &[(Token, Span)]) -> Option<(u32, Token, Span)> {
 /// Where an interpolated piece nests brackets or prefix operators past the layout pass's
 /// limit (pieces do not go through the layout pass, which checks whole files).
 fn too_deep(tokens: &[(Token, Span)]) -> Option<Span> {
-    let (mut depth, mut prefix) = (0usize, 0usize);
+    let (mut depth, mut prefix, mut powers) = (0usize, 0usize, 0usize);
     for (t, span) in tokens {
+        if *t == Token::StarStar {
+            powers += 1;
+        }
         match t {
             Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
             Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
@@ -84,7 +87,8 @@ fn too_deep(tokens: &[(Token, Span)]) -> Option<Span> {
         }
         let is_prefix = matches!(t, Token::Minus | Token::Bang | Token::Not | Token::Amp | Token::Await);
         prefix = if is_prefix { prefix + 1 } else { 0 };
-        if depth > crate::syntax::layout::MAX_NESTING || prefix > crate::syntax::layout::MAX_NESTING {
+        let limit = crate::syntax::layout::MAX_NESTING;
+        if depth > limit || prefix > limit || powers > limit {
             return Some(*span);
         }
     }
