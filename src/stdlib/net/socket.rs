@@ -107,6 +107,14 @@ pub fn named_err(interp: &Interp, variant: &str, message: Option<String>) -> R<V
     Ok(interp.err(super::error::net_error(interp, variant, message)?))
 }
 
+/// What a script gets when every address of a bind/connect failed: the last OS error.
+pub fn all_failed(interp: &Interp, last: Option<std::io::Error>, what: &str) -> R<Value> {
+    match last {
+        Some(e) => io_err(interp, &e),
+        None => named_err(interp, "AddrParseError", Some(format!("no address to {what}"))),
+    }
+}
+
 /// Resolves `"host:port"` (names through the system resolver); `Err` is the
 /// `NetError` value to return.
 pub fn resolve(interp: &Interp, addr: &Value) -> R<Result<Vec<SocketAddr>, Value>> {

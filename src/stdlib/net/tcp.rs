@@ -209,10 +209,7 @@ fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
                 Err(e) => last = Some(e),
             }
         }
-        match last {
-            Some(e) => io_err(&interp, &e),
-            None => named_err(&interp, "AddrParseError", Some("no address to bind".into())),
-        }
+        socket::all_failed(&interp, last, "bind")
     })
 }
 
@@ -264,10 +261,7 @@ fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
                 Err(e) => last = Some(e),
             }
         }
-        match last {
-            Some(e) => io_err(&interp, &e),
-            None => named_err(&interp, "AddrParseError", Some("no address to connect to".into())),
-        }
+        socket::all_failed(&interp, last, "connect to")
     })
 }
 

@@ -125,10 +125,7 @@ fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
                 Err(e) => last = Some(e),
             }
         }
-        match last {
-            Some(e) => io_err(&interp, &e),
-            None => named_err(&interp, "AddrParseError", Some("no address to bind".into())),
-        }
+        socket::all_failed(&interp, last, "bind")
     })
 }
 
