@@ -139,7 +139,17 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         // ariadne colours custom report kinds even when colour is off
         text = strip_ansi(&text);
     }
-    for entry in &diag.stack {
+    // A runaway recursion would print thousands of identical lines: keep both ends.
+    const HEAD: usize = 25;
+    const TAIL: usize = 10;
+    let n = diag.stack.len();
+    for (i, entry) in diag.stack.iter().enumerate() {
+        if n > HEAD + TAIL && i == HEAD {
+            text.push_str(&format!("  ... {} more frames ...\n", n - HEAD - TAIL));
+        }
+        if n > HEAD + TAIL && i >= HEAD && i < n - TAIL {
+            continue;
+        }
         text.push_str(&format!("  at {} ({})\n", entry.func, sources.location(entry.span)));
     }
     text
