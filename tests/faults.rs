@@ -869,8 +869,12 @@ fn udp_example_truncates_64k_datagrams(driver: Driver) {
     for k in 0..10u64 {
         let data = random_bytes(k, MAX_DATAGRAM);
         sock.send_to(&data, addr).expect("send");
-        let (n, _) = sock.recv_from(&mut buf).unwrap_or_else(|e| panic!("{}: datagram {k}: {e}", driver.label()));
-        assert!(n == 4096 && buf[..n] == data[..4096], "{}: datagram {k}: {n} bytes back", driver.label());
+        let (n, from) = sock.recv_from(&mut buf).unwrap_or_else(|e| panic!("{}: datagram {k}: {e}", driver.label()));
+        assert!(
+            from == addr && n == 4096 && buf[..n] == data[..4096],
+            "{}: datagram {k}: {n} bytes back from {from}",
+            driver.label()
+        );
     }
     sock.send_to(b"small", addr).unwrap();
     let (n, _) = sock.recv_from(&mut buf).expect("small datagram");
@@ -919,10 +923,10 @@ fn udp_64k_datagrams_streamed_rss_flat(driver: Driver) {
             break;
         }
         match sock.recv_from(&mut buf) {
-            Ok((n, _)) if n == MAX_DATAGRAM && buf[..n] == *dgram => {}
-            Ok((n, _)) => {
+            Ok((n, from)) if from == addr && n == MAX_DATAGRAM && buf[..n] == *dgram => {}
+            Ok((n, from)) => {
                 failure = Some(format!(
-                    "datagram {k}: {n} bytes back, first difference at {:?}",
+                    "datagram {k}: {n} bytes back from {from}, first difference at {:?}",
                     first_difference(dgram, &buf[..n])
                 ));
                 break;

@@ -860,8 +860,10 @@ fn fuzz_child_process() {
 
 /// A program that runs longer than this is a failure (debug build: the slowest default
 /// case takes about 1 s; the full-size cases of SIMPLE_STRESS=1 up to about 20 s).
+/// `SIMPLE_FUZZ_CASE_LIMIT=SECS` overrides it.
 fn per_case_limit() -> Duration {
-    Duration::from_secs(if stress() { 60 } else { 10 })
+    let secs = std::env::var("SIMPLE_FUZZ_CASE_LIMIT").ok().and_then(|v| v.parse().ok());
+    Duration::from_secs(secs.unwrap_or(if stress() { 60 } else { 10 }))
 }
 
 fn batch_limit() -> Duration {
