@@ -142,7 +142,7 @@ pub fn run_sandboxed(src: &str, steps: u64) -> Result<String, String> {
         errors = interp.resolve(&mut program, scope.clone(), PathBuf::new(), false);
     }
     let mut report = String::new();
-    for e in &errors {
+    for e in errors.iter().take(MAX_REPORTED) {
         report.push_str(&interp.render(e));
     }
     if errors.is_empty()

@@ -9,8 +9,9 @@
 //! - random token streams (keywords, names, literals, operators, newlines, indentation);
 //! - random bytes, including invalid UTF-8 (fed through `String::from_utf8_lossy`);
 //! - fixed extreme inputs: 10,000 nested brackets, 500 nested `if true:` blocks, long
-//!   operator chains, huge literals, cyclic and very deep data, and (in their own test)
-//!   100,000 nested brackets.
+//!   operator chains (100,000 `**`, 100,000 nested lambdas), huge literals, 10,000
+//!   syntax errors, cyclic and very deep data, and (in their own test) 100,000 nested
+//!   brackets.
 //!
 //! Default: 5,000 generated programs (3,000 mutations, 1,000 token streams, 1,000 byte
 //! strings) plus the fixed cases (some at reduced size); `SIMPLE_STRESS=1`: 100,000
@@ -27,8 +28,9 @@
 //! under SIMPLE_STRESS=1) is seen by the parent, which records the program (written to
 //! `$CARGO_TARGET_TMPDIR/fuzz-<batch>.case` before each run), and starts a new child at
 //! the next program. So a crash costs one program, not the run, and a per-program time
-//! limit is enforced after all. The minimised crashes live on as golden tests under
-//! tests/golden/regressions/ (and are run here in the sandbox too).
+//! limit is enforced after all (`SIMPLE_FUZZ_CASE_LIMIT=SECS` changes it). The minimised
+//! crashes live on as golden tests under tests/golden/regressions/ (and are run here in
+//! the sandbox too); so does a check that the sandbox writes nothing to stderr.
 //!
 //! The command line is tested with invalid UTF-8 too: in the program file (a clear
 //! error, exit 2), in a script argument, in `-e` code and in the file name.
@@ -444,7 +446,7 @@ fn extreme_cases() -> Vec<(String, String)> {
         format!("{other} nested calls f(f(...))"),
         format!("fn f(x):\n    return x\nprint({}1{})\n", "f(".repeat(other), ")".repeat(other)),
     );
-    let lambdas = size(10_000, 100_000);
+    let lambdas = 100_000;
     add(format!("{lambdas} nested lambdas"), format!("let g = {}1\n", "\\x: ".repeat(lambdas)));
     // blocks
     let ifs: String = (0..500).map(|i| format!("{}if true:\n", "    ".repeat(i))).collect();
@@ -458,6 +460,7 @@ fn extreme_cases() -> Vec<(String, String)> {
     add("500 nested `fn`".into(), format!("{fns}{}return 1\n", "    ".repeat(500)));
     let matches: String = (0..300).map(|i| format!("{0}match {i}:\n{0}    case _:\n", "        ".repeat(i))).collect();
     add("300 nested `match`".into(), format!("{matches}{}print(1)\n", "        ".repeat(300)));
+    add("10,000 lines, each a syntax error".into(), "let = 1\n".repeat(10_000));
     let lines = size(300, 1000);
     add(
         format!("{lines} lines, each indented one space less (an error on every line)"),

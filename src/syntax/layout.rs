@@ -49,12 +49,22 @@ pub fn layout(tokens: Vec<(Token, Span)>, src: &str, file: u32) -> (Vec<(Token, 
     }
     let mut i = 0;
     let mut prefix_run = 0;
-    let mut powers = 0; // `**` is right-associative: a chain nests like brackets
+    // `a ** b ** c`, `\x: \y: ...` and `if a: x else: if b: ...` nest to the right like
+    // brackets do; a chain is broken by a separator or a bracket.
+    let mut powers = 0;
     while i < tokens.len() {
         let (tok, span) = &tokens[i];
         match tok {
-            Token::StarStar => powers += 1,
-            Token::Newline | Token::Semi => powers = 0,
+            Token::StarStar | Token::Backslash | Token::If => powers += 1,
+            Token::Newline
+            | Token::Semi
+            | Token::Comma
+            | Token::LParen
+            | Token::RParen
+            | Token::LBracket
+            | Token::RBracket
+            | Token::LBrace
+            | Token::RBrace => powers = 0,
             _ => {}
         }
         // Absurd nesting would make the recursive-descent parser recurse without bound.

@@ -77,8 +77,16 @@ fn unclosed_bracket(tokens: &[(Token, Span)]) -> Option<(u32, Token, Span)> {
 fn too_deep(tokens: &[(Token, Span)]) -> Option<Span> {
     let (mut depth, mut prefix, mut powers) = (0usize, 0usize, 0usize);
     for (t, span) in tokens {
-        if *t == Token::StarStar {
-            powers += 1;
+        match t {
+            Token::StarStar | Token::Backslash | Token::If => powers += 1,
+            Token::Comma
+            | Token::LParen
+            | Token::RParen
+            | Token::LBracket
+            | Token::RBracket
+            | Token::LBrace
+            | Token::RBrace => powers = 0,
+            _ => {}
         }
         match t {
             Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
