@@ -17,6 +17,43 @@ use crate::syntax::token::Token;
 /// Deepest nesting of brackets, blocks or prefix operators a program may use.
 pub const MAX_NESTING: usize = 200;
 
+/// Measures how deeply a token stream nests: brackets, runs of prefix operators, and
+/// right-nested chains (`a ** b ** c`, `\x: \y: ...`, `if a: x else: if b: ...`), which
+/// a separator or a bracket breaks. Shared by the layout pass and interpolated pieces.
+#[derive(Default)]
+pub struct NestingMeter {
+    brackets: usize,
+    prefix: usize,
+    chain: usize,
+}
+
+impl NestingMeter {
+    /// Feeds one token; true once anything nests deeper than `MAX_NESTING`.
+    pub fn too_deep(&mut self, t: &Token) -> bool {
+        match t {
+            Token::LParen | Token::LBracket | Token::LBrace => self.brackets += 1,
+            Token::RParen | Token::RBracket | Token::RBrace => self.brackets = self.brackets.saturating_sub(1),
+            _ => {}
+        }
+        match t {
+            Token::StarStar | Token::Backslash | Token::If => self.chain += 1,
+            Token::Newline
+            | Token::Semi
+            | Token::Comma
+            | Token::LParen
+            | Token::RParen
+            | Token::LBracket
+            | Token::RBracket
+            | Token::LBrace
+            | Token::RBrace => self.chain = 0,
+            _ => {}
+        }
+        let is_prefix = matches!(t, Token::Minus | Token::Bang | Token::Not | Token::Amp | Token::Await);
+        self.prefix = if is_prefix { self.prefix + 1 } else { 0 };
+        self.brackets > MAX_NESTING || self.prefix > MAX_NESTING || self.chain > MAX_NESTING
+    }
+}
+
 enum Context {
     /// statements: a stack of indentation columns (the first is the base)
     Block { indents: Vec<usize> },
@@ -48,36 +85,15 @@ pub fn layout(tokens: Vec<(Token, Span)>, src: &str, file: u32) -> (Vec<(Token, 
         }
     }
     let mut i = 0;
-    let mut prefix_run = 0;
-    // `a ** b ** c`, `\x: \y: ...` and `if a: x else: if b: ...` nest to the right like
-    // brackets do; a chain is broken by a separator or a bracket.
-    let mut powers = 0;
+    let mut meter = NestingMeter::default();
     while i < tokens.len() {
         let (tok, span) = &tokens[i];
-        match tok {
-            Token::StarStar | Token::Backslash | Token::If => powers += 1,
-            Token::Newline
-            | Token::Semi
-            | Token::Comma
-            | Token::LParen
-            | Token::RParen
-            | Token::LBracket
-            | Token::RBracket
-            | Token::LBrace
-            | Token::RBrace => powers = 0,
-            _ => {}
-        }
         // Absurd nesting would make the recursive-descent parser recurse without bound.
-        prefix_run = if matches!(tok, Token::Minus | Token::Bang | Token::Not | Token::Amp | Token::Await) {
-            prefix_run + 1
-        } else {
-            0
-        };
         let indents = match l.stack.last() {
             Some(Context::Block { indents }) => indents.len(),
             _ => 0,
         };
-        if l.stack.len() > MAX_NESTING || indents > MAX_NESTING || prefix_run > MAX_NESTING || powers > MAX_NESTING {
+        if meter.too_deep(tok) || l.stack.len() > MAX_NESTING || indents > MAX_NESTING {
             l.errors.push(Diagnostic::syntax(format!("nesting too deep (more than {MAX_NESTING} levels)"), *span));
             break;
         }

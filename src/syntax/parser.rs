@@ -75,32 +75,8 @@ fn unclosed_bracket(tokens: &[(Token, Span)]) -> Option<(u32, Token, Span)> {
 /// Where an interpolated piece nests brackets or prefix operators past the layout pass's
 /// limit (pieces do not go through the layout pass, which checks whole files).
 fn too_deep(tokens: &[(Token, Span)]) -> Option<Span> {
-    let (mut depth, mut prefix, mut powers) = (0usize, 0usize, 0usize);
-    for (t, span) in tokens {
-        match t {
-            Token::StarStar | Token::Backslash | Token::If => powers += 1,
-            Token::Comma
-            | Token::LParen
-            | Token::RParen
-            | Token::LBracket
-            | Token::RBracket
-            | Token::LBrace
-            | Token::RBrace => powers = 0,
-            _ => {}
-        }
-        match t {
-            Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
-            Token::RParen | Token::RBracket | Token::RBrace => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        let is_prefix = matches!(t, Token::Minus | Token::Bang | Token::Not | Token::Amp | Token::Await);
-        prefix = if is_prefix { prefix + 1 } else { 0 };
-        let limit = crate::syntax::layout::MAX_NESTING;
-        if depth > limit || prefix > limit || powers > limit {
-            return Some(*span);
-        }
-    }
-    None
+    let mut meter = crate::syntax::layout::NestingMeter::default();
+    tokens.iter().find(|(t, _)| meter.too_deep(t)).map(|(_, span)| *span)
 }
 
 pub fn parse_expr_source(code: &str, offset: usize, file: u32) -> Result<Expr, Vec<Diagnostic>> {
