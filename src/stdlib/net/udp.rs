@@ -135,8 +135,13 @@ fn udp_socket(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::U
     if reuse_port {
         sock.set_reuse_port(true)?;
     }
+    // A socket receives the multicast groups *it* joined, not every group some other
+    // socket joined on the interface (Linux's default): leaving a group stops delivery.
     if addr.is_ipv6() {
         sock.set_only_v6(true)?;
+        sock.set_multicast_all_v6(false)?;
+    } else {
+        sock.set_multicast_all_v4(false)?;
     }
     sock.bind(&addr.into())?;
     sock.set_nonblocking(true)?;
