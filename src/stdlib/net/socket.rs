@@ -20,7 +20,7 @@ thread_local! {
     static OPEN: RefCell<Vec<Weak<dyn Closable>>> = const { RefCell::new(Vec::new()) };
 }
 
-pub fn register(sock: Rc<dyn Closable>) {
+fn register(sock: Rc<dyn Closable>) {
     OPEN.with(|open| {
         let mut open = open.borrow_mut();
         if open.len() > 64 && open.len().is_power_of_two() {
@@ -155,10 +155,39 @@ pub fn handle<T: 'static>(v: &Value, type_name: &str) -> R<Rc<dyn NativeObject>>
 }
 
 /// Builds `TypeName { handle: obj }` for a std/net struct.
-pub fn wrap(interp: &Interp, module: &str, type_name: &str, obj: Rc<dyn NativeObject>) -> R<Value> {
+fn wrap(interp: &Interp, module: &str, type_name: &str, obj: Rc<dyn NativeObject>) -> R<Value> {
     let ty = interp.std_global(module, type_name)?;
     let field = crate::syntax::ast::Ident { name: Rc::from("handle"), span: Default::default() };
     interp.make_struct(ty, vec![(field, Value::object(obj))])
+}
+
+/// A new open socket for the script: registered (so `runtime.shutdown()` closes it)
+/// and wrapped in its std/net struct, as `Ok(...)`.
+pub fn publish<T: NativeObject + Closable>(interp: &Interp, module: &str, type_name: &str, obj: T) -> R<Value> {
+    let obj = Rc::new(obj);
+    register(obj.clone());
+    Ok(interp.ok(wrap(interp, module, type_name, obj)?))
+}
+
+/// Binds the first address of `addr` (a script value) that `make` can bind: the socket
+/// and its address, or the NetError value for the script.
+pub fn bind_first<T>(
+    interp: &Interp,
+    addr: &Value,
+    make: impl Fn(SocketAddr) -> std::io::Result<T>,
+) -> R<Result<(T, SocketAddr), Value>> {
+    let addrs = match resolve(interp, addr)? {
+        Ok(addrs) => addrs,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut last = None;
+    for a in addrs {
+        match make(a) {
+            Ok(s) => return Ok(Ok((s, a))),
+            Err(e) => last = Some(e),
+        }
+    }
+    all_failed(interp, last, "bind").map(Err)
 }
 
 /// A `max_len` argument.

@@ -157,11 +157,7 @@ fn as_stream(o: &Rc<dyn NativeObject>) -> &Stream {
 
 fn wrap_stream(interp: &Interp, s: monoio::net::TcpStream, peer: Option<SocketAddr>) -> R<Value> {
     match Stream::new(s, peer) {
-        Ok(obj) => {
-            let obj = Rc::new(obj);
-            socket::register(obj.clone());
-            Ok(interp.ok(socket::wrap(interp, "net.tcp", "TcpStream", obj)?))
-        }
+        Ok(stream) => socket::publish(interp, "net.tcp", "TcpStream", stream),
         Err(e) => io_err(interp, &e),
     }
 }
@@ -186,30 +182,22 @@ fn listen_socket(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net
 
 fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        let addrs = match socket::resolve(&interp, a.first().unwrap_or(&Value::Nil))? {
-            Ok(addrs) => addrs,
+        let reuse_port = interp.rt.reuse_port.get();
+        let bound = socket::bind_first(&interp, a.first().unwrap_or(&Value::Nil), |addr| {
+            listen_socket(addr, reuse_port).and_then(monoio::net::TcpListener::from_std)
+        })?;
+        let (l, addr) = match bound {
+            Ok(bound) => bound,
             Err(e) => return Ok(e),
         };
-        let mut last = None;
-        for addr in addrs {
-            let made = listen_socket(addr, interp.rt.reuse_port.get()).and_then(monoio::net::TcpListener::from_std);
-            match made {
-                Ok(l) => {
-                    let local = l.local_addr().unwrap_or(addr);
-                    let obj = Rc::new(Listener {
-                        fd: l.as_raw_fd(),
-                        listener: RefCell::new(Some(Rc::new(l))),
-                        local,
-                        inflight: Inflight::default(),
-                        pending: RefCell::new(VecDeque::new()),
-                    });
-                    socket::register(obj.clone());
-                    return Ok(interp.ok(socket::wrap(&interp, "net.tcp", "TcpListener", obj)?));
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        socket::all_failed(&interp, last, "bind")
+        let listener = Listener {
+            fd: l.as_raw_fd(),
+            local: l.local_addr().unwrap_or(addr),
+            listener: RefCell::new(Some(Rc::new(l))),
+            inflight: Inflight::default(),
+            pending: RefCell::new(VecDeque::new()),
+        };
+        socket::publish(&interp, "net.tcp", "TcpListener", listener)
     })
 }
 

@@ -103,29 +103,23 @@ fn option(interp: &Interp, a: &[Value], f: impl FnOnce(&Udp, socket2::SockRef<'_
 
 fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        let addrs = match socket::resolve(&interp, a.first().unwrap_or(&Value::Nil))? {
-            Ok(addrs) => addrs,
+        let reuse_port = interp.rt.reuse_port.get();
+        let bound = socket::bind_first(&interp, a.first().unwrap_or(&Value::Nil), |addr| {
+            udp_socket(addr, reuse_port).and_then(monoio::net::udp::UdpSocket::from_std)
+        })?;
+        let (s, addr) = match bound {
+            Ok(bound) => bound,
             Err(e) => return Ok(e),
         };
-        let mut last = None;
-        for addr in addrs {
-            match udp_socket(addr, interp.rt.reuse_port.get()).and_then(monoio::net::udp::UdpSocket::from_std) {
-                Ok(s) => {
-                    let obj = Rc::new(Udp {
-                        fd: s.as_raw_fd(),
-                        local: s.local_addr().unwrap_or(addr),
-                        sock: RefCell::new(Some(Rc::new(s))),
-                        peer: Cell::new(None),
-                        inflight: Inflight::default(),
-                        leftover: RefCell::new(VecDeque::new()),
-                    });
-                    socket::register(obj.clone());
-                    return Ok(interp.ok(socket::wrap(&interp, "net.udp", "UdpSocket", obj)?));
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        socket::all_failed(&interp, last, "bind")
+        let udp = Udp {
+            fd: s.as_raw_fd(),
+            local: s.local_addr().unwrap_or(addr),
+            sock: RefCell::new(Some(Rc::new(s))),
+            peer: Cell::new(None),
+            inflight: Inflight::default(),
+            leftover: RefCell::new(VecDeque::new()),
+        };
+        socket::publish(&interp, "net.udp", "UdpSocket", udp)
     })
 }
 
