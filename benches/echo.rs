@@ -227,6 +227,38 @@ async fn generate(
 }
 
 /// Drives `server` for `secs` from a generator thread (pinned to `gen_core` if given).
+/// Columns of a native-vs-simple table (`extra` columns follow).
+fn comparison_header<'a>(first: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut h = vec![
+        first,
+        "msg",
+        "native req/s",
+        "simple req/s",
+        "simple/native",
+        "native p99 µs",
+        "simple p99 µs",
+        "native CPU",
+        "simple CPU",
+    ];
+    h.extend_from_slice(extra);
+    h
+}
+
+/// One native-vs-simple row for `count` connections (or clients) of `size`-byte messages.
+fn comparison_row(count: usize, size: usize, n: &Load, s: &Load) -> Vec<String> {
+    vec![
+        count.to_string(),
+        size_label(size),
+        num(n.rps()),
+        num(s.rps()),
+        ratio(s.rps() / n.rps()),
+        num(n.p99_us()),
+        num(s.p99_us()),
+        n.cpu(),
+        s.cpu(),
+    ]
+}
+
 fn load(server: &mut Server, proto: Proto, conns: usize, size: usize, secs: f64, gen_core: Option<usize>) -> Load {
     let addr = server.addr;
     let (tx, rx) = mpsc::channel();
@@ -287,32 +319,12 @@ fn main() {
     {
         let mut native = start_native_tcp_echo(srv_core);
         let mut simple = start_simple_tcp_echo(&[], "127.0.0.1:0", srv_core, 1);
-        let mut table = Table::new(&[
-            "TCP conns",
-            "msg",
-            "native req/s",
-            "simple req/s",
-            "simple/native",
-            "native p99 µs",
-            "simple p99 µs",
-            "native CPU",
-            "simple CPU",
-        ]);
+        let mut table = Table::new(&comparison_header("TCP conns", &[]));
         for &c in &conns {
             for &size in &sizes {
                 let n = load(&mut native, Proto::Tcp, c, size, secs, gen_core);
                 let s = load(&mut simple, Proto::Tcp, c, size, secs, gen_core);
-                table.row(vec![
-                    c.to_string(),
-                    size_label(size),
-                    num(n.rps()),
-                    num(s.rps()),
-                    ratio(s.rps() / n.rps()),
-                    num(n.p99_us()),
-                    num(s.p99_us()),
-                    n.cpu(),
-                    s.cpu(),
-                ]);
+                table.row(comparison_row(c, size, &n, &s));
             }
         }
         assert!(simple.alive() && native.alive(), "a TCP server died during the bench");
@@ -331,33 +343,13 @@ fn main() {
             srv_core,
             1,
         );
-        let mut table = Table::new(&[
-            "UDP clients",
-            "msg",
-            "native req/s",
-            "simple req/s",
-            "simple/native",
-            "native p99 µs",
-            "simple p99 µs",
-            "native CPU",
-            "simple CPU",
-            "resent n/s",
-        ]);
+        let mut table = Table::new(&comparison_header("UDP clients", &["resent n/s"]));
         for &c in &udp_clients {
             let n = load(&mut native, Proto::Udp, c, 64, secs, gen_core);
             let s = load(&mut simple, Proto::Udp, c, 64, secs, gen_core);
-            table.row(vec![
-                c.to_string(),
-                size_label(64),
-                num(n.rps()),
-                num(s.rps()),
-                ratio(s.rps() / n.rps()),
-                num(n.p99_us()),
-                num(s.p99_us()),
-                n.cpu(),
-                s.cpu(),
-                format!("{}/{}", n.lost, s.lost),
-            ]);
+            let mut row = comparison_row(c, 64, &n, &s);
+            row.push(format!("{}/{}", n.lost, s.lost));
+            table.row(row);
         }
         assert!(simple.alive() && native.alive(), "a UDP server died during the bench");
         table.print();
