@@ -11,6 +11,7 @@ pub mod resolve;
 pub mod runtime;
 pub mod stdlib;
 pub mod syntax;
+pub mod testing;
 pub mod text;
 
 pub use program::{RunOptions, check_file, check_source, run_file, run_source};

@@ -8,6 +8,7 @@
 #![allow(dead_code)]
 
 /// Generates `mod NAME { default_driver, legacy_driver }` calling `NAME(driver)`.
+#[allow(unused_macros)]
 macro_rules! both_drivers {
     ($($name:ident),* $(,)?) => {$(
         mod $name {
