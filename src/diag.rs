@@ -178,3 +178,56 @@ fn strip_ansi(s: &str) -> String {
     }
     out
 }
+
+/// Common slips of Python and JavaScript programmers, with what Simple spells instead.
+const HABITS: &[(&str, &str)] = &[
+    ("True", "true"),
+    ("False", "false"),
+    ("null", "nil"),
+    ("undefined", "nil"),
+    ("def", "fn"),
+    ("function", "fn"),
+    ("elsif", "elif"),
+    ("quit", ":quit"),
+    ("help", ":help"),
+];
+
+/// `"; did you mean `x`?"` for the candidate closest to `name` (by edit distance, close
+/// enough to be a plausible typo), or a hint for a known habit; `""` when none fits.
+pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> String {
+    if let Some((_, instead)) = HABITS.iter().find(|(h, _)| *h == name) {
+        return format!("; did you mean `{instead}`?");
+    }
+    let limit = (name.chars().count() / 3).max(1);
+    let mut best: Option<(usize, &str)> = None;
+    for c in candidates {
+        if c == name || c.starts_with("__") {
+            continue;
+        }
+        let d = edit_distance(name, c);
+        if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
+            best = Some((d, c));
+        }
+    }
+    best.map(|(_, c)| format!("; did you mean `{c}`?")).unwrap_or_default()
+}
+
+/// Levenshtein distance (with transpositions counted as one edit).
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut prev2: Vec<usize> = vec![0; b.len() + 1];
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut cur = vec![i; b.len() + 1];
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            cur[j] = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                cur[j] = cur[j].min(prev2[j - 2] + 1);
+            }
+        }
+        prev2 = std::mem::replace(&mut prev, cur);
+    }
+    prev[b.len()]
+}

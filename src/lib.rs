@@ -6,6 +6,7 @@
 pub mod diag;
 pub mod interp;
 pub mod program;
+pub mod registry;
 pub mod repl;
 pub mod resolve;
 pub mod runtime;

@@ -23,9 +23,21 @@ pub struct RunOptions {
     pub thread_index: usize,
 }
 
+/// Everything built in, registered once per process: the core built-ins, the runtime's
+/// async built-ins, and every std module.
+pub fn registry() -> &'static crate::registry::Registry {
+    static REGISTRY: std::sync::LazyLock<crate::registry::Registry> = std::sync::LazyLock::new(|| {
+        let mut r = crate::registry::Registry::default();
+        crate::interp::builtins::register(&mut r);
+        crate::runtime::register(&mut r);
+        crate::stdlib::register(&mut r);
+        r
+    });
+    &REGISTRY
+}
+
 pub fn new_interp(opts: &RunOptions) -> Rc<Interp> {
-    let interp = Interp::new(opts.args.clone(), opts.color);
-    *interp.rt.self_ref.borrow_mut() = Rc::downgrade(&interp);
+    let interp = Interp::new(registry(), opts.args.clone(), opts.color);
     interp.rt.driver_choice.set(opts.driver);
     interp.rt.reuse_port.set(opts.threads > 1);
     interp.rt.thread_index.set(opts.thread_index);

@@ -427,7 +427,7 @@ async fn ticker(state):
 async fn main() -> Result[(), NetError]:
     let rt = init_runtime()?
     let listener = await TcpListener::bind("127.0.0.1:0")?
-    print("listening on {listener.local_addr()?}")
+    print("listening on {listener.local_addr()}")
     let state = [0]
     let t = ticker(state)
     let s = await listener.accept()?
@@ -598,7 +598,7 @@ async fn main() -> Result[(), NetError]:
     print("driver: {rt.driver} {rt.stats()["driver"]} {rt.stats()["ring_entries"]}")
     # and networking works on it
     let listener = await TcpListener::bind("127.0.0.1:0")?
-    let c = await TcpStream::connect(listener.local_addr()?)?
+    let c = await TcpStream::connect(listener.local_addr())?
     let s = await listener.accept()?
     await c.write_all("ping")?
     let mut buf = Bytes::new()

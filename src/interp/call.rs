@@ -27,38 +27,56 @@ impl Args {
 }
 
 impl Interp {
+    /// The interpreter's own `Rc` (for futures that outlive a borrow of it).
     pub fn rc(&self) -> Rc<Interp> {
-        self.rt.self_ref.borrow().upgrade().expect("interpreter is alive while it runs")
+        self.me.upgrade().expect("an interpreter is only used while it is alive")
     }
 
     pub fn call_value(&self, f: &Value, args: Args, span: Span) -> R<Value> {
         match f {
             Value::Func(c) if c.decl.is_async => self.start_task_value(f.clone(), args),
             Value::Func(c) => self.call_closure(c, None, args),
-            Value::Native(n) if n.variant_of.is_some() => {
-                let (def, index) =
-                    n.variant_of.as_ref().map(|(d, i)| (d.clone(), *i)).unwrap_or_else(|| unreachable!());
-                super::builtins::call_variant(&def, index, args)
-            }
-            Value::Native(n) => match n.kind {
-                NativeKind::Sync(fun) => {
-                    let positional = args.into_positional(&n.name)?;
-                    fun(self, positional)
+            Value::Native(n) => {
+                if let Some((def, index)) = &n.variant_of {
+                    return super::builtins::call_variant(def, *index, args);
                 }
-                NativeKind::Async(_) => self.start_task_value(f.clone(), args),
-            },
+                match n.kind {
+                    NativeKind::Sync(fun) => fun(self, self.native_args(n, args)?),
+                    NativeKind::Method(fun) => {
+                        let mut positional = self.native_args(n, args)?;
+                        if positional.is_empty() {
+                            return fail(format!("{}() needs its receiver", n.name));
+                        }
+                        let recv = positional.remove(0);
+                        fun(self, &recv, &positional)
+                    }
+                    NativeKind::Async(_) => self.start_task_value(f.clone(), args),
+                }
+            }
             Value::Bound(b) => {
                 let (recv, method) = (&b.0, &b.1);
                 self.call_member(method, recv.clone(), args, span)
             }
+            // `Point(1, 2)`, `Point(x: 1, y: 2)`: construction by calling the type
+            Value::Type(def) => self.construct(def, args),
             other => fail(format!("value of type {} is not callable", other.type_name())),
         }
     }
 
-    /// Calls a method value with its receiver.
+    /// A native's arguments: checked against its registered signature if it has one.
+    fn native_args(&self, n: &super::value::NativeFn, args: Args) -> R<Vec<Value>> {
+        match n.sig {
+            Some(sig) if args.named.is_empty() && sig.fits_exactly(&args.positional) => Ok(args.positional),
+            Some(sig) => sig.bind(&format!("{}()", n.name), &args.positional, &args.named),
+            None => args.into_positional(&n.name),
+        }
+    }
+
+    /// Calls a method value with its receiver. A function of a type that takes no
+    /// receiver (an associated function) is called without it.
     pub fn call_member(&self, method: &Value, recv: Value, mut args: Args, span: Span) -> R<Value> {
         match method {
-            Value::Func(c) if c.decl.has_self => {
+            Value::Func(c) if c.decl.takes_receiver() => {
                 if c.decl.is_async {
                     args.positional.insert(0, recv);
                     return self.start_task_value(method.clone(), args);
@@ -76,7 +94,7 @@ impl Interp {
     /// A synchronous call of a (non-async) closure.
     pub fn call_closure(&self, c: &Rc<Closure>, this: Option<Value>, args: Args) -> R<Value> {
         if self.depth.get() >= MAX_DEPTH {
-            return fail("maximum recursion depth exceeded");
+            return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
         }
         let decl = &c.decl;
         let mut frame = self.frame_for(c);
@@ -95,7 +113,7 @@ impl Interp {
     /// `call_direct` for methods: `this` goes to slot 0.
     pub fn call_direct_with(&self, c: &Rc<Closure>, this: Option<Value>, args: &[Arg], f: &mut Frame) -> R<Value> {
         if self.depth.get() >= MAX_DEPTH {
-            return fail("maximum recursion depth exceeded");
+            return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
         }
         let decl = &c.decl;
         let mut frame = self.frame_for(c);
@@ -130,11 +148,12 @@ impl Interp {
         let decl = &c.decl;
         let depth = self.depth.get();
         self.depth.set(depth + 1);
-        let r = self.exec_block(&decl.body, &mut frame);
+        let r = self.exec_block_value(&decl.body, &mut frame);
         self.depth.set(depth);
         self.give_frame(frame);
         match r {
-            Ok(()) | Err(Ctrl::Break) | Err(Ctrl::Continue) => Ok(Value::Nil),
+            Ok(v) => Ok(v),
+            Err(Ctrl::Break) | Err(Ctrl::Continue) => Ok(Value::Nil),
             Err(Ctrl::Return) => Ok(self.take_ret()),
             Err(Ctrl::Error(mut e)) => {
                 e.leave(&c.name, decl.span);
@@ -147,15 +166,25 @@ impl Interp {
     pub fn bind_params(&self, decl: &FnDecl, frame: &mut Frame, this: Option<Value>, args: Args) -> R<()> {
         let mut positional = args.positional;
         let mut first = 0;
-        if decl.has_self {
+        if decl.has_self() {
             let recv = match this {
                 Some(v) => v,
                 // `Point::norm(p)`: the receiver comes first
-                None if !positional.is_empty() => positional.remove(0),
-                None => return fail(format!("{}() needs a `self` argument", decl.name.name)),
+                None if decl.takes_receiver() && !positional.is_empty() => positional.remove(0),
+                None if decl.takes_receiver() => {
+                    return fail(format!("{}() needs a `self` argument", decl.name.name));
+                }
+                // an implicit-self function whose body never uses `self`
+                None => Value::Nil,
             };
             frame.slots[0] = recv;
             first = 1;
+        }
+        let mut named = args.named;
+        if let Some((bad, _)) = named.iter().find(|(k, _)| !decl.params.iter().any(|p| p.name.name == *k)) {
+            let names: Vec<&str> = decl.params.iter().map(|p| &*p.name.name).collect();
+            let hint = crate::diag::did_you_mean(bad, names.into_iter());
+            return fail(format!("{}() has no parameter named `{bad}`{hint}", decl.name.name));
         }
         let n = decl.params.len();
         let given = positional.len();
@@ -163,7 +192,6 @@ impl Interp {
             let plural = if n == 1 { "" } else { "s" };
             return fail(format!("{}() takes {n} argument{plural} but {given} were given", decl.name.name));
         }
-        let mut named = args.named;
         let mut values = positional.into_iter();
         for (i, p) in decl.params.iter().enumerate() {
             let v = if i < given {
@@ -235,7 +263,7 @@ impl Interp {
         match f {
             Value::Func(c) => {
                 if depth >= MAX_DEPTH {
-                    return fail("maximum recursion depth exceeded");
+                    return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
                 }
                 let interp = self.rc();
                 let c = c.clone();
@@ -264,8 +292,11 @@ impl Interp {
                     };
                     Ok((n.name.clone(), fun(self.rc(), positional)))
                 }
-                NativeKind::Sync(_) => {
-                    let v = self.call_value(f, args, Span::default())?;
+                NativeKind::Sync(_) | NativeKind::Method(_) => {
+                    let v = match this {
+                        Some(t) => self.call_member(f, t, args, Span::default())?,
+                        None => self.call_value(f, args, Span::default())?,
+                    };
                     Ok((n.name.clone(), Box::pin(async move { Ok(v) })))
                 }
             },
@@ -277,11 +308,11 @@ impl Interp {
         }
     }
 
-    /// Maps the outcome of an async body to its result (an async block's value is that
-    /// of its last expression statement).
+    /// Maps the outcome of an async body to its result (the value of its last statement,
+    /// by the implicit-return rule, or what `return` gave).
     fn finish_async_body(&self, c: &Rc<Closure>, r: R<Value>) -> R<Value> {
         match r {
-            Ok(v) => Ok(if c.decl.kind == FnKind::AsyncBlock { v } else { Value::Nil }),
+            Ok(v) => Ok(v),
             Err(Ctrl::Return) => Ok(self.take_ret()),
             Err(Ctrl::Break) | Err(Ctrl::Continue) => Ok(Value::Nil),
             Err(Ctrl::Error(mut e)) => {
@@ -293,14 +324,36 @@ impl Interp {
 
     // ----- methods ---------------------------------------------------------------------
 
-    /// A user-defined or native method of a value, if it has one by that name.
+    /// A method of a value as a callable, if it has one by that name: a user type's
+    /// method, or a registered method of a native type (`ch.recv`).
     pub fn find_method(&self, recv: &Value, name: &str) -> Option<Value> {
         match recv {
             Value::Struct(s) => s.def.member(name),
             Value::Enum(e) => e.def.member(name),
-            Value::Object(o) => self.natives.methods.get(o.type_name()).and_then(|m| m.get(name)).cloned(),
+            Value::Object(o) => self.registered_method(o.type_name(), name),
             _ => None,
         }
+    }
+
+    /// A registered method as a value, made once per interpreter and method.
+    pub fn registered_method(&self, ty: &str, name: &str) -> Option<Value> {
+        let index = self.registry.method_index(ty, name)?;
+        if let Some(v) = self.method_values.borrow().get(&index) {
+            return Some(v.clone());
+        }
+        let entry = &self.registry.methods[index];
+        let kind = match entry.imp {
+            crate::registry::MethodFn::Sync(f) => NativeKind::Method(f),
+            crate::registry::MethodFn::Async(f) => NativeKind::Async(f),
+        };
+        let v = Value::Native(Rc::new(super::value::NativeFn {
+            name: Rc::from(entry.sig.name),
+            kind,
+            sig: None,
+            variant_of: None,
+        }));
+        self.method_values.borrow_mut().insert(index, v.clone());
+        Some(v)
     }
 
     pub fn call_method(&self, recv: Value, method: &Ident, args: Args, span: Span) -> R<Value> {
@@ -314,6 +367,11 @@ impl Interp {
             let f = s.fields.borrow()[i].clone();
             return self.call_value(&f, args, span);
         }
-        self.call_builtin_method(recv, &method.name, args)
+        // `Point.origin()`, `Color.from(x)`, `net.connect(...)`: `.` works like `::`
+        if let Value::Type(_) | Value::Module(_) = &recv {
+            let f = self.member(&recv, method)?;
+            return self.call_value(&f, args, span);
+        }
+        self.call_builtin_method(&recv, &method.name, &args.positional, &args.named)
     }
 }

@@ -69,6 +69,9 @@ fn hash_value<H: Hasher>(v: &Value, state: &mut H) {
         Value::Nil => state.write_u8(0),
         Value::Bool(b) => state.write_u8(*b as u8 + 1),
         Value::Int(i) => state.write_u64(*i as u64),
+        // a float equal to an int hashes as that int (they are equal keys, as in Python)
+        Value::Float(x) if x.fract() == 0.0 && x.abs() < 9.2e18 => state.write_u64(*x as i64 as u64),
+        Value::Float(x) => state.write_u64(x.to_bits()),
         Value::Str(s) => {
             state.write(s.s.as_bytes());
             state.write_u8(0xff);
@@ -91,10 +94,15 @@ impl PartialEq for Key {
 }
 impl Eq for Key {}
 
+/// Whether a value may be a Dict key or Set element (without building an error).
+pub fn hashable(v: &Value) -> bool {
+    check_key(v).is_ok()
+}
+
 /// Whether a value may be a Dict key (error text names the offending type).
 pub fn check_key(v: &Value) -> Result<(), String> {
     match v {
-        Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Str(_) => Ok(()),
+        Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_) => Ok(()),
         Value::Tuple(items) => items.iter().try_for_each(check_key),
         other => Err(format!("unhashable Dict key of type {}", other.type_name())),
     }

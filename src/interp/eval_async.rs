@@ -144,7 +144,7 @@ impl Interp {
                     }
                     self.fairness_point().await;
                 },
-                StmtKind::For { pat, iter, body } if !block_has_await(body) => {
+                StmtKind::For { pat, iter, body, .. } if !block_has_await(body) => {
                     let iterable = eval_m!(self, iter, f)?;
                     let mut it = self.iterate(iterable).map_err(|e| stamp(e, iter.span))?;
                     let next = |me: &Interp, f: &mut Frame| match it.next_value(me) {
@@ -161,7 +161,7 @@ impl Interp {
                     self.clear_bindings(pat, f);
                     r?;
                 }
-                StmtKind::For { pat, iter, body } => {
+                StmtKind::For { pat, iter, body, .. } => {
                     let iterable = eval_m!(self, iter, f)?;
                     let mut it = self.iterate(iterable).map_err(|e| stamp(e, iter.span))?;
                     while let Some(item) = it.next_value(self) {
@@ -327,7 +327,7 @@ impl Interp {
                 for p in parts {
                     match p {
                         InterpPart::Lit(s) => out.push_str(s),
-                        InterpPart::Expr(x) => eval_m!(self, x, f)?.write_display(&mut out, false),
+                        InterpPart::Expr(x, _) => eval_m!(self, x, f)?.write_display(&mut out, false),
                     }
                 }
                 Value::str(out)

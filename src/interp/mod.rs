@@ -1,14 +1,23 @@
 //! The interpreter: its state (`Interp`), frames, control flow (`Ctrl`) and runtime
 //! errors. Evaluation itself lives in `eval` (synchronous fast path), `eval_async` (the
-//! await-containing spine), `call` (function application), `builtins` and `methods`.
+//! await-containing spine), `call` (function application), `ops` (operators),
+//! `access` (fields, indexes, slices), `iter`, `collections` (sets, comprehensions),
+//! `format` (format specs), `builtins` and `methods` (registered in the registry).
 
+pub mod access;
 pub mod builtins;
 pub mod call;
+pub mod collections;
 pub mod dict;
+pub mod display;
 pub mod eval;
 pub mod eval_async;
+pub mod eval_expr;
+pub mod format;
+pub mod iter;
 pub mod methods;
 pub mod module;
+pub mod ops;
 pub mod pattern;
 pub mod value;
 
@@ -39,16 +48,40 @@ pub enum Ctrl {
     Error(Box<RtError>),
 }
 
+/// What kind of runtime error: the program's own, or one the runtime raised to stop it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// a runtime error in the program (the default)
+    User,
+    /// Ctrl-C in the REPL stopped the entry
+    Interrupt,
+    /// a limit was hit: recursion depth, the sandbox's step budget
+    Limit,
+    /// a bug in the interpreter itself (a broken invariant, a caught panic)
+    Internal,
+}
+
 #[derive(Clone)]
 pub struct RtError {
     pub diag: Diagnostic,
     /// where execution had got to in the innermost function not yet on the stack
     pub cur_span: Option<Span>,
+    pub kind: ErrorKind,
 }
 
 impl Ctrl {
     pub fn error(message: impl Into<String>) -> Ctrl {
-        Ctrl::Error(Box::new(RtError { diag: Diagnostic::runtime(message), cur_span: None }))
+        Ctrl::error_of(ErrorKind::User, message)
+    }
+    pub fn error_of(kind: ErrorKind, message: impl Into<String>) -> Ctrl {
+        Ctrl::Error(Box::new(RtError { diag: Diagnostic::runtime(message), cur_span: None, kind }))
+    }
+    /// The kind of error this is, if it is one.
+    pub fn error_kind(&self) -> Option<ErrorKind> {
+        match self {
+            Ctrl::Error(e) => Some(e.kind),
+            _ => None,
+        }
     }
 }
 
@@ -173,8 +206,12 @@ pub struct Interp {
     pub types: BuiltinTypes,
     pub none: Value,
     pub script_args: Vec<String>,
-    /// natives that `extern fn` declarations bind to, by qualified name
-    pub natives: crate::stdlib::NativeRegistry,
+    /// everything built in: prelude, methods, std modules, natives
+    pub registry: &'static crate::registry::Registry,
+    /// registered methods of native types as values (`find_method`), made on first use
+    pub method_values: RefCell<HashMap<usize, Value>>,
+    /// this interpreter's own `Rc` (`rc()`), set at construction
+    me: std::rc::Weak<Interp>,
     pub color: bool,
     pub rt: crate::runtime::RuntimeState,
     /// a task failed without anyone awaiting it (exit code 1 at the end)
@@ -194,10 +231,10 @@ pub struct Interp {
 }
 
 impl Interp {
-    pub fn new(script_args: Vec<String>, color: bool) -> Rc<Interp> {
+    pub fn new(registry: &'static crate::registry::Registry, script_args: Vec<String>, color: bool) -> Rc<Interp> {
         let types = builtins::builtin_types();
         let none = builtins::make_variant(&types.option, 0, Vec::new());
-        let interp = Rc::new(Interp {
+        let interp = Rc::new_cyclic(|me| Interp {
             sources: SourceMap::default(),
             globals: RefCell::new(Vec::new()),
             table: RefCell::new(GlobalTable { info: Vec::new(), prelude: HashMap::new() }),
@@ -207,7 +244,9 @@ impl Interp {
             types,
             none,
             script_args,
-            natives: crate::stdlib::natives(),
+            registry,
+            method_values: RefCell::new(HashMap::new()),
+            me: me.clone(),
             color,
             rt: crate::runtime::RuntimeState::default(),
             task_failed: Cell::new(false),
@@ -215,7 +254,7 @@ impl Interp {
             step_budget: Cell::new(u64::MAX),
             sandbox: Cell::new(false),
             out_dirty: Cell::new(false),
-            ascii: builtins::ascii_table(),
+            ascii: iter::ascii_table(),
             ret: Cell::new(Value::Nil),
         });
         builtins::install_prelude(&interp);
@@ -260,7 +299,7 @@ impl Interp {
         self.spend_step()?;
         if INTERRUPT.load(Relaxed) && self.rt.current_task.borrow().is_none() {
             INTERRUPT.store(false, Relaxed);
-            return fail("interrupted");
+            return Err(Ctrl::error_of(ErrorKind::Interrupt, "interrupted"));
         }
         Ok(())
     }
@@ -270,7 +309,7 @@ impl Interp {
     pub fn spend_step(&self) -> R<()> {
         let left = self.step_budget.get();
         if left == 0 {
-            return fail("step limit exceeded");
+            return Err(Ctrl::error_of(ErrorKind::Limit, "step limit exceeded"));
         }
         self.step_budget.set(left - 1);
         Ok(())

@@ -40,12 +40,7 @@ pub struct ModuleCache {
 /// Parses a source text into a program; all syntax errors at once.
 pub fn parse_source(interp: &Interp, name: &str, src: &str) -> (Program, Vec<Diagnostic>) {
     let file = interp.sources.add(name, Rc::from(src));
-    let (tokens, mut errors) = crate::syntax::token::lex(src, file);
-    let (tokens, layout_errors) = crate::syntax::layout::layout(tokens, src, file);
-    errors.extend(layout_errors);
-    let (program, parse_errors) = crate::syntax::parser::parse_program(tokens, file, src.len());
-    errors.extend(parse_errors);
-    (program, errors)
+    crate::syntax::parse(file, src)
 }
 
 /// Resolves imports relative to `dir`; loaded modules wait in `to_run` until the
@@ -61,17 +56,24 @@ impl ModuleLoader for Loader<'_> {
         path: &[Ident],
         span: Span,
         table: &mut GlobalTable,
-    ) -> Result<Rc<ModuleScope>, Vec<Diagnostic>> {
+    ) -> Result<Option<Rc<ModuleScope>>, Vec<Diagnostic>> {
         let dotted: Vec<&str> = path.iter().map(|p| &*p.name).collect();
         let dotted = dotted.join(".");
-        let (key, source, dir) = match crate::stdlib::std_source(&dotted) {
-            Some(src) => (format!("std:{dotted}"), Ok(src.to_string()), self.dir.clone()),
+        let registered = self.interp.registry.find_module(&dotted);
+        let (key, source, dir) = match registered {
+            Some(m) => match m.source {
+                Some(src) => (format!("std:{dotted}"), Ok(src.to_string()), self.dir.clone()),
+                None => return Ok(Some(self.native_module(m, table))),
+            },
             None => {
                 let mut file = self.dir.clone();
                 for p in path {
                     file.push(&*p.name);
                 }
                 file.set_extension("spl");
+                if !file.exists() {
+                    return Ok(None);
+                }
                 let key = file.canonicalize().unwrap_or(file.clone()).display().to_string();
                 let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
                 let src = std::fs::read_to_string(&file)
@@ -80,7 +82,7 @@ impl ModuleLoader for Loader<'_> {
             }
         };
         if let Some(scope) = self.interp.modules.borrow().loaded.get(&key) {
-            return Ok(scope.clone());
+            return Ok(Some(scope.clone()));
         }
         let cycle = {
             let cache = self.interp.modules.borrow();
@@ -97,7 +99,54 @@ impl ModuleLoader for Loader<'_> {
         self.interp.modules.borrow_mut().loading.pop();
         let scope = result?;
         self.interp.modules.borrow_mut().loaded.insert(key, scope.clone());
-        Ok(scope)
+        Ok(Some(scope))
+    }
+}
+
+impl Loader<'_> {
+    /// A std module that is all native (`math`): a scope of its registered functions and
+    /// constants, made once per interpreter.
+    fn native_module(&self, m: &crate::registry::ModuleEntry, table: &mut GlobalTable) -> Rc<ModuleScope> {
+        let key = format!("std:{}", m.name);
+        if let Some(scope) = self.interp.modules.borrow().loaded.get(&key) {
+            return scope.clone();
+        }
+        let scope = Rc::new(ModuleScope { name: m.name.to_string(), ..Default::default() });
+        add_registered_items(self.interp, table, m, &scope);
+        self.interp.modules.borrow_mut().loaded.insert(key, scope.clone());
+        scope
+    }
+}
+
+/// Binds a module's registered functions, constants and re-exported prelude names in
+/// its scope (a std module may have a Simple source and natives both).
+fn add_registered_items(
+    interp: &Interp,
+    table: &mut GlobalTable,
+    m: &crate::registry::ModuleEntry,
+    scope: &ModuleScope,
+) {
+    let mut bind = |name: &str, value: Value| {
+        let g = table.alloc(Rc::from(name), false, crate::resolve::GlobalKind::Builtin);
+        interp.set_global(g, value);
+        scope.names.borrow_mut().insert(Rc::from(name), g);
+        scope.exports.borrow_mut().insert(Rc::from(name));
+    };
+    for f in interp.registry.module_functions(m.name) {
+        bind(f.sig.name, super::builtins::registered(&f.sig, f.imp));
+    }
+    for c in interp.registry.module_consts(m.name) {
+        let v = match c.value {
+            crate::registry::Const::Float(x) => Value::Float(x),
+            crate::registry::Const::Int(i) => Value::Int(i),
+        };
+        bind(c.name, v);
+    }
+    for name in m.reexports {
+        if let Some(&g) = table.prelude.get(*name) {
+            scope.names.borrow_mut().insert(Rc::from(*name), g);
+            scope.exports.borrow_mut().insert(Rc::from(*name));
+        }
     }
 }
 
@@ -121,7 +170,9 @@ fn load_module(
         return Err(errors);
     }
     let scope = Rc::new(ModuleScope { name: dotted.to_string(), ..Default::default() });
-    crate::stdlib::prebind_module(table, dotted, &scope);
+    if let Some(m) = interp.registry.find_module(dotted) {
+        add_registered_items(interp, table, m, &scope);
+    }
     let mut loader = Loader { interp, dir };
     let errors = resolve_program(&mut program, table, scope.clone(), &mut loader, false);
     if !errors.is_empty() {
@@ -190,14 +241,34 @@ impl Interp {
         for stmt in stmts {
             match &stmt.kind {
                 StmtKind::Struct(decl) => {
+                    let mut defaults = Vec::with_capacity(decl.fields.len());
+                    for field in &decl.fields {
+                        defaults.push(match &field.default {
+                            Some(e) => Some(self.eval(e, frame)?),
+                            None => None,
+                        });
+                    }
                     let def = TypeDef {
                         name: decl.name.name.clone(),
                         kind: TypeKind::Struct(Some(decl.clone())),
                         members: RefCell::new(Default::default()),
                         fields: decl.fields.iter().map(|f| f.name.name.clone()).collect(),
+                        defaults,
                         variants: Vec::new(),
                     };
                     self.define_type(global_of(scope, &decl.name), def, &decl.methods, frame)?;
+                }
+                StmtKind::Trait(decl) => {
+                    let def = TypeDef {
+                        name: decl.name.name.clone(),
+                        kind: TypeKind::Trait,
+                        members: RefCell::new(Default::default()),
+                        fields: Vec::new(),
+                        defaults: Vec::new(),
+                        variants: Vec::new(),
+                    };
+                    let defaults: Vec<Rc<FnDecl>> = decl.methods.iter().filter(|m| !m.is_abstract).cloned().collect();
+                    self.define_type(global_of(scope, &decl.name), def, &defaults, frame)?;
                 }
                 StmtKind::Enum(decl) => {
                     let def = TypeDef {
@@ -205,6 +276,7 @@ impl Interp {
                         kind: TypeKind::Enum(Some(decl.clone())),
                         members: RefCell::new(Default::default()),
                         fields: Vec::new(),
+                        defaults: Vec::new(),
                         variants: decl
                             .variants
                             .iter()
@@ -223,7 +295,8 @@ impl Interp {
                 _ => {}
             }
         }
-        // impl blocks add to types declared anywhere in the file
+        // impl blocks add to types declared anywhere in the file; `impl Trait for T`
+        // also gives T the trait's default methods it does not define itself
         for stmt in stmts {
             if let StmtKind::Impl(imp) = &stmt.kind {
                 let Some(g) = global_of(scope, &imp.target) else { continue };
@@ -231,6 +304,16 @@ impl Interp {
                     return fail(format!("`impl` target `{}` is not a type", imp.target.name));
                 };
                 self.add_methods(&def, &imp.methods, frame)?;
+                if let Some(t) = imp.trait_name.as_ref().and_then(|t| global_of(scope, t))
+                    && let Value::Type(trait_def) = self.global(t)
+                {
+                    let defaults: Vec<(Rc<str>, Value)> =
+                        trait_def.members.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    let mut members = def.members.borrow_mut();
+                    for (name, m) in defaults {
+                        members.entry(name).or_insert(m);
+                    }
+                }
             }
         }
         Ok(())
@@ -275,13 +358,24 @@ impl Interp {
             Some(t) => format!("{t}::{}", decl.name.name),
             None => decl.name.name.to_string(),
         };
-        match self.natives.by_name.get(key.as_str()) {
-            Some(v) => Ok(v.clone()),
+        let short = key.rsplit("::").next().unwrap_or(&key);
+        match self.registry.natives.get(key.as_str()) {
+            Some(crate::registry::Callable::Sync(f)) => Ok(super::builtins::native(short, *f)),
+            Some(crate::registry::Callable::Async(f)) => Ok(super::builtins::async_native(short, *f)),
             None => Err(super::eval::stamp(
                 Ctrl::error(format!("no native implementation for `extern fn {key}`")),
                 decl.span,
             )),
         }
+    }
+
+    /// The scope of a std module (loaded on first use), for completion and docs.
+    pub fn module_scope(&self, dotted: &str) -> Option<Rc<ModuleScope>> {
+        let idents: Vec<Ident> =
+            dotted.split('.').map(|p| Ident { name: Rc::from(p), span: Span::default() }).collect();
+        let mut loader = Loader { interp: self, dir: PathBuf::new() };
+        let mut table = self.table.try_borrow_mut().ok()?;
+        loader.load(&idents, Span::default(), &mut table).ok().flatten()
     }
 
     /// A global of a std module, loading the module on first use (natives need NetError).
@@ -292,10 +386,13 @@ impl Interp {
         let Ok(mut table) = self.table.try_borrow_mut() else {
             return fail(format!("internal error: std module `{module}` needed during resolution"));
         };
-        let scope = loader.load(&idents, Span::default(), &mut table).map_err(|ds| {
-            let msg = ds.first().map(|d| d.message.clone()).unwrap_or_default();
-            Ctrl::error(format!("cannot load std module `{module}`: {msg}"))
-        })?;
+        let scope = loader
+            .load(&idents, Span::default(), &mut table)
+            .map_err(|ds| {
+                let msg = ds.first().map(|d| d.message.clone()).unwrap_or_default();
+                Ctrl::error(format!("cannot load std module `{module}`: {msg}"))
+            })?
+            .ok_or_else(|| Ctrl::error(format!("no std module `{module}`")))?;
         drop(table);
         self.run_loaded_modules()?;
         let g = scope.names.borrow().get(name).copied();

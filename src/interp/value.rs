@@ -23,6 +23,8 @@ pub enum Value {
     Bytes(Shared<Vec<u8>>),
     List(Shared<Vec<Value>>),
     Dict(Shared<Dict>),
+    /// a set: a Dict whose values are all nil (insertion order, the same key rules)
+    Set(Shared<Dict>),
     Tuple(Rc<Vec<Value>>),
     /// Option, Result and user enums (`Some`/`None`/`Ok`/`Err` are variants of built-in enums)
     Enum(Rc<EnumValue>),
@@ -44,6 +46,7 @@ pub enum Value {
     Cell(Shared<Value>),
 }
 
+pub use super::display::{is_builtin_enum, write_bytes, write_float, write_quoted};
 pub use crate::text::Str;
 
 pub struct EnumValue {
@@ -99,6 +102,8 @@ pub type AsyncNative = fn(Rc<crate::interp::Interp>, Vec<Value>) -> crate::inter
 
 pub enum NativeKind {
     Sync(SyncNative),
+    /// a registered method of a native type: the receiver comes first in the arguments
+    Method(crate::registry::MethodImpl),
     /// returns a future; called without `await` it becomes a Task
     Async(AsyncNative),
 }
@@ -106,6 +111,9 @@ pub enum NativeKind {
 pub struct NativeFn {
     pub name: Rc<str>,
     pub kind: NativeKind,
+    /// the registered signature: arguments are checked (and named ones placed) before
+    /// the native runs; natives bound by `extern fn` check their own
+    pub sig: Option<&'static crate::registry::Sig>,
     /// the payload of an enum variant constructor (`Shape::Circle`) or None
     pub variant_of: Option<(Rc<TypeDef>, u32)>,
 }
@@ -118,6 +126,8 @@ pub struct TypeDef {
     pub members: RefCell<HashMap<Rc<str>, Value, crate::interp::dict::FxBuild>>,
     /// field names for structs
     pub fields: Vec<Rc<str>>,
+    /// per field: a function of no arguments giving its default value (`x: i64 = 0`)
+    pub defaults: Vec<Option<Value>>,
     /// variants for enums: name and payload field count (None = unit)
     pub variants: Vec<(Rc<str>, Option<usize>)>,
 }
@@ -125,6 +135,8 @@ pub struct TypeDef {
 pub enum TypeKind {
     Struct(Option<Rc<StructDecl>>),
     Enum(Option<Rc<EnumDecl>>),
+    /// a trait: its members are its default methods
+    Trait,
 }
 
 impl TypeDef {
@@ -186,6 +198,10 @@ pub trait NativeObject: Any {
         format!("<{}>", self.type_name())
     }
     fn as_any(&self) -> &dyn Any;
+    /// A readable field (`runtime.num_cores`); `None` if there is no such field.
+    fn field(&self, _name: &str) -> Option<Value> {
+        None
+    }
 }
 
 impl Value {
@@ -202,6 +218,34 @@ impl Value {
         Value::Bytes(Rc::new(RefCell::new(b)))
     }
 
+    /// The name built-in methods are registered under (`String`, `List`, `TcpStream`,
+    /// ...); `"struct"` and `"enum"` for user-declared types.
+    pub fn type_tag(&self) -> &'static str {
+        match self {
+            Value::Nil => "nil",
+            Value::Bool(_) => "bool",
+            Value::Int(_) => "i64",
+            Value::Float(_) => "f64",
+            Value::Str(_) => "String",
+            Value::Bytes(_) => "Bytes",
+            Value::List(_) => "List",
+            Value::Dict(_) => "Dict",
+            Value::Set(_) => "Set",
+            Value::Tuple(_) => "Tuple",
+            Value::Enum(e) if &*e.def.name == "Option" && is_builtin_enum(&e.def.name) => "Option",
+            Value::Enum(e) if &*e.def.name == "Result" && is_builtin_enum(&e.def.name) => "Result",
+            Value::Enum(_) => "enum",
+            Value::Struct(_) => "struct",
+            Value::Func(_) | Value::Native(_) | Value::Bound(_) => "Function",
+            Value::Task(_) => "Task",
+            Value::Type(_) => "Type",
+            Value::Module(_) => "Module",
+            Value::Object(o) => o.type_name(),
+            Value::Range(_) => "Range",
+            Value::Cell(_) => "Cell",
+        }
+    }
+
     /// The name `type_of` reports.
     pub fn type_name(&self) -> String {
         match self {
@@ -213,6 +257,7 @@ impl Value {
             Value::Bytes(_) => "Bytes".into(),
             Value::List(_) => "List".into(),
             Value::Dict(_) => "Dict".into(),
+            Value::Set(_) => "Set".into(),
             Value::Tuple(_) => "Tuple".into(),
             Value::Enum(e) => e.def.name.to_string(),
             Value::Struct(s) => s.def.name.to_string(),
@@ -225,226 +270,6 @@ impl Value {
             Value::Cell(c) => c.borrow().type_name(),
         }
     }
-
-    /// Display form (`print`): strings bare at top level.
-    pub fn display(&self) -> String {
-        let mut out = String::new();
-        self.write_display(&mut out, false);
-        out
-    }
-
-    /// Display form inside containers (strings quoted): also the REPL's echo.
-    pub fn repr(&self) -> String {
-        let mut out = String::new();
-        self.write_display(&mut out, true);
-        out
-    }
-
-    pub fn write_display(&self, out: &mut String, nested: bool) {
-        self.write_display_path(out, nested, &mut Seen::default());
-    }
-
-    /// `path` holds the containers being printed: one met again is shown as `[...]`.
-    fn write_display_path(&self, out: &mut String, nested: bool, path: &mut Seen) {
-        let id = match self {
-            Value::List(l) => Some(Rc::as_ptr(l) as *const u8 as usize),
-            Value::Dict(d) => Some(Rc::as_ptr(d) as *const u8 as usize),
-            Value::Struct(s) => Some(Rc::as_ptr(s) as *const u8 as usize),
-            _ => None,
-        };
-        if let Some(id) = id {
-            if !path.enter(id) {
-                out.push_str(match self {
-                    Value::List(_) => "[...]",
-                    Value::Dict(_) => "{...}",
-                    _ => "...",
-                });
-                return;
-            }
-            self.write_display_inner(out, nested, path);
-            path.leave();
-            return;
-        }
-        self.write_display_inner(out, nested, path);
-    }
-
-    fn write_display_inner(&self, out: &mut String, nested: bool, path: &mut Seen) {
-        use std::fmt::Write;
-        match self {
-            Value::Nil => out.push_str("nil"),
-            Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
-            Value::Float(f) => write_float(out, *f),
-            Value::Str(s) if nested => write_quoted(out, &s.s),
-            Value::Str(s) => out.push_str(&s.s),
-            Value::Bytes(b) => write_bytes(out, &b.borrow()),
-            Value::List(items) => write_seq(out, "[", "]", &items.borrow(), path),
-            Value::Tuple(items) => {
-                if items.len() == 1 {
-                    out.push('(');
-                    items[0].write_display_path(out, true, path);
-                    out.push_str(",)");
-                } else {
-                    write_seq(out, "(", ")", items, path)
-                }
-            }
-            Value::Dict(d) => {
-                out.push('{');
-                for (i, (k, v)) in d.borrow().iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    k.write_display_path(out, true, path);
-                    out.push_str(": ");
-                    v.write_display_path(out, true, path);
-                }
-                out.push('}');
-            }
-            Value::Enum(e) => {
-                let (name, _) = &e.def.variants[e.variant as usize];
-                if !is_builtin_enum(&e.def.name) {
-                    out.push_str(&e.def.name);
-                    out.push_str("::");
-                }
-                out.push_str(name);
-                if e.def.variants[e.variant as usize].1.is_some() {
-                    write_seq(out, "(", ")", &e.fields, path);
-                }
-            }
-            Value::Struct(s) => {
-                out.push_str(&s.def.name);
-                let fields = s.fields.borrow();
-                if fields.is_empty() {
-                    out.push_str(" {}");
-                    return;
-                }
-                out.push_str(" { ");
-                for (i, (name, v)) in s.def.fields.iter().zip(fields.iter()).enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    out.push_str(name);
-                    out.push_str(": ");
-                    v.write_display_path(out, true, path);
-                }
-                out.push_str(" }");
-            }
-            Value::Func(c) => {
-                let _ = write!(out, "<fn {}>", c.name);
-            }
-            Value::Native(n) => {
-                let _ = write!(out, "<fn {}>", n.name);
-            }
-            Value::Bound(b) => b.1.write_display_path(out, nested, path),
-            Value::Task(t) => {
-                let _ = write!(out, "<task {}>", t.state.name);
-            }
-            Value::Type(t) => {
-                let _ = write!(out, "<type {}>", t.name);
-            }
-            Value::Module(m) => {
-                let _ = write!(out, "<module {}>", m.name);
-            }
-            Value::Object(o) => out.push_str(&o.describe()),
-            Value::Range(r) => {
-                let (a, b, step) = **r;
-                if step == 1 {
-                    let _ = write!(out, "range({a}, {b})");
-                } else {
-                    let _ = write!(out, "range({a}, {b}, {step})");
-                }
-            }
-            Value::Cell(c) => c.borrow().write_display_path(out, nested, path),
-        }
-    }
-}
-
-pub fn is_builtin_enum(name: &str) -> bool {
-    name == "Option" || name == "Result"
-}
-
-/// The containers on the way from the value being printed to the current one.
-#[derive(Default)]
-struct Seen {
-    stack: Vec<usize>,
-    /// the same, as a set, once the path is deep (keeps deep nesting linear)
-    set: Option<std::collections::HashSet<usize>>,
-}
-
-impl Seen {
-    /// False when `id` is already on the path (a cycle).
-    fn enter(&mut self, id: usize) -> bool {
-        let fresh = match &mut self.set {
-            Some(set) => set.insert(id),
-            None => !self.stack.contains(&id),
-        };
-        if !fresh {
-            return false;
-        }
-        self.stack.push(id);
-        if self.set.is_none() && self.stack.len() > 32 {
-            self.set = Some(self.stack.iter().copied().collect());
-        }
-        true
-    }
-    fn leave(&mut self) {
-        if let (Some(id), Some(set)) = (self.stack.pop(), &mut self.set) {
-            set.remove(&id);
-        }
-    }
-}
-
-fn write_seq(out: &mut String, open: &str, close: &str, items: &[Value], path: &mut Seen) {
-    out.push_str(open);
-    for (i, v) in items.iter().enumerate() {
-        if i > 0 {
-            out.push_str(", ");
-        }
-        v.write_display_path(out, true, path);
-    }
-    out.push_str(close);
-}
-
-/// Rust's `{:?}` for f64: shortest round-trip, `inf`, `NaN`.
-pub fn write_float(out: &mut String, f: f64) {
-    use std::fmt::Write;
-    let _ = write!(out, "{f:?}");
-}
-
-pub fn write_quoted(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-}
-
-pub fn write_bytes(out: &mut String, b: &[u8]) {
-    use std::fmt::Write;
-    out.push_str("b\"");
-    for &byte in b {
-        match byte {
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            b'\\' => out.push_str("\\\\"),
-            b'"' => out.push_str("\\\""),
-            0x20..=0x7e => out.push(byte as char),
-            _ => {
-                let _ = write!(out, "\\x{byte:02x}");
-            }
-        }
-    }
-    out.push('"');
 }
 
 /// Structural equality (`==`): ints and floats compare by value, unrelated types are unequal.
@@ -454,12 +279,14 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Bool(x), Value::Bool(y)) => x == y,
         (Value::Int(x), Value::Int(y)) => x == y,
         (Value::Float(x), Value::Float(y)) => x == y,
-        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => (*x as f64) == *y,
+        (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
+            super::ops::cmp_int_float(*x, *y) == Some(std::cmp::Ordering::Equal)
+        }
         (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.s == y.s,
         (Value::Bytes(x), Value::Bytes(y)) => Rc::ptr_eq(x, y) || *x.borrow() == *y.borrow(),
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || seq_equal(&x.borrow(), &y.borrow()),
         (Value::Tuple(x), Value::Tuple(y)) => seq_equal(x, y),
-        (Value::Dict(x), Value::Dict(y)) => {
+        (Value::Dict(x), Value::Dict(y)) | (Value::Set(x), Value::Set(y)) => {
             Rc::ptr_eq(x, y) || nested(|| x.borrow().equals(&y.borrow())).unwrap_or(false)
         }
         (Value::Enum(x), Value::Enum(y)) => {
@@ -523,8 +350,10 @@ pub fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
     match (a, b) {
         (Value::Int(x), Value::Int(y)) => Some(x.cmp(y)),
         (Value::Float(x), Value::Float(y)) => x.partial_cmp(y).or(Some(Ordering::Equal)),
-        (Value::Int(x), Value::Float(y)) => (*x as f64).partial_cmp(y).or(Some(Ordering::Equal)),
-        (Value::Float(x), Value::Int(y)) => x.partial_cmp(&(*y as f64)).or(Some(Ordering::Equal)),
+        (Value::Int(x), Value::Float(y)) => super::ops::cmp_int_float(*x, *y).or(Some(Ordering::Equal)),
+        (Value::Float(x), Value::Int(y)) => {
+            super::ops::cmp_int_float(*y, *x).map(Ordering::reverse).or(Some(Ordering::Equal))
+        }
         (Value::Str(x), Value::Str(y)) => Some(x.s.cmp(&y.s)),
         (Value::Bool(x), Value::Bool(y)) => Some(x.cmp(y)),
         (Value::Tuple(x), Value::Tuple(y)) => compare_seq(x, y),

@@ -160,7 +160,7 @@ impl<T, F: Future<Output = R<T>>> Future for Interruptible<'_, F> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R<T>> {
         *self.state.waker.lock().unwrap_or_else(|p| p.into_inner()) = Some(cx.waker().clone());
         if self.state.take() {
-            return Poll::Ready(Err(Ctrl::error("interrupted")));
+            return Poll::Ready(Err(Ctrl::error_of(crate::interp::ErrorKind::Interrupt, "interrupted")));
         }
         self.fut.as_mut().poll(cx)
     }

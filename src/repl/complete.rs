@@ -11,24 +11,11 @@
 //! - at the start of a line (only spaces before the cursor): four spaces of indentation.
 
 use super::session::Session;
-use crate::interp::value::{Value, is_builtin_enum};
+use crate::interp::value::Value;
 use crate::resolve::{GlobalKind, ModuleScope};
 use crate::syntax::token::KEYWORDS;
 use std::collections::BTreeSet;
 use std::rc::Rc;
-
-// Built-in methods (LANGUAGE.md §8), as space-separated lists.
-const STRING_METHODS: &str = "len is_empty upper lower trim split lines contains starts_with ends_with replace find \
-    chars bytes to_int to_float repeat slice to_string";
-const LIST_METHODS: &str =
-    "len is_empty push pop insert remove contains index_of reverse sort join map filter slice to_string";
-const DICT_METHODS: &str = "len is_empty get insert remove contains_key keys values items to_string";
-const BYTES_METHODS: &str = "len is_empty capacity push extend slice clear to_string decode";
-const NUMBER_METHODS: &str = "to_string abs min max pow sqrt floor ceil round";
-const OPTION_METHODS: &str = "is_some is_none unwrap expect unwrap_or map to_string";
-const RESULT_METHODS: &str = "is_ok is_err unwrap expect unwrap_or map ok err to_string";
-const TASK_METHODS: &str = "is_done cancel to_string";
-const STD_MODULES: &[&str] = &["net", "net.tcp", "net.udp", "net.runtime", "core.io", "core.time", "core.sync"];
 
 fn is_ident_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
@@ -55,10 +42,11 @@ pub fn complete(session: &Session, line: &str, pos: usize) -> (usize, Vec<String
         match rest.split_once("::") {
             // `import net.tc`: the whole dotted module path
             None => {
-                let mods = STD_MODULES.iter().filter(|m| m.starts_with(rest)).map(|m| m.to_string()).collect();
+                let mods = session.interp.registry.modules.iter().map(|m| m.name).filter(|m| m.starts_with(rest));
+                let mods = mods.map(str::to_string).collect();
                 return (pos - rest.len(), mods);
             }
-            Some((module, _)) => std_items(module.trim()),
+            Some((module, _)) => std_items(session, module.trim()),
         }
     } else if let Some(chain) = head.strip_suffix('.').and_then(trailing_path(".")) {
         chain_value(session, &chain).map(|v| members(session, &v)).unwrap_or_default()
@@ -121,42 +109,20 @@ fn chain_value(session: &Session, chain: &[String]) -> Option<Value> {
     Some(v)
 }
 
-/// Fields and methods of a value (what may follow `value.`).
+/// Fields and methods of a value (what may follow `value.`): a declared type's fields
+/// and methods, and the registry's methods of the value's type.
 fn members(session: &Session, v: &Value) -> Vec<String> {
-    let statics = |names: &str| names.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    let mut out: Vec<String> = session.interp.registry.method_names(v.type_tag()).map(str::to_string).collect();
     match v {
         Value::Struct(s) => {
-            let mut out: Vec<String> = s.def.fields.iter().map(|f| f.to_string()).collect();
+            out.extend(s.def.fields.iter().map(|f| f.to_string()));
             out.extend(methods_of(&s.def));
-            out.push("to_string".into());
-            out
         }
-        Value::Enum(e) if is_builtin_enum(&e.def.name) => {
-            statics(if &*e.def.name == "Option" { OPTION_METHODS } else { RESULT_METHODS })
-        }
-        Value::Enum(e) => {
-            let mut out = methods_of(&e.def);
-            out.push("to_string".into());
-            out
-        }
-        Value::Str(_) => statics(STRING_METHODS),
-        Value::List(_) => statics(LIST_METHODS),
-        Value::Dict(_) => statics(DICT_METHODS),
-        Value::Bytes(_) => statics(BYTES_METHODS),
-        Value::Int(_) | Value::Float(_) => statics(NUMBER_METHODS),
-        Value::Task(_) => statics(TASK_METHODS),
-        Value::Tuple(_) | Value::Range(_) => statics("len to_string"),
-        Value::Object(o) => session
-            .interp
-            .natives
-            .methods
-            .get(o.type_name())
-            .map(|m| m.keys().map(|k| k.to_string()).collect())
-            .unwrap_or_default(),
-        Value::Module(m) => m.scope.exports.borrow().iter().map(|n| n.to_string()).collect(),
-        Value::Bool(_) | Value::Func(_) | Value::Native(_) | Value::Type(_) => statics("to_string"),
-        _ => Vec::new(),
+        Value::Enum(e) => out.extend(methods_of(&e.def)),
+        Value::Module(m) => out.extend(m.scope.exports.borrow().iter().map(|n| n.to_string())),
+        _ => {}
     }
+    out
 }
 
 /// Methods (taking `self`) of a declared type.
@@ -165,7 +131,7 @@ fn methods_of(def: &crate::interp::value::TypeDef) -> Vec<String> {
         .borrow()
         .iter()
         .filter(|(_, v)| match v {
-            Value::Func(c) => c.decl.has_self,
+            Value::Func(c) => c.decl.takes_receiver(),
             _ => true,
         })
         .map(|(k, _)| k.to_string())
@@ -186,7 +152,7 @@ fn path_items(session: &Session, path: &[String]) -> Vec<String> {
     let g = session.scope.names.borrow().get(first.as_str()).copied();
     let g = g.or_else(|| session.interp.table.borrow().prelude.get(first.as_str()).copied());
     let Some(mut g) = g else {
-        return std_items(&path.join("."));
+        return std_items(session, &path.join("."));
     };
     for name in &path[1..] {
         let Some(m) = module_at(session, g) else { return Vec::new() };
@@ -207,26 +173,12 @@ fn path_items(session: &Session, path: &[String]) -> Vec<String> {
     }
 }
 
-/// The public names of an embedded std module, read from its source: top-level `pub`
-/// declarations and re-exported imports (plus the async built-ins `net` re-exports).
-fn std_items(dotted: &str) -> Vec<String> {
-    let Some(src) = crate::stdlib::std_source(dotted) else { return Vec::new() };
-    let mut out = Vec::new();
-    for line in src.lines() {
-        if let Some(decl) = line.strip_prefix("pub ") {
-            let name = decl
-                .split(|c: char| !is_ident_char(c))
-                .find(|w| !w.is_empty() && !matches!(*w, "extern" | "async" | "fn" | "struct" | "enum"));
-            out.extend(name.map(str::to_string));
-        } else if let Some((_, items)) = line.strip_prefix("import ").and_then(|l| l.split_once("::{")) {
-            let items = items.trim_end().trim_end_matches('}');
-            out.extend(items.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()));
-        }
+/// The public names of a std module (loaded as an import would load it).
+fn std_items(session: &Session, dotted: &str) -> Vec<String> {
+    match session.interp.module_scope(dotted) {
+        Some(scope) => scope.exports.borrow().iter().map(|n| n.to_string()).collect(),
+        None => Vec::new(),
     }
-    if dotted == "net" || dotted == "net.runtime" {
-        out.extend(["sleep", "spawn", "join", "timeout", "block_on", "Channel"].map(String::from));
-    }
-    out
 }
 
 /// Keywords, the session's names and the prelude.

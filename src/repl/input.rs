@@ -13,22 +13,7 @@
 //! next line at column 0 starts (blank lines inside a block do not end it), so a whole
 //! program file can be piped in: each top-level statement is one entry.
 
-use crate::syntax::layout::layout;
-use crate::syntax::parser::parse_program;
-use crate::syntax::token::{Token, lex};
-
-/// Nesting of brackets at the end of `tokens` (strings and comments do not count).
-fn bracket_depth(tokens: &[(Token, crate::syntax::ast::Span)]) -> i32 {
-    let mut depth = 0i32;
-    for (t, _) in tokens {
-        match t {
-            Token::LParen | Token::LBracket | Token::LBrace => depth += 1,
-            Token::RParen | Token::RBracket | Token::RBrace => depth = (depth - 1).max(0),
-            _ => {}
-        }
-    }
-    depth
-}
+use crate::syntax::entry_state as analyse;
 
 fn last_line_blank(text: &str) -> bool {
     text.contains('\n') && text.rsplit('\n').next().is_some_and(|l| l.trim().is_empty())
@@ -36,39 +21,6 @@ fn last_line_blank(text: &str) -> bool {
 
 fn is_ident(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
-}
-
-/// The parts of the analysis both rules use.
-struct Analysis {
-    lex_error: bool,
-    open_brackets: bool,
-    /// the parser wants the body of a block opener at the very end
-    awaits_block: bool,
-    /// a block has started (an indented line follows a `:` line)
-    block_mode: bool,
-}
-
-fn analyse(text: &str) -> Analysis {
-    let (tokens, lex_errors) = lex(text, 0);
-    let mut a = Analysis {
-        lex_error: !lex_errors.is_empty(),
-        open_brackets: bracket_depth(&tokens) > 0,
-        awaits_block: false,
-        block_mode: false,
-    };
-    if a.lex_error || a.open_brackets {
-        return a;
-    }
-    let (laid, _) = layout(tokens, text, 0);
-    a.block_mode = laid.iter().any(|(t, _)| *t == Token::Indent);
-    let (_, errors) = parse_program(laid, 0, text.len());
-    let end = text.trim_end().len();
-    a.awaits_block = errors.iter().any(|d| {
-        d.message.starts_with("expected")
-            && d.message.contains("indented")
-            && d.span.is_some_and(|s| s.start as usize >= end)
-    });
-    a
 }
 
 /// Line-by-line rule (the `... ` prompt): does `entry` (the lines typed so far, joined
@@ -178,7 +130,7 @@ mod tests {
         assert!(needs_more("print(1,"));
         assert!(needs_more("let t = async {"));
         assert!(!needs_more("print(\"abc")); // an error, shown at once
-        assert!(!needs_more("let f = \\x:")); // a lambda missing its body: an error
+        assert!(needs_more("let f = \\x:")); // a block lambda's body follows
         assert!(!needs_more("x = # just a comment:"));
     }
 

@@ -130,7 +130,7 @@ impl Session {
         let interp = &*self.interp;
         match c {
             Ctrl::Error(e) => {
-                if e.diag.message == "interrupted" {
+                if e.kind == crate::interp::ErrorKind::Interrupt {
                     interp.eprint("\n"); // after the terminal's `^C`
                 }
                 interp.eprint(&interp.render(&e.diag))

@@ -2,36 +2,51 @@
 //! `sleep`, `join` and `timeout` always create Tasks (they count in `tasks_spawned`).
 
 use super::task::{Outcome, TaskState, WaitTask, wait};
-use crate::interp::builtins::{define_prelude, native};
 use crate::interp::call::Args;
-use crate::interp::value::{TypeDef, TypeKind, Value};
+use crate::interp::value::Value;
 use crate::interp::{Interp, R, fail};
-use crate::resolve::GlobalKind;
-use std::cell::RefCell;
+use crate::registry::{Callable, Registry};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-pub fn install_prelude(interp: &Interp) {
-    let b = GlobalKind::Builtin;
-    for (name, f) in NATIVES {
-        define_prelude(interp, name, b.clone(), native(name, *f));
-    }
-    let channel = TypeDef {
-        name: Rc::from("Channel"),
-        kind: TypeKind::Struct(None),
-        members: RefCell::new([(Rc::from("new"), native("new", super::channel::new))].into_iter().collect()),
-        fields: Vec::new(),
-        variants: Vec::new(),
-    };
-    define_prelude(interp, "Channel", b, Value::Type(Rc::new(channel)));
+/// The async built-ins and `Channel` (LANGUAGE.md §6).
+pub fn register(reg: &mut Registry) {
+    reg.function("sleep(seconds: num)", "A Task that finishes after `seconds` (int or float).", sleep);
+    reg.function("spawn(task)", "Starts a Task (or an async function of no arguments); returns the Task.", spawn);
+    reg.function("join(tasks: Iterable)", "A Task giving the List of the tasks' results, in order.", join);
+    reg.function(
+        "timeout(seconds: num, task: Task)",
+        "A Task giving `Ok(result)`, or `Err(TimedOut)` and cancelling the task.",
+        timeout,
+    );
+    reg.function("block_on(task)", "Runs the runtime until the task is done and gives its result.", block_on);
+    reg.module_function(
+        "Channel",
+        "new()",
+        "An unbounded channel between tasks of one thread.",
+        Callable::Sync(super::channel::new),
+    );
+    reg.method("Channel", "send(value)", "Queues a value (an error once closed).", super::channel::send);
+    reg.async_method(
+        "Channel",
+        "recv()",
+        "Waits for a value: `Some(value)`, or `None` once closed and drained.",
+        super::channel::recv,
+    );
+    reg.method(
+        "Channel",
+        "close()",
+        "No more values can be sent; receivers drain what is queued.",
+        super::channel::close,
+    );
+    reg.method("Channel", "len()", "The number of queued values.", super::channel::len);
 }
 
-/// Also importable from `net` (the std module re-binds them by these names).
-pub const NATIVES: &[(&str, crate::interp::value::SyncNative)] =
-    &[("sleep", sleep), ("spawn", spawn), ("join", join), ("timeout", timeout), ("block_on", block_on)];
+/// Also importable from `net` (the std module re-exports them by these names).
+pub const REEXPORTED: &[&str] = &["sleep", "spawn", "join", "timeout", "block_on", "Channel"];
 
 pub fn seconds(v: &Value, what: &str) -> R<Duration> {
     let secs = match v {
@@ -114,7 +129,10 @@ fn timeout(interp: &Interp, a: Vec<Value>) -> R<Value> {
                 }
                 None => {
                     task.cancel();
-                    let err = crate::stdlib::net::error::timed_out(&me)?;
+                    let err = match me.registry.timeout_error {
+                        Some(make) => make(&me)?,
+                        None => Value::str("timed out"),
+                    };
                     Ok(me.err(err))
                 }
             }

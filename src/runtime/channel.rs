@@ -40,15 +40,12 @@ pub fn new(_: &Interp, _: Vec<Value>) -> R<Value> {
     Ok(Value::object(Rc::new(Channel::default())))
 }
 
-pub fn send(_: &Interp, a: Vec<Value>) -> R<Value> {
-    let [ch, v] = <[Value; 2]>::try_from(a).map_err(|a| {
-        crate::interp::Ctrl::error(format!("send() takes 1 argument but {} were given", a.len().saturating_sub(1)))
-    })?;
-    with_channel(&ch, |c| {
+pub fn send(_: &Interp, ch: &Value, a: &[Value]) -> R<Value> {
+    with_channel(ch, |c| {
         if c.closed.get() {
             return fail("send on a closed channel");
         }
-        c.queue.borrow_mut().push_back(v);
+        c.queue.borrow_mut().push_back(a[0].clone());
         if let Some(w) = c.receivers.borrow_mut().pop_front() {
             w.wake();
         }
@@ -56,9 +53,8 @@ pub fn send(_: &Interp, a: Vec<Value>) -> R<Value> {
     })
 }
 
-pub fn close(_: &Interp, a: Vec<Value>) -> R<Value> {
-    let ch = a.into_iter().next().unwrap_or_default();
-    with_channel(&ch, |c| {
+pub fn close(_: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
+    with_channel(ch, |c| {
         c.closed.set(true);
         for w in c.receivers.borrow_mut().drain(..) {
             w.wake();
@@ -67,9 +63,8 @@ pub fn close(_: &Interp, a: Vec<Value>) -> R<Value> {
     })
 }
 
-pub fn len(_: &Interp, a: Vec<Value>) -> R<Value> {
-    let ch = a.into_iter().next().unwrap_or_default();
-    with_channel(&ch, |c| Ok(Value::Int(c.queue.borrow().len() as i64)))
+pub fn len(_: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
+    with_channel(ch, |c| Ok(Value::Int(c.queue.borrow().len() as i64)))
 }
 
 pub fn recv(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {

@@ -22,7 +22,7 @@ pub type MonoioRuntime = monoio::FusionRuntime<
     monoio::time::TimeDriver<monoio::LegacyDriver>,
 >;
 
-pub use builtins::install_prelude;
+pub use builtins::register;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum DriverChoice {
@@ -52,7 +52,6 @@ impl Stats {
 }
 
 pub struct RuntimeState {
-    pub self_ref: RefCell<Weak<Interp>>,
     pub started: Instant,
     runtime: RefCell<Option<MonoioRuntime>>,
     pub driver_name: Cell<&'static str>,
@@ -81,7 +80,6 @@ pub struct RuntimeState {
 impl Default for RuntimeState {
     fn default() -> Self {
         RuntimeState {
-            self_ref: RefCell::new(Weak::new()),
             started: Instant::now(),
             runtime: RefCell::new(None),
             driver_name: Cell::new(""),

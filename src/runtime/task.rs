@@ -186,7 +186,9 @@ pub async fn wait(interp: &Interp, state: &Rc<TaskState>) -> R<Value> {
     let outcome = WaitTask::new(state.clone(), interp).await;
     match outcome {
         Outcome::Value(v) => Ok(v),
-        Outcome::Failed(e) => Err(Ctrl::Error(Box::new(RtError { diag: e.diag.clone(), cur_span: None }))),
+        Outcome::Failed(e) => {
+            Err(Ctrl::Error(Box::new(RtError { diag: e.diag.clone(), cur_span: None, kind: e.kind })))
+        }
         Outcome::Cancelled => Err(Ctrl::error("task cancelled")),
     }
 }

@@ -63,6 +63,8 @@ pub enum TypeExpr {
     Tuple(Vec<TypeExpr>),
     /// `fn(A, B) -> C`
     Func { params: Vec<TypeExpr>, ret: Option<Box<TypeExpr>> },
+    /// `T?`
+    Optional(Box<TypeExpr>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,12 +88,56 @@ pub enum BinOp {
     BitXor,
     Shl,
     Shr,
+    /// `//`: floor division (Python)
+    FloorDiv,
+    /// `x in c`, `x not in c`
+    In,
+    NotIn,
+    /// `a is b`, `a is not b`: identity
+    Is,
+    IsNot,
+    /// `a ?? b`: `b` when `a` is nil or `None`, else `a` (unwrapping `Some`)
+    Coalesce,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum UnOp {
     Neg,
     Not,
+    /// `~x`
+    BitNot,
+}
+
+/// The optional parts of `xs[start:end:step]`.
+#[derive(Clone, Debug)]
+pub struct SliceParts {
+    pub start: Option<Expr>,
+    pub end: Option<Expr>,
+    pub step: Option<Expr>,
+}
+
+/// What a comprehension builds.
+#[derive(Clone, Debug)]
+pub enum CompKind {
+    List(Expr),
+    Set(Expr),
+    Dict(Expr, Expr),
+}
+
+/// One `for pat in iter` or `if cond` clause of a comprehension.
+#[derive(Clone, Debug)]
+pub enum CompClause {
+    For { pat: Pattern, iter: Expr, shorthand: bool },
+    If(Expr),
+}
+
+#[derive(Clone, Debug)]
+pub struct Comprehension {
+    pub kind: CompKind,
+    pub clauses: Vec<CompClause>,
+    /// frame slots of the comprehension's variables (filled by the resolver), cleared
+    /// when it is done
+    pub scope_slots: Vec<u32>,
 }
 
 #[derive(Clone, Debug)]
@@ -105,7 +151,8 @@ pub struct Expr {
 #[derive(Clone, Debug)]
 pub enum InterpPart {
     Lit(Rc<str>),
-    Expr(Expr),
+    /// `{e}` or `{e:spec}`
+    Expr(Expr, Option<Rc<crate::syntax::format_spec::FormatSpec>>),
 }
 
 #[derive(Clone, Debug)]
@@ -130,6 +177,10 @@ pub enum ExprKind {
     List(Vec<Expr>),
     Tuple(Vec<Expr>),
     Dict(Vec<(Expr, Expr)>),
+    /// `{1, 2}`
+    Set(Vec<Expr>),
+    /// `[e for x in it if c]`, `{k: v for ...}`, `{e for ...}`
+    Comprehension(Box<Comprehension>),
     StructLit {
         path: Vec<Ident>,
         fields: Vec<(Ident, Expr)>,
@@ -148,6 +199,29 @@ pub enum ExprKind {
     /// `e.name`; `t.0` is a field whose name is the digits.
     Field(Box<Expr>, Ident),
     Index(Box<Expr>, Box<Expr>),
+    /// `xs[a:b:c]`
+    Slice(Box<Expr>, Box<SliceParts>),
+    /// `a..b`, `a..=b`
+    Range {
+        start: Box<Expr>,
+        end: Box<Expr>,
+        inclusive: bool,
+    },
+    /// `a < b <= c`: each operand evaluated once, left to right
+    Compare(Box<Expr>, Vec<(BinOp, Expr)>),
+    /// `x as T`
+    Cast(Box<Expr>, TypeExpr),
+    /// `x.?`: present (not nil, not `None`, not empty)
+    Exists(Box<Expr>),
+    /// An `if` or `match` statement (with indented blocks) used as an expression: its
+    /// value is the value of the chosen block's last statement.
+    Block(Box<Stmt>),
+    /// `let pat = e` as the condition of `if`/`elif`/`while`: true when `e` matches,
+    /// binding the pattern's names for the body
+    LetCond {
+        pat: Box<Pattern>,
+        value: Box<Expr>,
+    },
     /// postfix `?`
     Try(Box<Expr>),
     Await(Box<Expr>),
@@ -156,7 +230,8 @@ pub enum ExprKind {
         mutable: bool,
         inner: Box<Expr>,
     },
-    /// `\x, y: body` (the body is a block holding one `return`)
+    /// `\x, y: body`, `fn(x): body`, `|x| body` (an expression body is a block holding
+    /// one expression statement; its value is returned)
     Lambda(Rc<FnDecl>),
     /// `if a: x elif b: y else: z` used as an expression
     If {
@@ -242,6 +317,8 @@ pub enum StmtKind {
         mutable: bool,
         ty: Option<TypeExpr>,
         value: Expr,
+        /// `pub let`: importable from other modules
+        is_pub: bool,
     },
     /// `target = value` or `target op= value`
     Assign {
@@ -262,6 +339,9 @@ pub enum StmtKind {
         pat: Pattern,
         iter: Expr,
         body: Block,
+        /// `for a, b in it` (no brackets): tuples of two are split, anything else gives
+        /// (index, item) — the language's enumerate shorthand
+        shorthand: bool,
     },
     Loop {
         body: Block,
@@ -277,7 +357,10 @@ pub enum StmtKind {
     Struct(Rc<StructDecl>),
     Enum(Rc<EnumDecl>),
     Impl(Rc<ImplDecl>),
+    Trait(Rc<TraitDecl>),
     Import(ImportDecl),
+    /// `export a, b`: makes module-level names importable
+    Export(Vec<Ident>),
 }
 
 #[derive(Clone, Debug)]
@@ -298,6 +381,19 @@ pub enum CaptureFrom {
     Capture(u32),
 }
 
+/// Where a function's `self` comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SelfMode {
+    /// no `self`: a plain function or an associated function
+    None,
+    /// `fn m(self, ...)`: a method
+    Explicit,
+    /// a `fn`/`me` in a type body without a `self` parameter: the parser marks it
+    /// `Implicit`; the resolver keeps that only if the body uses `self` (a method), and
+    /// otherwise turns it into `None` (an associated function, callable on the type)
+    Implicit,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FnKind {
     /// `fn` at module level, in a body, or a method/associated fn
@@ -314,8 +410,14 @@ pub struct FnDecl {
     pub is_async: bool,
     /// `extern fn`: no body, bound to a native by name
     pub is_extern: bool,
-    /// first parameter is `self` (methods); `self` is not in `params`
-    pub has_self: bool,
+    /// a trait's method signature without a body
+    pub is_abstract: bool,
+    /// a lambda whose body is an indented block (not one expression)
+    pub block_body: bool,
+    /// how the function gets `self`; `self` is never in `params`
+    pub self_mode: SelfMode,
+    /// `static fn`: an associated function even inside a type body
+    pub is_static: bool,
     pub params: Vec<Param>,
     pub ret: Option<TypeExpr>,
     pub body: Block,
@@ -334,18 +436,25 @@ pub struct FnInfo {
     pub cell_params: Vec<u32>,
     /// for the name slot of a nested `fn` declared in a body
     pub self_slot: Slot,
+    /// the body refers to `self` (decides how a `SelfMode::Implicit` method is called)
+    pub uses_self: bool,
 }
 
 #[derive(Clone, Debug)]
 pub struct FieldDecl {
     pub name: Ident,
     pub ty: Option<TypeExpr>,
+    /// `x: i64 = 0`: used when a constructor leaves the field out; the parser wraps the
+    /// expression in a lambda of no arguments, evaluated at each such construction
+    pub default: Option<Expr>,
 }
 
 #[derive(Debug)]
 pub struct StructDecl {
     pub name: Ident,
     pub is_pub: bool,
+    /// declared with `class` (the same thing as a struct here)
+    pub is_class: bool,
     pub fields: Vec<FieldDecl>,
     pub methods: Vec<Rc<FnDecl>>,
     pub span: Span,
@@ -371,6 +480,17 @@ pub struct EnumDecl {
 #[derive(Debug)]
 pub struct ImplDecl {
     pub target: Ident,
+    /// `impl Trait for Type`: the trait's default methods are added to the type
+    pub trait_name: Option<Ident>,
+    pub methods: Vec<Rc<FnDecl>>,
+    pub span: Span,
+}
+
+/// `trait Name:` with method signatures (`is_abstract`) and default methods.
+#[derive(Debug)]
+pub struct TraitDecl {
+    pub name: Ident,
+    pub is_pub: bool,
     pub methods: Vec<Rc<FnDecl>>,
     pub span: Span,
 }
@@ -381,6 +501,8 @@ pub struct ImportDecl {
     pub module: Vec<Ident>,
     /// `::{A, B}` or `::A`; `None` for `import net`
     pub items: Option<Vec<Ident>>,
+    /// `use a.b.*`: every exported name of the module
+    pub glob: bool,
     pub span: Span,
 }
 
@@ -389,6 +511,23 @@ pub struct Program {
     pub stmts: Vec<Stmt>,
     /// frame size of the top-level code (filled by the resolver)
     pub main_slots: u32,
+}
+
+impl FnDecl {
+    /// Whether frame slot 0 is reserved for `self`.
+    pub fn has_self(&self) -> bool {
+        self.self_mode != SelfMode::None
+    }
+
+    /// Whether calls through an instance pass it as `self` (an explicit `self`, or an
+    /// implicit one the body uses); otherwise the function is an associated function.
+    pub fn takes_receiver(&self) -> bool {
+        match self.self_mode {
+            SelfMode::Explicit => true,
+            SelfMode::Implicit => self.info.uses_self,
+            SelfMode::None => false,
+        }
+    }
 }
 
 impl Stmt {

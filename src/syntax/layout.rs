@@ -8,7 +8,10 @@
 //!   body's first line; the closing `}` dedents back without a trailing `Newline`
 //!   unless a nested block has to be closed first;
 //! - `Indent` only after a line ending in `:`; a dedent to a column that no open block
-//!   has is an error, and so is a tab in indentation.
+//!   has is an error, and so is a tab in indentation;
+//! - after the `Dedent`s that end blocks comes another `Newline` (unless `else`/`elif`
+//!   continues the statement), so a statement whose value ends with a block
+//!   (`let x = match y:` + arms) is terminated like any other.
 
 use crate::diag::Diagnostic;
 use crate::syntax::ast::Span;
@@ -179,12 +182,16 @@ impl Layout<'_> {
             return;
         }
         self.push_newline(nl);
-        self.dedent_to(col, *next_span);
+        if self.dedent_to(col, *next_span) > 0 && !matches!(next_tok, Token::Else | Token::Elif) {
+            // the statement that owned the block ends here too: a value that ends with
+            // a block (`let x = match y:` + arms) needs no line break of its own
+            self.out.push((Token::Newline, Span::new(self.file, next_span.start as usize, next_span.start as usize)));
+        }
     }
 
-    /// Emits a `Dedent` for every open level deeper than `col`.
-    fn dedent_to(&mut self, col: usize, at: Span) {
-        let Some(Context::Block { indents }) = self.stack.last_mut() else { return };
+    /// Emits a `Dedent` for every open level deeper than `col`; returns how many.
+    fn dedent_to(&mut self, col: usize, at: Span) -> usize {
+        let Some(Context::Block { indents }) = self.stack.last_mut() else { return 0 };
         let zero = Span::new(self.file, at.start as usize, at.start as usize);
         let mut dedents = 0;
         while indents.len() > 1 && *indents.last().unwrap_or(&0) > col {
@@ -198,6 +205,7 @@ impl Layout<'_> {
         if mismatch {
             self.errors.push(Diagnostic::syntax("unindent does not match any outer indentation level", at));
         }
+        dedents
     }
 
     fn close_bracket(&mut self, span: Span) {
@@ -246,7 +254,7 @@ mod tests {
     #[test]
     fn indents_and_dedents() {
         let k = kinds("if a:\n    b\n\n    # c\nd\n");
-        assert_eq!(k.join(" "), "if <literal> : \\n <indent> <literal> \\n <dedent> <literal> \\n");
+        assert_eq!(k.join(" "), "if <literal> : \\n <indent> <literal> \\n <dedent> \\n <literal> \\n");
     }
 
     #[test]

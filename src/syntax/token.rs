@@ -1,6 +1,10 @@
-//! Tokens and the logos lexer. String literals are scanned by hand (a callback) because
-//! interpolation lets `"{d["k"]}"` nest quotes; their escapes are decoded here and the
-//! `{...}` pieces are kept as source text with their offset, parsed later as expressions.
+//! Tokens and the logos lexer. Every keyword and punctuation token is spelled once, in
+//! the `tokens!` list below, which generates the enum (with its logos patterns), the
+//! spelling table `Token::text` and `KEYWORDS`. String literals are scanned by hand (a
+//! callback) because interpolation lets `"{d["k"]}"` nest quotes; their escapes are
+//! decoded here and the `{...}` pieces are kept as source text with their offset,
+//! parsed later as expressions. `"""..."""` strings may span lines and do not
+//! interpolate; `'...'` and `r"..."` are raw.
 
 use crate::diag::Diagnostic;
 use crate::syntax::ast::Span;
@@ -22,184 +26,98 @@ pub enum LexError {
     Message(String),
 }
 
-#[derive(Logos, Clone, Debug, PartialEq, Eq, Hash)]
-#[logos(error = LexError)]
-#[logos(skip r"[ \t\r\f]+")]
-#[logos(skip(r"#[^\n]*", allow_greedy = true))]
-pub enum Token {
-    #[token("\n")]
-    Newline,
-    /// produced by the layout pass only
-    Indent,
-    /// produced by the layout pass only
-    Dedent,
+/// Generates `Token` from one list of spellings: the logos pattern of each keyword and
+/// punctuation token, `Token::text` and `KEYWORDS` all come from it.
+macro_rules! tokens {
+    (
+        keywords { $($kw:ident = $kw_text:tt,)* }
+        punctuation { $($p:ident = $p_text:tt,)* }
+    ) => {
+        /// `>>` is two `>` tokens (so `List<List<i64>>` closes two generics); the parser reads
+/// adjacent ones as the shift.
+        #[derive(Logos, Clone, Debug, PartialEq, Eq, Hash)]
+        #[logos(error = LexError)]
+        #[logos(extras = Vec<(String, usize, usize)>)]
+        #[logos(skip r"[ \t\r\f]+")]
+        #[logos(skip(r"#[^\n]*", allow_greedy = true))]
+        pub enum Token {
+            #[token("\n")]
+            Newline,
+            /// produced by the layout pass only
+            Indent,
+            /// produced by the layout pass only
+            Dedent,
+            $( #[token($kw_text)] $kw, )*
+            $( #[token($p_text)] $p, )*
 
-    #[token("fn")]
-    Fn,
-    #[token("async")]
-    Async,
-    #[token("await")]
-    Await,
-    #[token("let")]
-    Let,
-    #[token("val")]
-    Val,
-    #[token("var")]
-    Var,
-    #[token("mut")]
-    Mut,
-    #[token("if")]
-    If,
-    #[token("elif")]
-    Elif,
-    #[token("else")]
-    Else,
-    #[token("while")]
-    While,
-    #[token("for")]
-    For,
-    #[token("in")]
-    In,
-    #[token("loop")]
-    Loop,
-    #[token("break")]
-    Break,
-    #[token("continue")]
-    Continue,
-    #[token("return")]
-    Return,
-    #[token("match")]
-    Match,
-    #[token("case")]
-    Case,
-    #[token("struct")]
-    Struct,
-    #[token("enum")]
-    Enum,
-    #[token("impl")]
-    Impl,
-    #[token("import")]
-    Import,
-    #[token("pub")]
-    Pub,
-    #[token("extern")]
-    Extern,
-    #[token("true")]
-    True,
-    #[token("false")]
-    False,
-    #[token("nil")]
-    Nil,
-    #[token("and")]
-    And,
-    #[token("or")]
-    Or,
-    #[token("not")]
-    Not,
-    #[token("self")]
-    SelfLower,
-    #[token("Self")]
-    SelfUpper,
+            #[regex(r"[A-Za-z_][A-Za-z0-9_]*", |lex| Rc::<str>::from(lex.slice()))]
+            Ident(Rc<str>),
+            #[regex(r"[0-9][0-9_]*", lex_decimal)]
+            #[regex(r"0x[0-9a-fA-F_]+", |lex| lex_radix(lex, 16))]
+            #[regex(r"0o[0-7_]+", |lex| lex_radix(lex, 8))]
+            #[regex(r"0b[01_]+", |lex| lex_radix(lex, 2))]
+            Int(i64),
+            /// the f64's bits, so that tokens can be `Eq + Hash`
+            #[regex(r"[0-9][0-9_]*\.[0-9][0-9_]*([eE][+-]?[0-9]+)?", lex_float)]
+            #[regex(r"[0-9][0-9_]*[eE][+-]?[0-9]+", lex_float)]
+            Float(u64),
+            #[token("\"", lex_string)]
+            #[token("\"\"\"", lex_triple)]
+            Str(Rc<Vec<StrPart>>),
+            #[regex(r#"r"[^"\n]*""#, allow_greedy = true, callback = |lex| { let s = lex.slice(); Rc::<str>::from(&s[2..s.len() - 1]) })]
+            #[regex(r#"'[^'\n]*'"#, allow_greedy = true, callback = |lex| { let s = lex.slice(); Rc::<str>::from(&s[1..s.len() - 1]) })]
+            RawStr(Rc<str>),
+            #[token("b\"", lex_bytes)]
+            Bytes(Rc<Vec<u8>>),
+        }
 
-    #[regex(r"[A-Za-z_][A-Za-z0-9_]*", |lex| Rc::<str>::from(lex.slice()))]
-    Ident(Rc<str>),
-    #[regex(r"[0-9][0-9_]*", lex_decimal)]
-    #[regex(r"0x[0-9a-fA-F_]+", |lex| lex_radix(lex, 16))]
-    #[regex(r"0b[01_]+", |lex| lex_radix(lex, 2))]
-    Int(i64),
-    /// the f64's bits, so that tokens can be `Eq + Hash`
-    #[regex(r"[0-9][0-9_]*\.[0-9][0-9_]*([eE][+-]?[0-9]+)?", lex_float)]
-    #[regex(r"[0-9][0-9_]*[eE][+-]?[0-9]+", lex_float)]
-    Float(u64),
-    #[token("\"", lex_string)]
-    Str(Rc<Vec<StrPart>>),
-    #[regex(r#"r"[^"]*""#, allow_greedy = true, callback =  |lex| { let s = lex.slice(); Rc::<str>::from(&s[2..s.len() - 1]) })]
-    RawStr(Rc<str>),
-    #[token("b\"", lex_bytes)]
-    Bytes(Rc<Vec<u8>>),
+        impl Token {
+            /// Source spelling of keyword and punctuation tokens.
+            pub fn text(&self) -> &'static str {
+                match self {
+                    $( Token::$kw => $kw_text, )*
+                    $( Token::$p => $p_text, )*
+                    Token::Newline => "\\n",
+                    Token::Indent => "<indent>",
+                    Token::Dedent => "<dedent>",
+                    Token::Ident(_) | Token::Int(_) | Token::Float(_) | Token::Str(_) | Token::RawStr(_)
+                    | Token::Bytes(_) => "<literal>",
+                }
+            }
 
-    #[token("(")]
-    LParen,
-    #[token(")")]
-    RParen,
-    #[token("[")]
-    LBracket,
-    #[token("]")]
-    RBracket,
-    #[token("{")]
-    LBrace,
-    #[token("}")]
-    RBrace,
-    #[token(",")]
-    Comma,
-    #[token(":")]
-    Colon,
-    #[token(";")]
-    Semi,
-    #[token(".")]
-    Dot,
-    #[token("::")]
-    ColonColon,
-    #[token("->")]
-    Arrow,
-    #[token("=>")]
-    FatArrow,
-    #[token("?")]
-    Question,
-    #[token("\\")]
-    Backslash,
-    #[token("=")]
-    Assign,
-    #[token("+=")]
-    PlusAssign,
-    #[token("-=")]
-    MinusAssign,
-    #[token("*=")]
-    StarAssign,
-    #[token("/=")]
-    SlashAssign,
-    #[token("%=")]
-    PercentAssign,
-    #[token("==")]
-    EqEq,
-    #[token("!=")]
-    NotEq,
-    #[token("<")]
-    Lt,
-    #[token("<=")]
-    Le,
-    #[token(">")]
-    Gt,
-    #[token(">=")]
-    Ge,
-    #[token("+")]
-    Plus,
-    #[token("-")]
-    Minus,
-    #[token("*")]
-    Star,
-    #[token("/")]
-    Slash,
-    #[token("%")]
-    Percent,
-    #[token("**")]
-    StarStar,
-    #[token("&")]
-    Amp,
-    #[token("|")]
-    Pipe,
-    #[token("^")]
-    Caret,
-    #[token("<<")]
-    Shl,
-    #[token(">>")]
-    Shr,
-    #[token("!")]
-    Bang,
-    #[token("&&")]
-    AmpAmp,
-    #[token("||")]
-    PipePipe,
+            /// Keywords (`fn`, `if`, ...), as opposed to names, literals and punctuation.
+            pub fn is_keyword(&self) -> bool {
+                matches!(self, $( Token::$kw )|*)
+            }
+        }
+
+        /// All keywords, for the REPL's completion.
+        pub const KEYWORDS: &[&str] = &[$($kw_text),*];
+    };
+}
+
+tokens! {
+    keywords {
+        Fn = "fn", Async = "async", Await = "await", Let = "let", Val = "val", Var = "var", Mut = "mut",
+        If = "if", Elif = "elif", Else = "else", While = "while", For = "for", In = "in", Loop = "loop",
+        Break = "break", Continue = "continue", Return = "return", Match = "match", Case = "case",
+        Struct = "struct", Enum = "enum", Impl = "impl", Import = "import", Pub = "pub", Extern = "extern",
+        True = "true", False = "false", Nil = "nil", And = "and", Or = "or", Not = "not",
+        SelfLower = "self", SelfUpper = "Self",
+    }
+    punctuation {
+        LParen = "(", RParen = ")", LBracket = "[", RBracket = "]", LBrace = "{", RBrace = "}",
+        Comma = ",", Colon = ":", Semi = ";", Dot = ".", DotDot = "..", DotDotEq = "..=",
+        ColonColon = "::", Arrow = "->", FatArrow = "=>", Question = "?", Backslash = "\\", At = "@",
+        Assign = "=", PlusAssign = "+=", MinusAssign = "-=", StarAssign = "*=", SlashAssign = "/=",
+        PercentAssign = "%=", AmpAssign = "&=", PipeAssign = "|=", CaretAssign = "^=", ShlAssign = "<<=",
+        ShrAssign = ">>=", StarStarAssign = "**=",
+        EqEq = "==", NotEq = "!=", Lt = "<", Le = "<=", Gt = ">", Ge = ">=",
+        Plus = "+", Minus = "-", Star = "*", Slash = "/", SlashSlash = "//", Percent = "%", StarStar = "**",
+        Amp = "&", Pipe = "|", Caret = "^", Tilde = "~", Shl = "<<", Bang = "!",
+        AmpAmp = "&&", PipePipe = "||", QuestionQuestion = "??", DotQuestion = ".?", PipeGt = "|>",
+        Ellipsis = "...",
+    }
 }
 
 fn lex_decimal(lex: &mut logos::Lexer<Token>) -> Result<i64, LexError> {
@@ -228,68 +146,97 @@ fn lex_float(lex: &mut logos::Lexer<Token>) -> Result<u64, LexError> {
         .map_err(|_| LexError::Message(format!("invalid float literal `{}`", lex.slice())))
 }
 
-/// Scans a `"..."` literal after its opening quote: decodes escapes, splits out `{code}`.
-fn lex_string(lex: &mut logos::Lexer<Token>) -> Result<Rc<Vec<StrPart>>, LexError> {
-    let start = lex.span().end; // offset just after the opening quote
-    let rest = lex.remainder();
-    let (parts, consumed) = scan_string(rest, start, true)?;
-    lex.bump(consumed);
-    Ok(Rc::new(parts))
+/// A problem inside a string literal: the message and its byte range relative to the
+/// text after the opening quote.
+type StrError = (String, usize, usize);
+
+/// What scanning one string literal found. A bad escape does not stop the scan: the
+/// literal still ends at its closing quote, so one mistake gives one error.
+struct Scanned {
+    parts: Vec<StrPart>,
+    /// the literal's bytes, for `b"..."` (UTF-8 for characters, raw for `\xNN`)
+    bytes: Vec<u8>,
+    /// bytes consumed after the opening quote, closing quote(s) included
+    consumed: usize,
+    error: Option<StrError>,
 }
 
-fn lex_bytes(lex: &mut logos::Lexer<Token>) -> Result<Rc<Vec<u8>>, LexError> {
-    let start = lex.span().end;
-    let rest = lex.remainder();
-    let (parts, consumed) = scan_string(rest, start, false)?;
-    lex.bump(consumed);
-    let mut out = Vec::new();
-    for part in parts {
-        if let StrPart::Text(t) = part {
-            // `\xNN` in a byte string is one raw byte; it was kept as char U+00NN.
-            for c in t.chars() {
-                if (c as u32) < 256 && !c.is_ascii() {
-                    out.push(c as u32 as u8);
-                } else {
-                    let mut buf = [0u8; 4];
-                    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
-                }
-            }
-        }
+/// Consumes the literal. A problem inside it is recorded in the lexer's extras (as
+/// absolute byte ranges) and the literal is still a token, so the parser goes on as if it
+/// were fine: one mistake, one error.
+fn finish_token<T>(lex: &mut logos::Lexer<Token>, scanned: Scanned, value: T) -> Result<T, LexError> {
+    let token_start = lex.span().start;
+    let body_start = lex.span().end;
+    lex.bump(scanned.consumed);
+    if let Some((m, a, b)) = scanned.error {
+        let (start, end) =
+            if a == usize::MAX { (token_start, token_start + 1) } else { (body_start + a, body_start + b) };
+        lex.extras.push((m, start, end));
     }
-    Ok(Rc::new(out))
+    Ok(value)
 }
 
-/// Returns the parts and the number of bytes consumed (including the closing quote).
-/// `interpolate` is false for byte strings, where `\xNN` is allowed and `{` is plain.
-fn scan_string(rest: &str, base: usize, interpolate: bool) -> Result<(Vec<StrPart>, usize), LexError> {
+/// `"..."`: escapes decoded, `{code}` pieces split out.
+fn lex_string(lex: &mut logos::Lexer<Token>) -> Result<Rc<Vec<StrPart>>, LexError> {
+    let scanned = scan_string(lex.remainder(), lex.span().end, Quote::Single);
+    let parts = Rc::new(scanned.parts.clone());
+    finish_token(lex, scanned, parts)
+}
+
+/// `"""..."""`: may span lines; escapes decoded, braces literal.
+fn lex_triple(lex: &mut logos::Lexer<Token>) -> Result<Rc<Vec<StrPart>>, LexError> {
+    let scanned = scan_string(lex.remainder(), lex.span().end, Quote::Triple);
+    let parts = Rc::new(scanned.parts.clone());
+    finish_token(lex, scanned, parts)
+}
+
+/// `b"..."`: characters are UTF-8 encoded, `\xNN` is one raw byte.
+fn lex_bytes(lex: &mut logos::Lexer<Token>) -> Result<Rc<Vec<u8>>, LexError> {
+    let scanned = scan_string(lex.remainder(), lex.span().end, Quote::Bytes);
+    let bytes = Rc::new(scanned.bytes.clone());
+    finish_token(lex, scanned, bytes)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Quote {
+    /// `"..."`: one line, interpolated
+    Single,
+    /// `"""..."""`: any number of lines, not interpolated
+    Triple,
+    /// `b"..."`: one line, `\xNN` allowed, not interpolated
+    Bytes,
+}
+
+/// Scans a literal after its opening quote. `base` is the file offset of `rest`.
+fn scan_string(rest: &str, base: usize, quote: Quote) -> Scanned {
     let mut parts = Vec::new();
     let mut text = String::new();
+    let mut bytes = Vec::new();
+    let mut error: Option<StrError> = None;
     let mut chars = rest.char_indices().peekable();
+    let interpolate = quote == Quote::Single;
     while let Some((i, c)) = chars.next() {
         match c {
-            '"' => {
+            '"' if quote != Quote::Triple || rest[i..].starts_with("\"\"\"") => {
                 if !text.is_empty() || parts.is_empty() {
                     parts.push(StrPart::Text(text));
                 }
-                return Ok((parts, i + 1));
+                let consumed = if quote == Quote::Triple { i + 3 } else { i + 1 };
+                return Scanned { parts, bytes, consumed, error };
             }
-            '\n' => break,
+            '\n' if quote != Quote::Triple => break,
             '\\' => {
                 let Some((_, e)) = chars.next() else { break };
-                match e {
-                    'n' => text.push('\n'),
-                    't' => text.push('\t'),
-                    'r' => text.push('\r'),
-                    '\\' => text.push('\\'),
-                    '"' => text.push('"'),
-                    '\'' => text.push('\''),
-                    '0' => text.push('\0'),
-                    '{' => text.push('{'),
-                    '}' => text.push('}'),
-                    'u' => text.push(scan_unicode_escape(&mut chars)?),
-                    'x' if !interpolate => text.push(scan_hex_escape(&mut chars)?),
-                    other => {
-                        return Err(LexError::Message(format!("unknown escape sequence `\\{other}` in string")));
+                match decode_escape(e, &mut chars, quote) {
+                    Ok(Some(Decoded::Char(decoded))) => {
+                        text.push(decoded);
+                        push_utf8(&mut bytes, decoded);
+                    }
+                    Ok(Some(Decoded::Byte(b))) => bytes.push(b),
+                    Ok(None) => {}
+                    Err(m) => {
+                        let end = chars.peek().map(|&(j, _)| j).unwrap_or(rest.len());
+                        error.get_or_insert((m, i, end));
                     }
                 }
             }
@@ -298,7 +245,20 @@ fn scan_string(rest: &str, base: usize, interpolate: bool) -> Result<(Vec<StrPar
                     parts.push(StrPart::Text(std::mem::take(&mut text)));
                 }
                 let code_start = i + 1;
-                let code_len = scan_code(&rest[code_start..])?;
+                let code_len = match scan_code(&rest[code_start..]) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        // the literal cannot be delimited: it ends with its line (one
+                        // error, and no rescanning of what follows, which would be
+                        // exponential in nested quotes)
+                        let m = match e {
+                            LexError::Message(m) => m,
+                            LexError::Unexpected => "invalid interpolation".to_string(),
+                        };
+                        let consumed = rest.find('\n').unwrap_or(rest.len());
+                        return Scanned { parts, bytes, consumed, error: Some((m, i, i + 1)) };
+                    }
+                };
                 parts.push(StrPart::Code(rest[code_start..code_start + code_len].to_string(), base + code_start));
                 // skip the code and its closing brace
                 while let Some(&(j, _)) = chars.peek() {
@@ -309,12 +269,56 @@ fn scan_string(rest: &str, base: usize, interpolate: bool) -> Result<(Vec<StrPar
                 }
             }
             '}' if interpolate => {
-                return Err(LexError::Message("unmatched `}` in string (write `\\}` for a literal brace)".into()));
+                error.get_or_insert(("unmatched `}` in string (write `\\}` for a literal brace)".into(), i, i + 1));
             }
-            _ => text.push(c),
+            _ => {
+                text.push(c);
+                if quote == Quote::Bytes {
+                    push_utf8(&mut bytes, c);
+                }
+            }
         }
     }
-    Err(LexError::Message("unterminated string literal".into()))
+    // unterminated: report at the opening quote, consume to the end of the line
+    let consumed = rest.find('\n').unwrap_or(rest.len());
+    let consumed = if quote == Quote::Triple { rest.len() } else { consumed };
+    let message = if quote == Quote::Triple { "unterminated `\"\"\"` string" } else { "unterminated string literal" };
+    Scanned { parts, bytes, consumed, error: Some((message.into(), usize::MAX, usize::MAX)) }
+}
+
+fn push_utf8(out: &mut Vec<u8>, c: char) {
+    let mut buf = [0u8; 4];
+    out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+}
+
+/// What an escape sequence stands for.
+enum Decoded {
+    Char(char),
+    /// `\xNN` in a byte string
+    Byte(u8),
+}
+
+/// What an escape stands for (`None` for a line continuation in `"""`).
+fn decode_escape(
+    e: char,
+    chars: &mut std::iter::Peekable<std::str::CharIndices>,
+    quote: Quote,
+) -> Result<Option<Decoded>, String> {
+    Ok(Some(Decoded::Char(match e {
+        'n' => '\n',
+        't' => '\t',
+        'r' => '\r',
+        '\\' => '\\',
+        '"' => '"',
+        '\'' => '\'',
+        '0' => '\0',
+        '{' => '{',
+        '}' => '}',
+        'u' => scan_unicode_escape(chars)?,
+        'x' if quote == Quote::Bytes => return Ok(Some(Decoded::Byte(scan_hex_escape(chars)?))),
+        '\n' if quote == Quote::Triple => return Ok(None),
+        other => return Err(format!("unknown escape sequence `\\{}` in string", other.escape_default())),
+    })))
 }
 
 /// Length of the interpolated code up to (not including) its closing `}`; skips nested
@@ -340,8 +344,11 @@ fn scan_code(code: &str) -> Result<usize, LexError> {
             }
             b'}' => depth -= 1,
             b'"' => {
-                let (_, used) = scan_string(&code[i + 1..], 0, true)?;
-                i += used;
+                let scanned = scan_string(&code[i + 1..], 0, Quote::Single);
+                if let Some((m, _, _)) = scanned.error {
+                    return Err(LexError::Message(m));
+                }
+                i += scanned.consumed;
             }
             b'\n' => break,
             _ => {}
@@ -351,8 +358,8 @@ fn scan_code(code: &str) -> Result<usize, LexError> {
     Err(LexError::Message("unterminated `{` interpolation in string".into()))
 }
 
-fn scan_unicode_escape(chars: &mut std::iter::Peekable<std::str::CharIndices>) -> Result<char, LexError> {
-    let bad = || LexError::Message("invalid unicode escape (expected `\\u{XXXX}`)".into());
+fn scan_unicode_escape(chars: &mut std::iter::Peekable<std::str::CharIndices>) -> Result<char, String> {
+    let bad = || "invalid unicode escape (expected `\\u{XXXX}`)".to_string();
     if chars.next().map(|(_, c)| c) != Some('{') {
         return Err(bad());
     }
@@ -367,15 +374,15 @@ fn scan_unicode_escape(chars: &mut std::iter::Peekable<std::str::CharIndices>) -
     u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32).ok_or_else(bad)
 }
 
-fn scan_hex_escape(chars: &mut std::iter::Peekable<std::str::CharIndices>) -> Result<char, LexError> {
+fn scan_hex_escape(chars: &mut std::iter::Peekable<std::str::CharIndices>) -> Result<u8, String> {
     let mut v = 0u32;
     for _ in 0..2 {
         match chars.next() {
             Some((_, c)) if c.is_ascii_hexdigit() => v = v * 16 + c.to_digit(16).unwrap_or(0),
-            _ => return Err(LexError::Message("invalid `\\x` escape (expected two hex digits)".into())),
+            _ => return Err("invalid `\\x` escape (expected two hex digits)".into()),
         }
     }
-    Ok(char::from_u32(v).unwrap_or('\0'))
+    Ok(v as u8)
 }
 
 /// Lexes a whole file. Errors are collected, never fatal: the bad text is skipped.
@@ -386,14 +393,17 @@ pub fn lex(src: &str, file: u32) -> (Vec<(Token, Span)>, Vec<Diagnostic>) {
     while let Some(result) = lexer.next() {
         let r = lexer.span();
         let span = Span::new(file, r.start, r.end);
+        for (m, a, b) in lexer.extras.drain(..) {
+            errors.push(Diagnostic::syntax(m, Span::new(file, a, b)));
+        }
         match result {
             Ok(tok) => tokens.push((tok, span)),
             Err(err) => {
-                let message = match err {
-                    LexError::Message(m) => m,
+                let (message, span) = match err {
+                    LexError::Message(m) => (m, span),
                     LexError::Unexpected => {
                         let c = src[r.start..].chars().next().unwrap_or(' ');
-                        format!("unexpected character `{}`", c.escape_default())
+                        (format!("unexpected character `{}`", c.escape_default()), span)
                     }
                 };
                 errors.push(Diagnostic::syntax(message, span));
@@ -418,101 +428,4 @@ impl Token {
             other => format!("`{}`", other.text()),
         }
     }
-
-    /// Source spelling of keyword and punctuation tokens.
-    pub fn text(&self) -> &'static str {
-        use Token::*;
-        match self {
-            Fn => "fn",
-            Async => "async",
-            Await => "await",
-            Let => "let",
-            Val => "val",
-            Var => "var",
-            Mut => "mut",
-            If => "if",
-            Elif => "elif",
-            Else => "else",
-            While => "while",
-            For => "for",
-            In => "in",
-            Loop => "loop",
-            Break => "break",
-            Continue => "continue",
-            Return => "return",
-            Match => "match",
-            Case => "case",
-            Struct => "struct",
-            Enum => "enum",
-            Impl => "impl",
-            Import => "import",
-            Pub => "pub",
-            Extern => "extern",
-            True => "true",
-            False => "false",
-            Nil => "nil",
-            And => "and",
-            Or => "or",
-            Not => "not",
-            SelfLower => "self",
-            SelfUpper => "Self",
-            LParen => "(",
-            RParen => ")",
-            LBracket => "[",
-            RBracket => "]",
-            LBrace => "{",
-            RBrace => "}",
-            Comma => ",",
-            Colon => ":",
-            Semi => ";",
-            Dot => ".",
-            ColonColon => "::",
-            Arrow => "->",
-            FatArrow => "=>",
-            Question => "?",
-            Backslash => "\\",
-            Assign => "=",
-            PlusAssign => "+=",
-            MinusAssign => "-=",
-            StarAssign => "*=",
-            SlashAssign => "/=",
-            PercentAssign => "%=",
-            EqEq => "==",
-            NotEq => "!=",
-            Lt => "<",
-            Le => "<=",
-            Gt => ">",
-            Ge => ">=",
-            Plus => "+",
-            Minus => "-",
-            Star => "*",
-            Slash => "/",
-            Percent => "%",
-            StarStar => "**",
-            Amp => "&",
-            Pipe => "|",
-            Caret => "^",
-            Shl => "<<",
-            Shr => ">>",
-            Bang => "!",
-            AmpAmp => "&&",
-            PipePipe => "||",
-            Newline => "\\n",
-            Indent => "<indent>",
-            Dedent => "<dedent>",
-            Ident(_) | Int(_) | Float(_) | Str(_) | RawStr(_) | Bytes(_) => "<literal>",
-        }
-    }
-
-    pub fn is_keyword(&self) -> bool {
-        let t = self.text();
-        t.chars().all(|c| c.is_ascii_alphabetic()) && !matches!(self, Token::Ident(_))
-    }
 }
-
-/// All keywords, for the REPL's completion.
-pub const KEYWORDS: &[&str] = &[
-    "fn", "async", "await", "let", "val", "var", "mut", "if", "elif", "else", "while", "for", "in", "loop", "break",
-    "continue", "return", "match", "case", "struct", "enum", "impl", "import", "pub", "extern", "true", "false", "nil",
-    "and", "or", "not", "self", "Self",
-];

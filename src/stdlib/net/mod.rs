@@ -6,9 +6,9 @@ pub mod socket;
 pub mod tcp;
 pub mod udp;
 
-use super::NativeRegistry;
+use crate::registry::Registry;
 
-pub fn register(r: &mut NativeRegistry) {
+pub fn register(r: &mut Registry) {
     runtime_api::register(r);
     tcp::register(r);
     udp::register(r);

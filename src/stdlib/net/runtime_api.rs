@@ -3,11 +3,11 @@
 use crate::interp::dict::Dict;
 use crate::interp::value::Value;
 use crate::interp::{Interp, R, fail};
-use crate::stdlib::NativeRegistry;
+use crate::registry::Registry;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-pub fn register(r: &mut NativeRegistry) {
+pub fn register(r: &mut Registry) {
     r.sync("init_runtime", init_runtime);
     r.sync("configure_entries", configure_entries);
     r.sync("get_num_cores", |_, _| Ok(Value::Int(num_cpus::get() as i64)));

@@ -5,8 +5,8 @@
 use super::socket::{self, Closable, Inflight, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
 use crate::interp::value::{NativeObject, Value};
 use crate::interp::{BoxFut, Interp, R, fail};
+use crate::registry::Registry;
 use crate::runtime::Stats;
-use crate::stdlib::NativeRegistry;
 use monoio::buf::{IoBuf, SliceMut};
 use monoio::io::{CancelableAsyncReadRent, CancelableAsyncWriteRent, Splitable};
 use monoio::net::tcp::{TcpOwnedReadHalf, TcpOwnedWriteHalf};
@@ -16,10 +16,11 @@ use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::rc::Rc;
 
-pub fn register(r: &mut NativeRegistry) {
+pub fn register(r: &mut Registry) {
     r.async_("TcpListener::bind", bind);
     r.async_("TcpListener::accept", accept);
-    r.sync("TcpListener::local_addr", |i, a| with_listener(&a, |l| Ok(i.ok(addr_string(&l.local)))));
+    // the seed's API: a listener's address is a String, a stream's an Option[String]
+    r.sync("TcpListener::local_addr", |_, a| with_listener(&a, |l| Ok(addr_string(&l.local))));
     r.sync("TcpListener::close", |i, a| {
         with_listener(&a, |l| {
             l.close_now();
@@ -39,8 +40,12 @@ pub fn register(r: &mut NativeRegistry) {
             Ok(i.ok(Value::Nil))
         })
     });
-    r.sync("TcpStream::local_addr", |i, a| with_stream(&a, |s| Ok(i.ok(addr_string(&s.local)))));
-    r.sync("TcpStream::peer_addr", |i, a| with_stream(&a, |s| Ok(i.ok(addr_string(&s.peer)))));
+    r.sync("TcpStream::local_addr", |i, a| {
+        with_stream(&a, |s| Ok(i.option((!s.closed.get()).then(|| addr_string(&s.local)))))
+    });
+    r.sync("TcpStream::peer_addr", |i, a| {
+        with_stream(&a, |s| Ok(i.option((!s.closed.get()).then(|| addr_string(&s.peer)))))
+    });
     r.sync("TcpStream::set_nodelay", set_nodelay);
     r.sync("TcpStream::set_keepalive", set_keepalive);
 }

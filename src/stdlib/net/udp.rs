@@ -4,8 +4,8 @@
 use super::socket::{self, Closable, Inflight, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
 use crate::interp::value::Value;
 use crate::interp::{BoxFut, Interp, R, fail};
+use crate::registry::Registry;
 use crate::runtime::Stats;
-use crate::stdlib::NativeRegistry;
 use monoio::buf::{IoBuf, SliceMut};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -13,7 +13,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::rc::Rc;
 
-pub fn register(r: &mut NativeRegistry) {
+pub fn register(r: &mut Registry) {
     r.async_("UdpSocket::bind", bind);
     r.async_("UdpSocket::send_to", |i, a| send(i, a, true));
     r.async_("UdpSocket::send", |i, a| send(i, a, false));
@@ -26,12 +26,12 @@ pub fn register(r: &mut NativeRegistry) {
             Ok(i.ok(Value::Nil))
         })
     });
-    r.sync("UdpSocket::local_addr", |i, a| with_udp(&a, |u| Ok(i.ok(addr_string(&u.local)))));
+    // the seed's API: Option[String], `None` once closed (and for an unconnected peer)
+    r.sync("UdpSocket::local_addr", |i, a| {
+        with_udp(&a, |u| Ok(i.option(u.sock.borrow().is_some().then(|| addr_string(&u.local)))))
+    });
     r.sync("UdpSocket::peer_addr", |i, a| {
-        with_udp(&a, |u| match u.peer.get() {
-            Some(p) => Ok(i.ok(addr_string(&p))),
-            None => named_err(i, "NotConnected", None),
-        })
+        with_udp(&a, |u| Ok(i.option(u.peer.get().filter(|_| u.sock.borrow().is_some()).map(|p| addr_string(&p)))))
     });
     r.sync("UdpSocket::set_broadcast", |i, a| {
         let on = bool_arg(&a, "set_broadcast()")?;

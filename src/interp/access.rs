@@ -1,0 +1,356 @@
+//! Reaching into values, shared by both evaluators: fields (`p.x`, also zero-argument
+//! methods called without parentheses), members of types and modules (`Color::Red`,
+//! `Point.origin`), indexing with negative indexes, slices `xs[a:b:c]` and slice
+//! assignment, and struct construction.
+
+use super::call::Args;
+use super::dict::check_key;
+use super::value::*;
+use super::{Ctrl, Interp, R, fail};
+use crate::syntax::ast::Ident;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Resolves a possibly negative index against `len` (`-1` is the last element).
+pub fn checked_index(n: i64, len: usize, what: &str) -> R<usize> {
+    let k = if n < 0 { n.checked_add(len as i64) } else { Some(n) };
+    match k {
+        Some(k) if k >= 0 && (k as u64) < len as u64 => Ok(k as usize),
+        _ => fail(format!("index {n} out of range for {what} of length {len}")),
+    }
+}
+
+pub fn byte_of(v: &Value) -> R<u8> {
+    match v {
+        Value::Int(i) if (0..=255).contains(i) => Ok(*i as u8),
+        Value::Int(i) => fail(format!("byte value {i} out of range 0..=255")),
+        other => fail(format!("a byte must be an int, got {}", other.type_name())),
+    }
+}
+
+/// The positions a slice `[start:end:step]` selects from a sequence of length `len`,
+/// with Python's clamping of out-of-range bounds.
+pub fn slice_indices(start: Option<i64>, end: Option<i64>, step: Option<i64>, len: usize) -> R<Vec<usize>> {
+    let step = step.unwrap_or(1);
+    if step == 0 {
+        return fail("slice step cannot be zero");
+    }
+    let len = len as i64;
+    let clamp = |v: i64, lo: i64, hi: i64| {
+        let v = if v < 0 { v.saturating_add(len) } else { v };
+        v.clamp(lo, hi)
+    };
+    let (a, b) = if step > 0 {
+        (start.map_or(0, |v| clamp(v, 0, len)), end.map_or(len, |v| clamp(v, 0, len)))
+    } else {
+        (start.map_or(len - 1, |v| clamp(v, -1, len - 1)), end.map_or(-1, |v| clamp(v, -1, len - 1)))
+    };
+    let mut out = Vec::new();
+    let mut i = a;
+    while (step > 0 && i < b) || (step < 0 && i > b) {
+        out.push(i as usize);
+        i += step;
+    }
+    Ok(out)
+}
+
+/// A contiguous slice `[a, b)` when the step is 1 (the common, cheap case).
+fn contiguous(start: Option<i64>, end: Option<i64>, len: usize) -> (usize, usize) {
+    let n = len as i64;
+    let fix = |v: i64| (if v < 0 { v.saturating_add(n) } else { v }).clamp(0, n) as usize;
+    let a = start.map_or(0, fix);
+    let b = end.map_or(len, fix);
+    (a, b.max(a))
+}
+
+fn slice_bound(v: &Value, what: &str) -> R<Option<i64>> {
+    match v {
+        Value::Nil => Ok(None),
+        Value::Int(i) => Ok(Some(*i)),
+        other => fail(format!("slice {what} must be an int, got {}", other.type_name())),
+    }
+}
+
+impl Interp {
+    pub fn field(&self, v: &Value, name: &Ident) -> R<Value> {
+        match v {
+            Value::Struct(s) => match s.def.field_index(&name.name) {
+                Some(i) => Ok(s.fields.borrow()[i].clone()),
+                None => self.method_without_parens(v, name),
+            },
+            Value::Tuple(items) => match name.name.parse::<usize>() {
+                Ok(i) if i < items.len() => Ok(items[i].clone()),
+                Ok(_) => fail(format!("no field `{}` on a tuple of length {}", name.name, items.len())),
+                Err(_) => self.method_without_parens(v, name),
+            },
+            Value::Enum(e) => match enum_field(e, &name.name) {
+                Some(i) => Ok(e.fields[i].clone()),
+                None => self.method_without_parens(v, name),
+            },
+            // `Point.origin`, `Color.Red`, `net.TcpStream`: `.` works like `::`
+            Value::Type(_) | Value::Module(_) => self.member(v, name),
+            Value::Object(o) => match o.field(&name.name) {
+                Some(f) => Ok(f),
+                None => self.method_without_parens(v, name),
+            },
+            _ => self.method_without_parens(v, name),
+        }
+    }
+
+    /// `xs.len`, `s.trim.upper`: a zero-argument method called without parentheses. A
+    /// user method that takes arguments gives the bound method instead.
+    fn method_without_parens(&self, v: &Value, name: &Ident) -> R<Value> {
+        if let Some(m) = self.find_method(v, &name.name) {
+            let takes_args = match &m {
+                Value::Func(c) => !c.decl.params.iter().all(|p| p.default.is_some()),
+                _ => false,
+            };
+            if takes_args || matches!(&m, Value::Func(c) if c.decl.is_async) {
+                return Ok(Value::Bound(Rc::new((v.clone(), m))));
+            }
+            return self.call_member(&m, v.clone(), Args::default(), name.span);
+        }
+        if self.registry.find_method(v.type_tag(), &name.name).is_some()
+            || self.registry.find_method("*", &name.name).is_some()
+        {
+            return self.call_builtin_method(v, &name.name, &[], &[]);
+        }
+        let hint = crate::diag::did_you_mean(&name.name, self.member_names(v).iter().map(|s| s.as_str()));
+        match v {
+            Value::Struct(s) => fail(format!("`{}` has no field or method `{}`{hint}", s.def.name, name.name)),
+            other => fail(format!("a value of type {} has no field `{}`{hint}", other.type_name(), name.name)),
+        }
+    }
+
+    /// Field and method names of a value, for "did you mean" hints.
+    pub fn member_names(&self, v: &Value) -> Vec<String> {
+        let mut names: Vec<String> = self.registry.method_names(v.type_tag()).map(str::to_string).collect();
+        match v {
+            Value::Struct(s) => {
+                names.extend(s.def.fields.iter().map(|f| f.to_string()));
+                names.extend(s.def.members.borrow().keys().map(|k| k.to_string()));
+            }
+            Value::Enum(e) => names.extend(e.def.members.borrow().keys().map(|k| k.to_string())),
+            _ => {}
+        }
+        names
+    }
+
+    pub fn set_field(&self, v: &Value, name: &Ident, new: Value) -> R<()> {
+        match v {
+            Value::Struct(s) => match s.def.field_index(&name.name) {
+                Some(i) => {
+                    s.fields.borrow_mut()[i] = new;
+                    Ok(())
+                }
+                None => fail(format!("`{}` has no field `{}`", s.def.name, name.name)),
+            },
+            other => fail(format!("cannot set field `{}` on a value of type {}", name.name, other.type_name())),
+        }
+    }
+
+    pub fn member(&self, v: &Value, name: &Ident) -> R<Value> {
+        match v {
+            Value::Type(t) => {
+                if let Some(m) = t.member(&name.name) {
+                    return Ok(m);
+                }
+                if let Some(i) = t.variant_index(&name.name) {
+                    return Ok(self.variant_value(t, i));
+                }
+                fail(format!("type `{}` has no member `{}`", t.name, name.name))
+            }
+            Value::Module(m) => m.get(self, &name.name),
+            other => fail(format!("a value of type {} has no member `{}`", other.type_name(), name.name)),
+        }
+    }
+
+    /// `Color::Red` is a value; `Shape::Circle` is a constructor function.
+    pub fn variant_value(&self, t: &Rc<TypeDef>, i: usize) -> Value {
+        match t.variants[i].1 {
+            None => super::builtins::make_variant(t, i as u32, Vec::new()),
+            Some(_) => Value::Native(Rc::new(NativeFn {
+                name: t.variants[i].0.clone(),
+                kind: NativeKind::Sync(|_, _| fail("internal error: variant constructor called without its type")),
+                sig: None,
+                variant_of: Some((t.clone(), i as u32)),
+            })),
+        }
+    }
+
+    pub fn index(&self, v: &Value, i: &Value) -> R<Value> {
+        match (v, i) {
+            (Value::List(l), Value::Int(n)) => {
+                let l = l.borrow();
+                checked_index(*n, l.len(), "List").map(|k| l[k].clone())
+            }
+            (Value::Tuple(t), Value::Int(n)) => checked_index(*n, t.len(), "Tuple").map(|k| t[k].clone()),
+            (Value::Bytes(b), Value::Int(n)) => {
+                let b = b.borrow();
+                checked_index(*n, b.len(), "Bytes").map(|k| Value::Int(b[k] as i64))
+            }
+            (Value::Str(s), Value::Int(n)) => {
+                let k = checked_index(*n, s.char_len(), "String")?;
+                Ok(self.char_value(s.char_at(k).unwrap_or(' ')))
+            }
+            (Value::Dict(d), k) => match d.borrow().get(k) {
+                Some(v) => Ok(v.clone()),
+                None => fail(format!("key {} not found in Dict", k.repr())),
+            },
+            (Value::Range(r), Value::Int(n)) => {
+                let len = super::iter::range_len(r.0, r.1, r.2)?;
+                let k = checked_index(*n, len, "Range")?;
+                Ok(Value::Int(r.0 + k as i64 * r.2))
+            }
+            (Value::List(_) | Value::Tuple(_) | Value::Bytes(_) | Value::Str(_), other) => {
+                fail(format!("{} indices must be integers, not {}", v.type_name(), other.type_name()))
+            }
+            (other, _) => fail(format!("a value of type {} cannot be indexed", other.type_name())),
+        }
+    }
+
+    pub fn set_index(&self, v: &Value, i: Value, new: Value) -> R<()> {
+        match (v, &i) {
+            (Value::List(l), Value::Int(n)) => {
+                let mut l = l.borrow_mut();
+                let k = checked_index(*n, l.len(), "List")?;
+                l[k] = new;
+                Ok(())
+            }
+            (Value::Bytes(b), Value::Int(n)) => {
+                let mut b = b.borrow_mut();
+                let k = checked_index(*n, b.len(), "Bytes")?;
+                b[k] = byte_of(&new)?;
+                Ok(())
+            }
+            (Value::Dict(d), _) => {
+                check_key(&i).map_err(Ctrl::error)?;
+                d.borrow_mut().insert(i, new);
+                Ok(())
+            }
+            (other, _) => fail(format!("a value of type {} does not support item assignment", other.type_name())),
+        }
+    }
+
+    /// `v[start:end:step]` (each part may be nil: left out).
+    pub fn slice(&self, v: &Value, start: &Value, end: &Value, step: &Value) -> R<Value> {
+        let (a, b, s) = (slice_bound(start, "start")?, slice_bound(end, "end")?, slice_bound(step, "step")?);
+        let contiguous_step = s.is_none_or(|s| s == 1);
+        match v {
+            Value::Str(st) if contiguous_step => {
+                let (x, y) = contiguous(a, b, st.char_len());
+                Ok(Value::str(st.char_slice(x, y)))
+            }
+            Value::Str(st) => {
+                let chars: Vec<char> = st.s.chars().collect();
+                Ok(Value::str(slice_indices(a, b, s, chars.len())?.into_iter().map(|i| chars[i]).collect::<String>()))
+            }
+            Value::List(l) => Ok(Value::list(pick(&l.borrow(), a, b, s)?)),
+            Value::Tuple(t) => Ok(Value::tuple(pick(t, a, b, s)?)),
+            Value::Bytes(bytes) => Ok(Value::bytes(pick(&bytes.borrow(), a, b, s)?)),
+            Value::Range(r) => {
+                let items: Vec<i64> = super::iter::range_values(r.0, r.1, r.2)?;
+                Ok(Value::list(pick(&items, a, b, s)?.into_iter().map(Value::Int).collect()))
+            }
+            other => fail(format!("a value of type {} cannot be sliced", other.type_name())),
+        }
+    }
+
+    /// `xs[a:b] = ys` (with a step, `ys` must have exactly as many items as the slice).
+    pub fn set_slice(&self, v: &Value, start: &Value, end: &Value, step: &Value, new: Value) -> R<()> {
+        let Value::List(l) = v else {
+            return fail(format!("a value of type {} does not support slice assignment", v.type_name()));
+        };
+        let (a, b, s) = (slice_bound(start, "start")?, slice_bound(end, "end")?, slice_bound(step, "step")?);
+        let items: Vec<Value> = self.collect(new)?;
+        let mut list = l.borrow_mut();
+        if s.is_none_or(|s| s == 1) {
+            let (x, y) = contiguous(a, b, list.len());
+            list.splice(x..y, items);
+            return Ok(());
+        }
+        let positions = slice_indices(a, b, s, list.len())?;
+        if positions.len() != items.len() {
+            return fail(format!(
+                "attempt to assign a sequence of size {} to an extended slice of size {}",
+                items.len(),
+                positions.len()
+            ));
+        }
+        for (p, item) in positions.into_iter().zip(items) {
+            list[p] = item;
+        }
+        Ok(())
+    }
+
+    pub fn make_struct(&self, ty: Value, values: Vec<(Ident, Value)>) -> R<Value> {
+        let Value::Type(def) = ty else {
+            return fail(format!("a value of type {} is not a struct type", ty.type_name()));
+        };
+        if def.is_enum() {
+            return fail(format!("`{}` is an enum, not a struct", def.name));
+        }
+        let mut fields = vec![None; def.fields.len()];
+        for (name, v) in values {
+            match def.field_index(&name.name) {
+                Some(i) => fields[i] = Some(v),
+                None => return fail(format!("unknown field `{}` in `{}` literal", name.name, def.name)),
+            }
+        }
+        self.finish_struct(&def, fields)
+    }
+
+    /// Fills left-out fields from their defaults; a field without one is an error.
+    pub fn finish_struct(&self, def: &Rc<TypeDef>, fields: Vec<Option<Value>>) -> R<Value> {
+        let mut out = Vec::with_capacity(fields.len());
+        for (i, v) in fields.into_iter().enumerate() {
+            match (v, def.defaults.get(i).and_then(|d| d.as_ref())) {
+                (Some(v), _) => out.push(v),
+                (None, Some(default)) => out.push(self.call_value(default, Args::default(), Default::default())?),
+                (None, None) => return fail(format!("missing field `{}` in `{}` literal", def.fields[i], def.name)),
+            }
+        }
+        Ok(Value::Struct(Rc::new(StructValue { def: def.clone(), fields: RefCell::new(out) })))
+    }
+
+    /// `Point(1, 2)` and `Point(x: 1, y: 2)`: construction by calling the type.
+    pub fn construct(&self, def: &Rc<TypeDef>, args: Args) -> R<Value> {
+        if def.is_enum() {
+            return fail(format!("`{}` is an enum: construct one of its variants (`{}::Variant`)", def.name, def.name));
+        }
+        let n = def.fields.len();
+        if args.positional.len() > n {
+            return fail(format!("`{}` has {n} field(s) but {} values were given", def.name, args.positional.len()));
+        }
+        let mut fields: Vec<Option<Value>> = vec![None; n];
+        for (slot, v) in fields.iter_mut().zip(args.positional) {
+            *slot = Some(v);
+        }
+        for (name, v) in args.named {
+            match def.field_index(&name) {
+                Some(i) if fields[i].is_none() => fields[i] = Some(v),
+                Some(_) => return fail(format!("field `{name}` of `{}` given twice", def.name)),
+                None => return fail(format!("`{}` has no field `{name}`", def.name)),
+            }
+        }
+        self.finish_struct(def, fields)
+    }
+}
+
+/// Picks the slice's elements of a sequence.
+fn pick<T: Clone>(items: &[T], a: Option<i64>, b: Option<i64>, s: Option<i64>) -> R<Vec<T>> {
+    if s.is_none_or(|s| s == 1) {
+        let (x, y) = contiguous(a, b, items.len());
+        return Ok(items[x..y].to_vec());
+    }
+    Ok(slice_indices(a, b, s, items.len())?.into_iter().map(|i| items[i].clone()).collect())
+}
+
+/// The index of a named payload field of an enum value (`e.message`).
+fn enum_field(e: &EnumValue, name: &str) -> Option<usize> {
+    let decl_fields = match &e.def.kind {
+        TypeKind::Enum(Some(decl)) => decl.variants.get(e.variant as usize).and_then(|v| v.fields.clone()),
+        _ => None,
+    };
+    decl_fields.and_then(|fs| fs.iter().position(|(n, _)| n.as_ref().is_some_and(|n| &*n.name == name)))
+}

@@ -1,0 +1,307 @@
+//! The synchronous evaluator's expressions: leaves inline, the common node kinds
+//! (binary operators, calls, method calls) in `eval_node`, the rest in `eval_rare`.
+
+use super::eval::stamp;
+use super::ops::int_op;
+use super::value::Value;
+use super::{Ctrl, Frame, Interp, R};
+use crate::syntax::ast::*;
+use std::rc::Rc;
+
+impl Interp {
+    /// Evaluates an expression. Leaves are handled inline; the rest in `eval_node`.
+    /// Errors are stamped with the span of the innermost expression they come from.
+    #[inline]
+    pub fn eval(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+        match &e.kind {
+            ExprKind::Int(i) => Ok(Value::Int(*i)),
+            ExprKind::Var(v) => Ok(self.load(v.slot, f)),
+            _ => self.eval_node(e, f),
+        }
+    }
+
+    fn eval_node(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+        let at = |c: Ctrl| stamp(c, e.span);
+        Ok(match &e.kind {
+            ExprKind::Int(i) => Value::Int(*i),
+            ExprKind::Var(v) => self.load(v.slot, f),
+            ExprKind::Binary(op, a, b) => return self.eval_binary(*op, a, b, f).map_err(at),
+            ExprKind::Call { callee, args } => return self.eval_call(callee, args, f, e.span).map_err(at),
+            ExprKind::MethodCall { recv, method, args } => {
+                let r = self.eval(recv, f)?;
+                return self.eval_method_call(r, method, args, f, e.span).map_err(at);
+            }
+            _ => return self.eval_rare(e, f),
+        })
+    }
+
+    /// The less frequent expression kinds (kept apart so `eval_node` stays small).
+    #[inline(never)]
+    fn eval_rare(&self, e: &Expr, f: &mut Frame) -> R<Value> {
+        let at = |c: Ctrl| stamp(c, e.span);
+        Ok(match &e.kind {
+            ExprKind::Nil => Value::Nil,
+            ExprKind::Bool(b) => Value::Bool(*b),
+            ExprKind::Float(x) => Value::Float(*x),
+            ExprKind::Str(s) => Value::Str(s.clone()),
+            ExprKind::Bytes(b) => Value::bytes(b.to_vec()),
+            ExprKind::Interp(parts) => {
+                let mut out = String::new();
+                for p in parts {
+                    match p {
+                        InterpPart::Lit(s) => out.push_str(s),
+                        InterpPart::Expr(x, None) => self.eval(x, f)?.write_display(&mut out, false),
+                        InterpPart::Expr(x, Some(spec)) => {
+                            let v = self.eval(x, f)?;
+                            out.push_str(&super::format::format_value(&v, spec).map_err(|c| stamp(c, x.span))?);
+                        }
+                    }
+                }
+                Value::str(out)
+            }
+            ExprKind::List(items) => Value::list(self.eval_list(items, f)?),
+            ExprKind::Set(items) => {
+                let items = self.eval_list(items, f)?;
+                self.make_set(items).map_err(at)?
+            }
+            ExprKind::Comprehension(c) => return self.eval_comprehension(c, f, e.span),
+            ExprKind::Slice(base, parts) => {
+                let v = self.eval(base, f)?;
+                let (a, b, c) = self.slice_parts(parts, f)?;
+                self.slice(&v, &a, &b, &c).map_err(at)?
+            }
+            ExprKind::Range { start, end, inclusive } => {
+                let a = self.eval(start, f)?;
+                let b = self.eval(end, f)?;
+                self.make_range(a, b, *inclusive).map_err(at)?
+            }
+            ExprKind::Compare(first, rest) => return self.eval_compare(first, rest, f).map_err(at),
+            ExprKind::Cast(x, ty) => {
+                let v = self.eval(x, f)?;
+                self.cast(v, ty).map_err(at)?
+            }
+            ExprKind::Exists(x) => Value::Bool(super::ops::exists_value(&self.eval(x, f)?)),
+            ExprKind::Block(stmt) => return self.stmt_value(stmt, f),
+            ExprKind::LetCond { .. } => Value::Bool(self.truthy(e, f)?),
+            ExprKind::Tuple(items) => Value::tuple(self.eval_list(items, f)?),
+            ExprKind::Dict(pairs) => {
+                let mut entries = Vec::with_capacity(pairs.len());
+                for (k, v) in pairs {
+                    entries.push((self.eval(k, f)?, self.eval(v, f)?));
+                }
+                self.make_dict(entries).map_err(at)?
+            }
+            ExprKind::StructNew { ty, fields } => {
+                let t = self.eval(ty, f)?;
+                if let Value::Type(def) = &t {
+                    // fields written in declaration order: no name lookups
+                    let in_order = !def.is_enum()
+                        && def.defaults.iter().all(Option::is_none)
+                        && def.fields.len() == fields.len()
+                        && fields.iter().zip(&def.fields).all(|((n, _), d)| *n.name == **d);
+                    if in_order {
+                        let mut values = Vec::with_capacity(fields.len());
+                        for (_, x) in fields {
+                            values.push(self.eval(x, f)?);
+                        }
+                        let fields = std::cell::RefCell::new(values);
+                        return Ok(Value::Struct(Rc::new(super::value::StructValue { def: def.clone(), fields })));
+                    }
+                }
+                let mut values = Vec::with_capacity(fields.len());
+                for (name, x) in fields {
+                    values.push((name.clone(), self.eval(x, f)?));
+                }
+                self.make_struct(t, values).map_err(at)?
+            }
+            ExprKind::Unary(op, x) => {
+                let v = self.eval(x, f)?;
+                self.unary(*op, v).map_err(at)?
+            }
+            ExprKind::Field(x, name) => {
+                let v = self.eval(x, f)?;
+                self.field(&v, name).map_err(at)?
+            }
+            ExprKind::Member { base, name } => {
+                let v = self.eval(base, f)?;
+                self.member(&v, name).map_err(at)?
+            }
+            ExprKind::Index(x, i) => {
+                let v = self.eval(x, f)?;
+                let i = self.eval(i, f)?;
+                self.index(&v, &i).map_err(at)?
+            }
+            ExprKind::Try(x) => {
+                let v = self.eval(x, f)?;
+                self.try_unwrap(v).map_err(at)?
+            }
+            ExprKind::Ref { inner, .. } => return self.eval(inner, f),
+            ExprKind::Lambda(decl) => self.make_closure(decl, f),
+            ExprKind::AsyncBlock(decl) => {
+                let closure = self.make_closure(decl, f);
+                self.start_task_value(closure, super::call::Args::default()).map_err(at)?
+            }
+            ExprKind::If { branches, else_ } => {
+                for (c, v) in branches {
+                    if self.truthy(c, f)? {
+                        return self.eval(v, f);
+                    }
+                }
+                return self.eval(else_, f);
+            }
+            // `await` is only reached through eval_async (the resolver marks it)
+            ExprKind::Await(_) => {
+                return Err(at(Ctrl::error("internal error: `await` reached the synchronous evaluator")));
+            }
+            ExprKind::Path(_) | ExprKind::StructLit { .. } => {
+                return Err(at(Ctrl::error("internal error: unresolved path")));
+            }
+            ExprKind::Int(_)
+            | ExprKind::Var(_)
+            | ExprKind::Binary(..)
+            | ExprKind::Call { .. }
+            | ExprKind::MethodCall { .. } => {
+                return self.eval_node(e, f);
+            }
+        })
+    }
+
+    pub fn eval_list(&self, items: &[Expr], f: &mut Frame) -> R<Vec<Value>> {
+        let mut out = Vec::with_capacity(items.len());
+        for x in items {
+            out.push(self.eval(x, f)?);
+        }
+        Ok(out)
+    }
+
+    /// Evaluates call arguments; named arguments are kept as `(name, value)` at the end.
+    pub fn eval_args(&self, args: &[Arg], f: &mut Frame) -> R<super::call::Args> {
+        let mut positional = Vec::with_capacity(args.len());
+        let mut named = Vec::new();
+        for a in args {
+            let v = self.eval(&a.value, f)?;
+            match &a.name {
+                None => positional.push(v),
+                Some(n) => named.push((n.name.clone(), v)),
+            }
+        }
+        Ok(super::call::Args { positional, named })
+    }
+
+    /// `recv.method(args)`: user methods get their arguments straight in their frame,
+    /// built-in methods with up to two positional arguments avoid an argument vector.
+    fn eval_method_call(&self, r: Value, method: &Ident, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
+        let positional = args.iter().all(|a| a.name.is_none());
+        match &r {
+            Value::Struct(_) | Value::Enum(_) => {
+                if let Some(Value::Func(c)) = self.find_method(&r, &method.name)
+                    && positional
+                    && c.decl.takes_receiver()
+                    && !c.decl.is_async
+                    && c.decl.params.len() == args.len()
+                {
+                    return self.call_direct_with(&c, Some(r), args, f);
+                }
+            }
+            Value::List(_) | Value::Str(_) | Value::Dict(_) | Value::Bytes(_) | Value::Set(_)
+                if positional && args.len() <= 2 =>
+            {
+                let mut argv: [Value; 2] = Default::default();
+                for (slot, a) in argv.iter_mut().zip(args) {
+                    *slot = self.eval(&a.value, f)?;
+                }
+                return self.call_builtin_method(&r, &method.name, &argv[..args.len()], &[]);
+            }
+            _ => {}
+        }
+        let argv = self.eval_args(args, f)?;
+        self.call_method(r, method, argv, span)
+    }
+
+    fn eval_call(&self, callee: &Expr, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
+        let fv = self.eval(callee, f)?;
+        if let Value::Func(c) = &fv
+            && c.decl.params.len() == args.len()
+            && !c.decl.is_async
+            && !c.decl.takes_receiver()
+            && args.iter().all(|a| a.name.is_none())
+        {
+            return self.call_direct(c, args, f);
+        }
+        let argv = self.eval_args(args, f)?;
+        self.call_value(&fv, argv, span)
+    }
+
+    fn eval_binary(&self, op: BinOp, a: &Expr, b: &Expr, f: &mut Frame) -> R<Value> {
+        match op {
+            BinOp::And => {
+                if !self.truthy(a, f)? {
+                    return Ok(Value::Bool(false));
+                }
+                Ok(Value::Bool(self.truthy(b, f)?))
+            }
+            BinOp::Or => {
+                if self.truthy(a, f)? {
+                    return Ok(Value::Bool(true));
+                }
+                Ok(Value::Bool(self.truthy(b, f)?))
+            }
+            BinOp::Coalesce => {
+                let x = self.eval(a, f)?;
+                self.coalesce(x, || self.eval(b, f))
+            }
+            _ => {
+                // `local op literal` (n - 1, i < 10, x % 3): no recursion, no clones
+                if let (ExprKind::Var(VarRef { slot: Slot::Local(s), .. }), ExprKind::Int(k)) = (&a.kind, &b.kind)
+                    && let Some(Value::Int(x)) = f.slots.get(*s as usize)
+                {
+                    return int_op(op, *x, *k);
+                }
+                let x = self.eval(a, f)?;
+                let y = self.eval(b, f)?;
+                if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
+                    let r = int_op(op, *i, *j);
+                    std::mem::forget(x);
+                    std::mem::forget(y);
+                    return r;
+                }
+                self.binary(op, x, y)
+            }
+        }
+    }
+
+    /// `a ?? b`: `b` when `a` is nil or `None` (or an `Err`); the payload of `Some`/`Ok`;
+    /// otherwise `a` itself.
+    pub fn coalesce(&self, x: Value, rhs: impl FnOnce() -> R<Value>) -> R<Value> {
+        match &x {
+            Value::Nil => rhs(),
+            Value::Enum(e) if super::value::is_builtin_enum(&e.def.name) => {
+                let good = if &*e.def.name == "Option" { e.variant == 1 } else { e.variant == 0 };
+                if good { Ok(e.fields.first().cloned().unwrap_or_default()) } else { rhs() }
+            }
+            _ => Ok(x),
+        }
+    }
+
+    /// The optional parts of a slice (nil where left out).
+    pub fn slice_parts(&self, parts: &SliceParts, f: &mut Frame) -> R<(Value, Value, Value)> {
+        let mut get = |p: &Option<Expr>| match p {
+            Some(e) => self.eval(e, f),
+            None => Ok(Value::Nil),
+        };
+        Ok((get(&parts.start)?, get(&parts.end)?, get(&parts.step)?))
+    }
+
+    /// `a < b <= c`: each operand evaluated once, stopping at the first false link.
+    fn eval_compare(&self, first: &Expr, rest: &[(BinOp, Expr)], f: &mut Frame) -> R<Value> {
+        let mut left = self.eval(first, f)?;
+        for (op, e) in rest {
+            let right = self.eval(e, f)?;
+            if !super::ops::truthy_value(&self.binary(*op, left, right.clone())?) {
+                return Ok(Value::Bool(false));
+            }
+            left = right;
+        }
+        Ok(Value::Bool(true))
+    }
+}

@@ -1,0 +1,87 @@
+//! Methods of the built-in types (LANGUAGE.md §8, §11). Each type's file registers its
+//! methods with their signatures; `call_builtin_method` looks a method up by the
+//! receiver's type tag, checks the arguments against the signature and calls it.
+
+mod bytes;
+mod dict;
+mod list;
+mod misc;
+mod string;
+
+use super::value::*;
+use super::{Interp, R, fail};
+use crate::registry::{MethodFn, Registry};
+use std::rc::Rc;
+
+pub fn register(reg: &mut Registry) {
+    string::register(reg);
+    list::register(reg);
+    dict::register(reg);
+    bytes::register(reg);
+    misc::register(reg);
+}
+
+/// The receiver of a method of `ty` (the registry only calls a method with a receiver of
+/// its own type).
+macro_rules! recv {
+    ($v:expr, $variant:ident) => {
+        match $v {
+            Value::$variant(x) => x,
+            _ => return crate::interp::fail("internal error: method called on the wrong type"),
+        }
+    };
+}
+pub(crate) use recv;
+
+/// An int argument the signature already checked.
+pub fn int(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        _ => 0,
+    }
+}
+
+/// A String argument the signature already checked.
+pub fn text(v: &Value) -> &str {
+    match v {
+        Value::Str(s) => &s.s,
+        _ => "",
+    }
+}
+
+/// The bytes of a Bytes or String value (for `extend`, socket writes).
+pub fn bytes_of(v: &Value) -> R<Vec<u8>> {
+    match v {
+        Value::Bytes(b) => Ok(b.borrow().clone()),
+        Value::Str(s) => Ok(s.s.as_bytes().to_vec()),
+        Value::List(l) => l.borrow().iter().map(super::access::byte_of).collect(),
+        other => fail(format!("expected Bytes or String, got {}", other.type_name())),
+    }
+}
+
+impl Interp {
+    /// A method of a built-in type: looked up by the receiver's type tag (then among the
+    /// methods every value has), its arguments checked against its signature.
+    pub fn call_builtin_method(
+        &self,
+        recv: &Value,
+        name: &str,
+        positional: &[Value],
+        named: &[(Rc<str>, Value)],
+    ) -> R<Value> {
+        let tag = recv.type_tag();
+        let Some(entry) = self.registry.find_method(tag, name).or_else(|| self.registry.find_method("*", name)) else {
+            let names = self.member_names(recv);
+            let hint = crate::diag::did_you_mean(name, names.iter().map(|s| s.as_str()));
+            return fail(format!("a value of type {} has no method `{name}`{hint}", recv.type_name()));
+        };
+        let MethodFn::Sync(imp) = entry.imp else {
+            return fail(format!("`{tag}.{name}()` is async: use `await`"));
+        };
+        if named.is_empty() && entry.sig.fits_exactly(positional) {
+            return imp(self, recv, positional);
+        }
+        let args = entry.sig.bind(&format!("{tag}.{name}()"), positional, named)?;
+        imp(self, recv, &args)
+    }
+}
