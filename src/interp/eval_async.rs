@@ -3,7 +3,6 @@
 //! evaluator, so async code pays for boxed futures only where it can suspend. Loops in
 //! async bodies also come here, to yield to other tasks now and then (fairness).
 
-use super::call::Args;
 use super::eval::stamp;
 use super::value::{NativeKind, Value};
 use super::{BoxFut, Ctrl, Frame, Interp, R};
@@ -22,6 +21,7 @@ macro_rules! eval_m {
         if $e.has_await { $self.eval_awaitish($e, $f).await } else { $self.eval($e, $f) }
     };
 }
+pub(super) use {eval_b, eval_m};
 
 fn block_has_await(b: &Block) -> bool {
     b.stmts.iter().any(|s| s.has_await)
@@ -48,17 +48,11 @@ impl Interp {
         })
     }
 
+    /// Runs the statements; the value is that of the last one (implicit return).
     async fn exec_stmts_async(&self, block: &Block, f: &mut Frame) -> R<Value> {
         let mut last = Value::Nil;
         for stmt in &block.stmts {
-            last = Value::Nil;
-            if stmt.has_await {
-                last = self.exec_async(stmt, f).await?;
-            } else if let StmtKind::Expr(e) = &stmt.kind {
-                last = self.eval(e, f)?;
-            } else {
-                self.exec(stmt, f)?;
-            }
+            last = if stmt.has_await { self.exec_async(stmt, f).await? } else { self.stmt_value(stmt, f)? };
         }
         Ok(last)
     }
@@ -85,14 +79,15 @@ impl Interp {
         if block_has_await(body) { self.exec_block_async(body, f).await.map(|_| ()) } else { self.exec_block(body, f) }
     }
 
-    async fn truthy_async(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
+    pub(super) async fn truthy_async(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
         if !cond.has_await {
             return self.truthy(cond, f);
         }
-        match self.eval_async(cond, f).await? {
-            Value::Bool(b) => Ok(b),
-            other => Err(stamp(Ctrl::error(format!("condition must be a bool, got {}", other.type_name())), cond.span)),
+        if let ExprKind::LetCond { pat, value } = &cond.kind {
+            let v = eval_b!(self, value, f)?;
+            return self.match_pattern(pat, &v, f);
         }
+        Ok(super::ops::truthy_value(&self.eval_async(cond, f).await?))
     }
 
     pub fn exec_async<'a>(&'a self, stmt: &'a Stmt, f: &'a mut Frame) -> BoxFut<'a> {
@@ -107,11 +102,11 @@ impl Interp {
                 StmtKind::If { branches, else_ } => {
                     for (cond, body) in branches {
                         if self.truthy_async(cond, f).await? {
-                            return self.exec_block_async(body, f).await.map(|_| Value::Nil);
+                            return self.exec_block_async(body, f).await;
                         }
                     }
                     if let Some(b) = else_ {
-                        self.exec_block_async(b, f).await?;
+                        return self.exec_block_async(b, f).await;
                     }
                 }
                 StmtKind::While { cond, body } if !cond.has_await && !block_has_await(body) => {
@@ -144,11 +139,15 @@ impl Interp {
                     }
                     self.fairness_point().await;
                 },
-                StmtKind::For { pat, iter, body, .. } if !block_has_await(body) => {
+                StmtKind::For { pat, iter, body, shorthand } if !block_has_await(body) => {
                     let iterable = eval_m!(self, iter, f)?;
                     let mut it = self.iterate(iterable).map_err(|e| stamp(e, iter.span))?;
+                    let mut index = 0;
                     let next = |me: &Interp, f: &mut Frame| match it.next_value(me) {
-                        Some(item) => me.bind_pattern(pat, item, f, pat.span).map(|_| true),
+                        Some(item) => {
+                            index += 1;
+                            me.bind_for_item(pat, *shorthand, index - 1, item, f).map(|_| true)
+                        }
                         None => Ok(false),
                     };
                     let mut next = next;
@@ -161,11 +160,13 @@ impl Interp {
                     self.clear_bindings(pat, f);
                     r?;
                 }
-                StmtKind::For { pat, iter, body, .. } => {
+                StmtKind::For { pat, iter, body, shorthand } => {
                     let iterable = eval_m!(self, iter, f)?;
                     let mut it = self.iterate(iterable).map_err(|e| stamp(e, iter.span))?;
+                    let mut index = 0;
                     while let Some(item) = it.next_value(self) {
-                        self.bind_pattern(pat, item, f, pat.span)?;
+                        self.bind_for_item(pat, *shorthand, index, item, f)?;
+                        index += 1;
                         match self.loop_body(body, f).await {
                             Ok(()) | Err(Ctrl::Continue) => {}
                             Err(Ctrl::Break) => break,
@@ -193,7 +194,7 @@ impl Interp {
                             Some(g) => self.truthy_async(g, f).await?,
                         };
                         if take {
-                            return self.exec_block_async(&arm.body, f).await.map(|_| Value::Nil);
+                            return self.exec_block_async(&arm.body, f).await;
                         }
                     }
                     return Err(stamp(Ctrl::error(format!("no match arm matched {}", v.repr())), scrutinee.span));
@@ -239,138 +240,23 @@ impl Interp {
                 };
                 self.set_field(&obj, name, rhs).map_err(|e| stamp(e, target.span))
             }
+            ExprKind::Tuple(targets) if op.is_none() => {
+                let rhs = eval_m!(self, value, f)?;
+                self.assign_tuple(targets, rhs, f).map_err(|e| stamp(e, target.span))
+            }
+            ExprKind::Slice(base, parts) if op.is_none() => {
+                let container = eval_m!(self, base, f)?;
+                let (a, b, c) = self.slice_parts_async(parts, f).await?;
+                let rhs = eval_m!(self, value, f)?;
+                self.set_slice(&container, &a, &b, &c, rhs).map_err(|e| stamp(e, target.span))
+            }
             _ => Err(stamp(Ctrl::error("invalid assignment target"), target.span)),
         }
     }
 
-    /// `await x` and `(await x)?` — the shapes almost every await has — without boxing
-    /// a future per level; anything else goes through `eval_async`.
-    async fn eval_awaitish(&self, e: &Expr, f: &mut Frame) -> R<Value> {
-        match &e.kind {
-            ExprKind::Await(inner) => self.eval_await(inner, f).await.map_err(|c| stamp(c, e.span)),
-            ExprKind::Try(x) => match &x.kind {
-                ExprKind::Await(inner) => {
-                    let v = self.eval_await(inner, f).await.map_err(|c| stamp(c, x.span))?;
-                    self.try_unwrap(v).map_err(|c| stamp(c, e.span))
-                }
-                _ => self.eval_async(e, f).await,
-            },
-            _ => self.eval_async(e, f).await,
-        }
-    }
-
-    pub fn eval_async<'a>(&'a self, e: &'a Expr, f: &'a mut Frame) -> BoxFut<'a> {
-        Box::pin(async move { self.eval_async_inner(e, f).await.map_err(|c| stamp(c, e.span)) })
-    }
-
-    async fn eval_args_async(&self, args: &[Arg], f: &mut Frame) -> R<Args> {
-        let mut out = Args::default();
-        for a in args {
-            let v = eval_b!(self, &a.value, f)?;
-            match &a.name {
-                None => out.positional.push(v),
-                Some(n) => out.named.push((n.name.clone(), v)),
-            }
-        }
-        Ok(out)
-    }
-
-    async fn eval_async_inner(&self, e: &Expr, f: &mut Frame) -> R<Value> {
-        Ok(match &e.kind {
-            ExprKind::Await(inner) => return self.eval_await(inner, f).await,
-            ExprKind::Call { callee, args } => {
-                let fv = eval_m!(self, callee, f)?;
-                let argv = self.eval_args_async(args, f).await?;
-                self.call_value(&fv, argv, e.span)?
-            }
-            ExprKind::MethodCall { recv, method, args } => {
-                let r = eval_m!(self, recv, f)?;
-                let argv = self.eval_args_async(args, f).await?;
-                self.call_method(r, method, argv, e.span)?
-            }
-            ExprKind::Binary(op @ (BinOp::And | BinOp::Or), a, b) => {
-                let short = *op == BinOp::Or;
-                if self.truthy_async(a, f).await? == short {
-                    return Ok(Value::Bool(short));
-                }
-                Value::Bool(self.truthy_async(b, f).await?)
-            }
-            ExprKind::Binary(op, a, b) => {
-                let x = eval_m!(self, a, f)?;
-                let y = eval_m!(self, b, f)?;
-                self.binary(*op, x, y)?
-            }
-            ExprKind::Unary(op, x) => {
-                let v = eval_m!(self, x, f)?;
-                self.unary(*op, v)?
-            }
-            ExprKind::Try(x) => {
-                let v = eval_m!(self, x, f)?;
-                self.try_unwrap(v)?
-            }
-            ExprKind::Ref { inner, .. } => eval_m!(self, inner, f)?,
-            ExprKind::Field(x, name) => {
-                let v = eval_m!(self, x, f)?;
-                self.field(&v, name)?
-            }
-            ExprKind::Member { base, name } => {
-                let v = eval_m!(self, base, f)?;
-                self.member(&v, name)?
-            }
-            ExprKind::Index(x, i) => {
-                let v = eval_m!(self, x, f)?;
-                let i = eval_m!(self, i, f)?;
-                self.index(&v, &i)?
-            }
-            ExprKind::Interp(parts) => {
-                let mut out = String::new();
-                for p in parts {
-                    match p {
-                        InterpPart::Lit(s) => out.push_str(s),
-                        InterpPart::Expr(x, _) => eval_m!(self, x, f)?.write_display(&mut out, false),
-                    }
-                }
-                Value::str(out)
-            }
-            ExprKind::List(items) | ExprKind::Tuple(items) => {
-                let mut out = Vec::with_capacity(items.len());
-                for x in items {
-                    out.push(eval_m!(self, x, f)?);
-                }
-                if matches!(e.kind, ExprKind::List(_)) { Value::list(out) } else { Value::tuple(out) }
-            }
-            ExprKind::Dict(pairs) => {
-                let mut entries = Vec::with_capacity(pairs.len());
-                for (k, v) in pairs {
-                    let k = eval_m!(self, k, f)?;
-                    entries.push((k, eval_m!(self, v, f)?));
-                }
-                self.make_dict(entries)?
-            }
-            ExprKind::StructNew { ty, fields } => {
-                let t = eval_m!(self, ty, f)?;
-                let mut values = Vec::with_capacity(fields.len());
-                for (name, x) in fields {
-                    values.push((name.clone(), eval_m!(self, x, f)?));
-                }
-                self.make_struct(t, values)?
-            }
-            ExprKind::If { branches, else_ } => {
-                for (c, v) in branches {
-                    if self.truthy_async(c, f).await? {
-                        return eval_m!(self, v, f);
-                    }
-                }
-                eval_m!(self, else_, f)?
-            }
-            // no `await` can hide in the remaining kinds
-            _ => self.eval(e, f)?,
-        })
-    }
-
     /// `await x`: an async call runs inline (no Task); a Task is waited for; any other
     /// value is the result itself.
-    async fn eval_await(&self, inner: &Expr, f: &mut Frame) -> R<Value> {
+    pub(super) async fn eval_await(&self, inner: &Expr, f: &mut Frame) -> R<Value> {
         let depth = f.async_depth;
         match &inner.kind {
             ExprKind::Call { callee, args } => {

@@ -12,6 +12,7 @@ pub mod dict;
 pub mod display;
 pub mod eval;
 pub mod eval_async;
+pub mod eval_async_expr;
 pub mod eval_expr;
 pub mod format;
 pub mod iter;

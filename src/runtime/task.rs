@@ -139,6 +139,8 @@ impl Future for TaskRunner {
                     Err(Ctrl::Break) | Err(Ctrl::Continue) => Outcome::Value(Value::Nil),
                 };
                 this.interp.finish_task(&this.state, outcome);
+                // what the task printed last must not wait for some other task to suspend
+                this.interp.flush();
                 Poll::Ready(())
             }
             Poll::Pending if this.state.cancelled.get() => {
