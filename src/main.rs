@@ -12,7 +12,9 @@ usage:
   simple repl                     start the REPL
   simple run [options] FILE [ARGS...]
   simple FILE [ARGS...]           same as `simple run FILE`
-  simple check FILE               report syntax and resolve errors, run nothing
+  simple check FILE...            report syntax and resolve errors, run nothing
+  simple test [PATH...]           run spec files (*_spec.spl) and golden programs
+                                  (NAME.spl with NAME.out) under PATH (default: .)
   simple -e CODE [ARGS...]        run CODE
 
 options:
@@ -79,10 +81,22 @@ fn dispatch(args: Vec<String>) -> i32 {
     };
     match command.as_str() {
         "repl" => repl(&cli),
+        "test" => {
+            let driver = match cli.opts.driver {
+                DriverChoice::Auto => Vec::new(),
+                DriverChoice::IoUring => vec!["--driver".to_string(), "io_uring".to_string()],
+                DriverChoice::Epoll => vec!["--driver".to_string(), "epoll".to_string()],
+            };
+            simple::testing::runner::run(&rest[1..], &driver)
+        }
         "run" => run(&mut cli, &rest[1..]),
         "check" => {
-            let Some(file) = rest.get(1) else { return usage_error("`check` needs a file") };
-            simple::check_file(file, color(&cli))
+            let files = &rest[1..];
+            if files.is_empty() {
+                return usage_error("`check` needs a file");
+            }
+            // every file is checked; the exit code is the worst
+            files.iter().map(|f| simple::check_file(f, color(&cli))).max().unwrap_or(0)
         }
         "-e" => {
             let Some(code) = rest.get(1) else { return usage_error("`-e` needs code") };

@@ -31,6 +31,7 @@ pub fn registry() -> &'static crate::registry::Registry {
         crate::interp::builtins::register(&mut r);
         crate::runtime::register(&mut r);
         crate::stdlib::register(&mut r);
+        crate::testing::spec::register(&mut r);
         r
     });
     &REGISTRY
@@ -195,7 +196,15 @@ fn run_prepared(interp: &Interp, program: &crate::syntax::ast::Program, scope: &
         }
     }
     interp.run_until_idle()?;
-    Ok(if interp.task_failed.get() { 1 } else { 0 })
+    let mut code = if interp.task_failed.get() { 1 } else { 0 };
+    for hook in &interp.registry.at_end {
+        if let Some(c) = hook(interp)
+            && code == 0
+        {
+            code = c;
+        }
+    }
+    Ok(code)
 }
 
 /// Calls `main` (implicitly: no call site, so the stack ends at `main` itself).

@@ -357,6 +357,9 @@ pub struct Registry {
     method_index: HashMap<(&'static str, &'static str), usize>,
     /// the value `timeout` gives when time runs out (a library defines its error type)
     pub timeout_error: Option<fn(&Interp) -> R<Value>>,
+    /// run when a program has finished (the spec DSL prints its summary); a hook may
+    /// ask for an exit code (1 when examples failed)
+    pub at_end: Vec<fn(&Interp) -> Option<i32>>,
 }
 
 impl Registry {

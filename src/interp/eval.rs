@@ -145,13 +145,23 @@ impl Interp {
                 return fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, scrutinee.span));
             }
             StmtKind::Fn(decl) => self.declare_nested_fn(decl, f),
-            StmtKind::Struct(_)
-            | StmtKind::Enum(_)
-            | StmtKind::Impl(_)
-            | StmtKind::Trait(_)
-            | StmtKind::Import(_)
-            | StmtKind::Export(_) => {
-                // declared when the module was loaded
+            StmtKind::Struct(_) | StmtKind::Enum(_) | StmtKind::Impl(_) | StmtKind::Trait(_) => {
+                self.declare_local_type(stmt, f)?;
+            }
+            StmtKind::Import(_) | StmtKind::Export(_) => {} // handled when the module was loaded
+            StmtKind::With { items, body } => {
+                let mut entered = Vec::with_capacity(items.len());
+                for (value, name) in items {
+                    let v = self.eval(value, f)?;
+                    let bound = self.with_enter(&v, value.span)?;
+                    entered.push(v);
+                    if let Some(p) = name {
+                        self.bind_pattern(p, bound, f, p.span)?;
+                    }
+                }
+                let r = self.exec_block(body, f);
+                self.with_exit(entered, value_span(items))?;
+                r?;
             }
         }
         Ok(())
@@ -363,6 +373,35 @@ impl Interp {
             ExprKind::Tuple(targets) => self.assign_tuple(targets, v, f),
             _ => fail("invalid assignment target"),
         }
+    }
+}
+
+fn value_span(items: &[(Expr, Option<Pattern>)]) -> Span {
+    items.first().map(|(e, _)| e.span).unwrap_or_default()
+}
+
+impl Interp {
+    /// `with v`: what `v.__enter__()` gives (or `v` itself when it has no such method).
+    pub fn with_enter(&self, v: &Value, span: Span) -> R<Value> {
+        match self.find_method(v, "__enter__") {
+            Some(m) => self.call_member(&m, v.clone(), super::call::Args::default(), span),
+            None => Ok(v.clone()),
+        }
+    }
+
+    /// The end of a `with` body: `__exit__()` (or else `close()`) of each value, last first.
+    pub fn with_exit(&self, entered: Vec<Value>, span: Span) -> R<()> {
+        let mut first_error = Ok(());
+        for v in entered.into_iter().rev() {
+            let m = self.find_method(&v, "__exit__").or_else(|| self.find_method(&v, "close"));
+            if let Some(m) = m {
+                let r = self.call_member(&m, v, super::call::Args::default(), span).map(|_| ());
+                if first_error.is_ok() {
+                    first_error = r;
+                }
+            }
+        }
+        first_error
     }
 }
 

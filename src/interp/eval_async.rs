@@ -199,6 +199,20 @@ impl Interp {
                     }
                     return Err(stamp(Ctrl::error(format!("no match arm matched {}", v.repr())), scrutinee.span));
                 }
+                StmtKind::With { items, body } => {
+                    let mut entered = Vec::with_capacity(items.len());
+                    for (value, name) in items {
+                        let v = eval_m!(self, value, f)?;
+                        let bound = self.with_enter(&v, value.span)?;
+                        entered.push(v);
+                        if let Some(p) = name {
+                            self.bind_pattern(p, bound, f, p.span)?;
+                        }
+                    }
+                    let r = self.exec_block_async(body, f).await;
+                    self.with_exit(entered, stmt.span)?;
+                    return r;
+                }
                 _ => self.exec(stmt, f)?,
             }
             Ok(Value::Nil)

@@ -20,6 +20,7 @@ pub mod methods;
 pub mod module;
 pub mod ops;
 pub mod pattern;
+pub mod types;
 pub mod value;
 
 use crate::diag::{Diagnostic, SourceMap, StackEntry};
@@ -60,6 +61,8 @@ pub enum ErrorKind {
     Limit,
     /// a bug in the interpreter itself (a broken invariant, a caught panic)
     Internal,
+    /// a spec's expectation failed (`expect`): ends the example, which reports it
+    Expectation,
 }
 
 #[derive(Clone)]

@@ -2,12 +2,11 @@
 //! resolve, detecting import cycles, and running a module: its declarations first
 //! (types, functions: visible in the whole file), then its top-level statements.
 
-use super::value::{TypeDef, TypeKind, Value};
+use super::value::Value;
 use super::{Ctrl, Frame, Interp, R, fail};
 use crate::diag::Diagnostic;
 use crate::resolve::{GlobalTable, ModuleLoader, ModuleScope, resolve_program};
 use crate::syntax::ast::*;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -239,81 +238,27 @@ impl Interp {
     /// Creates the module's types and functions (all visible before any statement runs).
     pub fn declare_items(&self, stmts: &[Stmt], scope: &ModuleScope, frame: &mut Frame) -> R<()> {
         for stmt in stmts {
-            match &stmt.kind {
-                StmtKind::Struct(decl) => {
-                    let mut defaults = Vec::with_capacity(decl.fields.len());
-                    for field in &decl.fields {
-                        defaults.push(match &field.default {
-                            Some(e) => Some(self.eval(e, frame)?),
-                            None => None,
-                        });
-                    }
-                    let def = TypeDef {
-                        name: decl.name.name.clone(),
-                        kind: TypeKind::Struct(Some(decl.clone())),
-                        members: RefCell::new(Default::default()),
-                        fields: decl.fields.iter().map(|f| f.name.name.clone()).collect(),
-                        defaults,
-                        variants: Vec::new(),
-                    };
-                    self.define_type(global_of(scope, &decl.name), def, &decl.methods, frame)?;
+            let (name, value) = match &stmt.kind {
+                StmtKind::Struct(decl) => (&decl.name, Value::Type(self.struct_type(decl, frame)?)),
+                StmtKind::Trait(decl) => (&decl.name, Value::Type(self.trait_type(decl, frame)?)),
+                StmtKind::Enum(decl) => (&decl.name, Value::Type(self.enum_type(decl, frame)?)),
+                StmtKind::Fn(decl) => (&decl.name, self.function_value(decl, None, frame)?),
+                StmtKind::Import(imp) if imp.items.is_none() => {
+                    self.bind_module_value(imp, scope);
+                    continue;
                 }
-                StmtKind::Trait(decl) => {
-                    let def = TypeDef {
-                        name: decl.name.name.clone(),
-                        kind: TypeKind::Trait,
-                        members: RefCell::new(Default::default()),
-                        fields: Vec::new(),
-                        defaults: Vec::new(),
-                        variants: Vec::new(),
-                    };
-                    let defaults: Vec<Rc<FnDecl>> = decl.methods.iter().filter(|m| !m.is_abstract).cloned().collect();
-                    self.define_type(global_of(scope, &decl.name), def, &defaults, frame)?;
-                }
-                StmtKind::Enum(decl) => {
-                    let def = TypeDef {
-                        name: decl.name.name.clone(),
-                        kind: TypeKind::Enum(Some(decl.clone())),
-                        members: RefCell::new(Default::default()),
-                        fields: Vec::new(),
-                        defaults: Vec::new(),
-                        variants: decl
-                            .variants
-                            .iter()
-                            .map(|v| (v.name.name.clone(), v.fields.as_ref().map(|f| f.len())))
-                            .collect(),
-                    };
-                    self.define_type(global_of(scope, &decl.name), def, &decl.methods, frame)?;
-                }
-                StmtKind::Import(imp) if imp.items.is_none() => self.bind_module_value(imp, scope),
-                StmtKind::Fn(decl) => {
-                    let v = self.function_value(decl, None, frame)?;
-                    if let Some(g) = global_of(scope, &decl.name) {
-                        self.set_global(g, v);
-                    }
-                }
-                _ => {}
+                _ => continue,
+            };
+            if let Some(g) = global_of(scope, name) {
+                self.set_global(g, value);
             }
         }
-        // impl blocks add to types declared anywhere in the file; `impl Trait for T`
-        // also gives T the trait's default methods it does not define itself
+        // impl blocks add to types declared anywhere in the file
         for stmt in stmts {
             if let StmtKind::Impl(imp) = &stmt.kind {
                 let Some(g) = global_of(scope, &imp.target) else { continue };
-                let Value::Type(def) = self.global(g) else {
-                    return fail(format!("`impl` target `{}` is not a type", imp.target.name));
-                };
-                self.add_methods(&def, &imp.methods, frame)?;
-                if let Some(t) = imp.trait_name.as_ref().and_then(|t| global_of(scope, t))
-                    && let Value::Type(trait_def) = self.global(t)
-                {
-                    let defaults: Vec<(Rc<str>, Value)> =
-                        trait_def.members.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-                    let mut members = def.members.borrow_mut();
-                    for (name, m) in defaults {
-                        members.entry(name).or_insert(m);
-                    }
-                }
+                let trait_def = imp.trait_name.as_ref().and_then(|t| global_of(scope, t)).map(|t| self.global(t));
+                self.apply_impl(&self.global(g), imp, trait_def, frame)?;
             }
         }
         Ok(())
@@ -332,25 +277,8 @@ impl Interp {
         self.set_global(g, Value::Module(Rc::new(Module { name, scope: module })));
     }
 
-    fn define_type(&self, global: Option<u32>, def: TypeDef, methods: &[Rc<FnDecl>], frame: &mut Frame) -> R<()> {
-        let def = Rc::new(def);
-        self.add_methods(&def, methods, frame)?;
-        if let Some(g) = global {
-            self.set_global(g, Value::Type(def));
-        }
-        Ok(())
-    }
-
-    fn add_methods(&self, def: &Rc<TypeDef>, methods: &[Rc<FnDecl>], frame: &mut Frame) -> R<()> {
-        for m in methods {
-            let v = self.function_value(m, Some(&def.name), frame)?;
-            def.members.borrow_mut().insert(m.name.name.clone(), v);
-        }
-        Ok(())
-    }
-
     /// A declared function as a value: a closure, or the native an `extern fn` names.
-    fn function_value(&self, decl: &Rc<FnDecl>, owner: Option<&str>, frame: &mut Frame) -> R<Value> {
+    pub(super) fn function_value(&self, decl: &Rc<FnDecl>, owner: Option<&str>, frame: &mut Frame) -> R<Value> {
         if !decl.is_extern {
             return Ok(self.make_closure(decl, frame));
         }

@@ -32,6 +32,7 @@ impl Interp {
                 ps.iter().for_each(|p| self.clear_bindings(p, f))
             }
             PatKind::EnumVariant { args: Some(ps), .. } => ps.iter().for_each(|p| self.clear_bindings(p, f)),
+            PatKind::Struct { fields, .. } => fields.iter().for_each(|(_, p)| self.clear_bindings(p, f)),
             _ => {}
         }
     }
@@ -87,6 +88,22 @@ impl Interp {
                     }
                 }
                 false
+            }
+            PatKind::Struct { ty, fields } => {
+                let (Value::Struct(s), Value::Type(def)) = (v, self.load(ty.slot, f)) else { return Ok(false) };
+                if !std::rc::Rc::ptr_eq(&s.def, &def) {
+                    return Ok(false);
+                }
+                for (name, p) in fields {
+                    let Some(i) = def.field_index(&name.name) else {
+                        return fail(format!("`{}` has no field `{}`", def.name, name.name));
+                    };
+                    let field = s.fields.borrow()[i].clone();
+                    if !self.match_pattern(p, &field, f)? {
+                        return Ok(false);
+                    }
+                }
+                true
             }
             PatKind::Variant { .. } => return fail("internal error: unresolved variant pattern"),
         })

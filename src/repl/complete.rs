@@ -209,7 +209,7 @@ mod tests {
         let s = session(
             "import net\nstruct P:\n    xx: i64\n    fn norm(self): return 1\n    fn origin(): return P { xx: 0 }\nlet pt = P { xx: 1 }\nlet items = [1]\nenum Color:\n    Red\n    Green\n",
         );
-        assert_eq!(at_end(&s, "print(it"), (6, vec!["items".to_string()]));
+        assert_eq!(at_end(&s, "print(ite"), (6, vec!["items".to_string()]));
         assert!(at_end(&s, "wh").1.contains(&"while".to_string()));
         assert_eq!(at_end(&s, "pt.").1, vec!["norm", "to_string", "xx"]);
         assert_eq!(at_end(&s, "items.pu"), (6, vec!["push".to_string()]));

@@ -64,6 +64,14 @@ impl Resolver<'_> {
                 let required = t.methods.iter().filter(|m| m.is_abstract).map(|m| m.name.name.clone()).collect();
                 (&t.name, t.is_pub, GlobalKind::Trait { required })
             }
+            // `x = 1` at the top level declares `x` when nothing else did
+            StmtKind::Assign { target: Expr { kind: ExprKind::Var(v), .. }, op: None, .. } => {
+                if !self.module.names.borrow().contains_key(&v.name) && self.lookup_global(&v.name).is_none() {
+                    let name = Ident { name: v.name.clone(), span: v.span };
+                    self.declare_global(&name, true, GlobalKind::Var);
+                }
+                return;
+            }
             StmtKind::Let { pat, mutable, is_pub, .. } => {
                 let mut names = Vec::new();
                 super::pattern_names(pat, &mut names);

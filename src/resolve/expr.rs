@@ -33,6 +33,7 @@ impl Resolver<'_> {
     }
 
     fn expr_kind(&mut self, e: &mut Expr) -> bool {
+        self.desugar_expect(e);
         let span = e.span;
         match &mut e.kind {
             ExprKind::Nil | ExprKind::Bool(_) | ExprKind::Int(_) | ExprKind::Float(_) => false,
@@ -214,6 +215,68 @@ impl Resolver<'_> {
             let hint = crate::diag::did_you_mean(&seg.name, names.iter().map(|n| &**n));
             let member = if what == "enum" { "variant or method" } else { "method or associated function" };
             self.error(format!("{what} `{}` has no {member} `{}`{hint}", v.name, seg.name), seg.span);
+        }
+    }
+
+    /// The spec DSL's `expect` (when it is the built-in one): `expect a == b` becomes
+    /// `expect_compare("==", a, b)`, so a failure can show both sides, and the receiver of
+    /// `expect(x).to(...)` becomes `expect_that(x)`, the value under test (a bare
+    /// `expect(flag)` checks the flag).
+    fn desugar_expect(&mut self, e: &mut Expr) {
+        let builtin = |r: &mut Self, callee: &Expr| -> bool {
+            let ExprKind::Var(v) = &callee.kind else { return false };
+            if &*v.name != "expect" {
+                return false;
+            }
+            let level = r.fns.len() - 1;
+            let found = r.lookup_at(level, "expect").map(|(s, _)| s);
+            let prelude = r.globals.prelude.get("expect").map(|g| Slot::Global(*g));
+            found.is_some() && found == prelude
+        };
+        let rename = |callee: &mut Expr, name: &str| {
+            if let ExprKind::Var(v) = &mut callee.kind {
+                *v = VarRef::new(Rc::from(name), v.span);
+            }
+        };
+        match &mut e.kind {
+            ExprKind::MethodCall { recv, .. } => {
+                if let ExprKind::Call { callee, args } = &mut recv.kind
+                    && args.len() == 1
+                    && builtin(self, callee)
+                {
+                    rename(callee, "expect_that");
+                }
+            }
+            ExprKind::Call { callee, args } if args.len() == 1 && args[0].name.is_none() && builtin(self, callee) => {
+                let value = &mut args[0].value;
+                let value = match &mut value.kind {
+                    ExprKind::Ref { .. } => return,
+                    _ => value,
+                };
+                let op = match &value.kind {
+                    ExprKind::Binary(op, ..) => match op {
+                        BinOp::Eq => "==",
+                        BinOp::Ne => "!=",
+                        BinOp::Lt => "<",
+                        BinOp::Le => "<=",
+                        BinOp::Gt => ">",
+                        BinOp::Ge => ">=",
+                        BinOp::In => "in",
+                        BinOp::NotIn => "not in",
+                        _ => return,
+                    },
+                    _ => return,
+                };
+                let ExprKind::Binary(_, a, b) = std::mem::replace(&mut value.kind, ExprKind::Nil) else { return };
+                let op_expr = Expr::new(ExprKind::Str(Rc::new(crate::text::Str::new(op.to_string()))), value.span);
+                *args = vec![
+                    Arg { name: None, value: op_expr },
+                    Arg { name: None, value: *a },
+                    Arg { name: None, value: *b },
+                ];
+                rename(callee, "expect_compare");
+            }
+            _ => {}
         }
     }
 

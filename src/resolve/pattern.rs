@@ -12,6 +12,7 @@ pub fn pattern_names(pat: &Pattern, out: &mut Vec<Ident>) {
     match &pat.kind {
         PatKind::Bind(v) => out.push(Ident { name: v.name.clone(), span: v.span }),
         PatKind::Tuple(ps) | PatKind::List(ps) | PatKind::Or(ps) => ps.iter().for_each(|p| pattern_names(p, out)),
+        PatKind::Struct { fields, .. } => fields.iter().for_each(|(_, p)| pattern_names(p, out)),
         PatKind::Variant { args: Some(ps), .. } | PatKind::EnumVariant { args: Some(ps), .. } => {
             ps.iter().for_each(|p| pattern_names(p, out))
         }
@@ -65,6 +66,7 @@ impl Resolver<'_> {
                 alts.iter().for_each(|p| self.check_alternatives(p));
             }
             PatKind::Tuple(ps) | PatKind::List(ps) => ps.iter().for_each(|p| self.check_alternatives(p)),
+            PatKind::Struct { fields, .. } => fields.iter().for_each(|(_, p)| self.check_alternatives(p)),
             PatKind::Variant { args: Some(ps), .. } | PatKind::EnumVariant { args: Some(ps), .. } => {
                 ps.iter().for_each(|p| self.check_alternatives(p))
             }
@@ -80,6 +82,10 @@ impl Resolver<'_> {
                 v.slot = self.declare(&name, mutable);
             }
             PatKind::Tuple(ps) | PatKind::List(ps) => ps.iter_mut().for_each(|p| self.bind_pattern_inner(p, mutable)),
+            PatKind::Struct { ty, fields } => {
+                self.resolve_var(ty);
+                fields.iter_mut().for_each(|(_, p)| self.bind_pattern_inner(p, mutable));
+            }
             PatKind::EnumVariant { args: Some(ps), .. } => {
                 ps.iter_mut().for_each(|p| self.bind_pattern_inner(p, mutable))
             }
@@ -180,6 +186,7 @@ fn pattern_names_once(pat: &Pattern, out: &mut Vec<Ident>) {
             }
         }
         PatKind::Tuple(ps) | PatKind::List(ps) => ps.iter().for_each(|p| pattern_names_once(p, out)),
+        PatKind::Struct { fields, .. } => fields.iter().for_each(|(_, p)| pattern_names_once(p, out)),
         PatKind::Variant { args: Some(ps), .. } | PatKind::EnumVariant { args: Some(ps), .. } => {
             ps.iter().for_each(|p| pattern_names_once(p, out))
         }
@@ -195,6 +202,7 @@ fn unify_slots(pat: &mut Pattern, slots: &HashMap<Rc<str>, Slot>) {
             }
         }
         PatKind::Tuple(ps) | PatKind::List(ps) | PatKind::Or(ps) => ps.iter_mut().for_each(|p| unify_slots(p, slots)),
+        PatKind::Struct { fields, .. } => fields.iter_mut().for_each(|(_, p)| unify_slots(p, slots)),
         PatKind::EnumVariant { args: Some(ps), .. } => ps.iter_mut().for_each(|p| unify_slots(p, slots)),
         _ => {}
     }

@@ -17,16 +17,25 @@ impl Resolver<'_> {
 
     pub(super) fn block_stmts(&mut self, stmts: &mut [Stmt]) -> bool {
         if !self.at_module_level() {
+            // functions and types declared in a body are visible in the whole body
             for stmt in stmts.iter_mut() {
-                if let StmtKind::Fn(f) = &mut stmt.kind {
-                    let name = f.name.clone();
-                    let slot = self.declare(&name, false);
-                    match Rc::get_mut(f) {
-                        Some(f) => f.info.self_slot = slot,
-                        None => {
-                            self.error("internal error: function declaration is shared during resolution", name.span)
-                        }
-                    }
+                let name = match &stmt.kind {
+                    StmtKind::Fn(f) => f.name.clone(),
+                    StmtKind::Struct(d) => d.name.clone(),
+                    StmtKind::Enum(d) => d.name.clone(),
+                    StmtKind::Trait(d) => d.name.clone(),
+                    _ => continue,
+                };
+                let slot = self.declare(&name, false);
+                let ok = match &mut stmt.kind {
+                    StmtKind::Fn(f) => Rc::get_mut(f).map(|f| f.info.self_slot = slot).is_some(),
+                    StmtKind::Struct(d) => Rc::get_mut(d).map(|d| d.local = slot).is_some(),
+                    StmtKind::Enum(d) => Rc::get_mut(d).map(|d| d.local = slot).is_some(),
+                    StmtKind::Trait(d) => Rc::get_mut(d).map(|d| d.local = slot).is_some(),
+                    _ => true,
+                };
+                if !ok {
+                    self.error("internal error: declaration is shared during resolution", name.span);
                 }
             }
         }
@@ -127,6 +136,20 @@ impl Resolver<'_> {
                 }
                 false
             }
+            StmtKind::With { items, body } => {
+                let mut aw = false;
+                self.push_block();
+                for (value, name) in items.iter_mut() {
+                    aw |= self.expr(value);
+                    if let Some(p) = name {
+                        self.bind_pattern(p, false);
+                    }
+                }
+                aw |= self.block(body);
+                let names = self.pop_block();
+                body.scope_slots.extend(names);
+                aw
+            }
             StmtKind::Export(_) => {
                 if !self.at_module_level() {
                     self.error("`export` is only allowed at the top level of a file", span);
@@ -139,22 +162,15 @@ impl Resolver<'_> {
     }
 
     /// `struct`, `class`, `enum`, `impl` and `trait`: their methods (and field defaults).
+    /// Inside a function a type is a local (declared by `block_stmts`), checked less
+    /// statically than a module-level one.
     fn type_decl(&mut self, stmt: &mut Stmt) {
         let span = stmt.span;
-        if !self.at_module_level() {
-            let what = match &stmt.kind {
-                StmtKind::Struct(s) if s.is_class => "class",
-                StmtKind::Struct(_) => "struct",
-                StmtKind::Enum(_) => "enum",
-                StmtKind::Impl(_) => "impl",
-                _ => "trait",
-            };
-            self.error(format!("`{what}` declarations are only allowed at the top level"), span);
-        }
+        let local = !self.at_module_level();
         let shared = || "internal error: declaration is shared during resolution";
         match &mut stmt.kind {
             StmtKind::Struct(s) => {
-                let slot = self.lookup_global(&s.name.name).map(|(s, _)| s);
+                let slot = if local { None } else { self.lookup_global(&s.name.name).map(|(s, _)| s) };
                 let Some(decl) = Rc::get_mut(s) else { return self.error(shared(), span) };
                 for field in decl.fields.iter_mut() {
                     if let Some(d) = &mut field.default {
@@ -164,7 +180,7 @@ impl Resolver<'_> {
                 self.methods(slot, &mut decl.methods);
             }
             StmtKind::Enum(e) => {
-                let slot = self.lookup_global(&e.name.name).map(|(s, _)| s);
+                let slot = if local { None } else { self.lookup_global(&e.name.name).map(|(s, _)| s) };
                 let Some(decl) = Rc::get_mut(e) else { return self.error(shared(), span) };
                 self.methods(slot, &mut decl.methods);
             }
@@ -172,6 +188,7 @@ impl Resolver<'_> {
                 let Some(decl) = Rc::get_mut(t) else { return self.error(shared(), span) };
                 self.methods(None, &mut decl.methods);
             }
+            StmtKind::Impl(_) if local => self.local_impl(stmt),
             StmtKind::Impl(imp) => {
                 let target = self.lookup_global(&imp.target.name).map(|(s, _)| s);
                 let type_methods = match target.and_then(|t| self.global_kind(t)) {
@@ -188,6 +205,25 @@ impl Resolver<'_> {
             }
             _ => {}
         }
+    }
+
+    /// An `impl` inside a function: its target (and trait) are found at run time.
+    fn local_impl(&mut self, stmt: &mut Stmt) {
+        let span = stmt.span;
+        let StmtKind::Impl(imp) = &mut stmt.kind else { return };
+        let level = self.fns.len() - 1;
+        let target = self.lookup_at(level, &imp.target.name).map(|(s, _)| s);
+        let trait_slot = imp.trait_name.as_ref().and_then(|t| self.lookup_at(level, &t.name)).map(|(s, _)| s);
+        let Some(target) = target else {
+            let t = imp.target.clone();
+            return self.undefined(&t.name, t.span);
+        };
+        let Some(decl) = Rc::get_mut(imp) else {
+            return self.error("internal error: declaration is shared during resolution", span);
+        };
+        decl.target_local = target;
+        decl.trait_local = trait_slot.unwrap_or(Slot::Unresolved);
+        self.methods(None, &mut decl.methods);
     }
 
     pub(super) fn loop_body(&mut self, body: &mut Block, pat: Option<&mut Pattern>) -> bool {
@@ -215,12 +251,20 @@ impl Resolver<'_> {
                 match self.lookup_at(level, &v.name) {
                     Some((slot, mutable)) => {
                         v.slot = slot;
+                        if let (Slot::Global(g), 0) = (slot, level) {
+                            self.defined.insert(g); // `x = 1` at the top level defines `x`
+                        }
                         let is_plain_var = self.global_kind(slot).is_none_or(|k| matches!(k, GlobalKind::Var));
                         if !mutable || !is_plain_var {
                             self.error(format!("cannot assign to immutable binding `{}`", v.name), v.span);
                         }
                     }
-                    None => self.undefined(&v.name.clone(), v.span),
+                    // assigning to a name nobody declared declares it (mutable), as the
+                    // Simple language does: `count = 0` starts a variable
+                    None => {
+                        let name = Ident { name: v.name.clone(), span: v.span };
+                        v.slot = self.declare(&name, true);
+                    }
                 }
                 false
             }

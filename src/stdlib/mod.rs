@@ -36,7 +36,7 @@ pub fn register(r: &mut Registry) {
     });
     // the language's `core.*` modules have no Simple surface here: importing them is
     // accepted and binds an empty module
-    for name in ["core", "core.io", "core.time", "core.sync"] {
+    for name in ["core", "core.io", "core.time", "core.sync", "core.decorators"] {
         r.module(ModuleEntry { name, doc: "Accepted for compatibility; empty.", source: Some(""), reexports: &[] });
     }
     net::register(r);

@@ -88,7 +88,7 @@ pub enum BinOp {
     BitXor,
     Shl,
     Shr,
-    /// `//`: floor division (Python)
+    /// floor division, as Python's `//` (used by `divmod`; in Simple `//` starts a comment)
     FloorDiv,
     /// `x in c`, `x not in c`
     In,
@@ -275,6 +275,12 @@ pub enum PatKind {
     },
     /// `p | q`
     Or(Vec<Pattern>),
+    /// `Point { x: px, y }`: a struct of that type whose fields match (a field without a
+    /// pattern binds its own name)
+    Struct {
+        ty: VarRef,
+        fields: Vec<(Ident, Pattern)>,
+    },
     /// Produced by the resolver from `Variant`: `ty` is the enum type's global slot.
     EnumVariant {
         ty: Slot,
@@ -361,6 +367,13 @@ pub enum StmtKind {
     Import(ImportDecl),
     /// `export a, b`: makes module-level names importable
     Export(Vec<Ident>),
+    /// `with e as x, f as y:` — each value's `__enter__()` (if it has one) gives what is
+    /// bound; when the body is left, however it is left, each one's `__exit__()` (or
+    /// `close()`) is called, last first
+    With {
+        items: Vec<(Expr, Option<Pattern>)>,
+        body: Block,
+    },
 }
 
 #[derive(Clone, Debug)]
@@ -458,6 +471,9 @@ pub struct StructDecl {
     pub fields: Vec<FieldDecl>,
     pub methods: Vec<Rc<FnDecl>>,
     pub span: Span,
+    /// where a type declared inside a function lives (the resolver sets it);
+    /// `Unresolved` for a module-level declaration (a global)
+    pub local: Slot,
 }
 
 #[derive(Debug)]
@@ -475,6 +491,8 @@ pub struct EnumDecl {
     pub variants: Vec<VariantDecl>,
     pub methods: Vec<Rc<FnDecl>>,
     pub span: Span,
+    /// see `StructDecl::local`
+    pub local: Slot,
 }
 
 #[derive(Debug)]
@@ -484,6 +502,9 @@ pub struct ImplDecl {
     pub trait_name: Option<Ident>,
     pub methods: Vec<Rc<FnDecl>>,
     pub span: Span,
+    /// inside a function: where the target type and the trait live (set by the resolver)
+    pub target_local: Slot,
+    pub trait_local: Slot,
 }
 
 /// `trait Name:` with method signatures (`is_abstract`) and default methods.
@@ -493,6 +514,8 @@ pub struct TraitDecl {
     pub is_pub: bool,
     pub methods: Vec<Rc<FnDecl>>,
     pub span: Span,
+    /// see `StructDecl::local`
+    pub local: Slot,
 }
 
 #[derive(Clone, Debug)]

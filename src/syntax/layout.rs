@@ -157,7 +157,9 @@ impl Layout<'_> {
         let Some((next_tok, next_span)) = next else { return }; // EOF: finish() closes
         let col = self.indentation(next_span.start as usize);
         let nl = Span::new(self.file, nl_span.start as usize, nl_span.start as usize);
-        let ended_with_colon = self.last_is(&Token::Colon);
+        // a block follows `:`, and `=>` / `->` ending a match arm's line
+        let ended_with_colon =
+            self.last_is(&Token::Colon) || self.last_is(&Token::FatArrow) || self.last_is(&Token::Arrow);
         let nested = self.stack.len() > 1;
         let Some(Context::Block { indents }) = self.stack.last_mut() else { return };
         if indents.is_empty() {

@@ -40,6 +40,7 @@ macro_rules! tokens {
         #[logos(extras = Vec<(String, usize, usize)>)]
         #[logos(skip r"[ \t\r\f]+")]
         #[logos(skip(r"#[^\n]*", allow_greedy = true))]
+        #[logos(skip(r"//[^\n]*", allow_greedy = true))]
         pub enum Token {
             #[token("\n")]
             Newline,
@@ -53,6 +54,7 @@ macro_rules! tokens {
             #[regex(r"[A-Za-z_][A-Za-z0-9_]*", |lex| Rc::<str>::from(lex.slice()))]
             Ident(Rc<str>),
             #[regex(r"[0-9][0-9_]*", lex_decimal)]
+            #[regex(r"[0-9][0-9_]*_?(i8|i16|i32|i64|u8|u16|u32|u64|isize|usize)", lex_decimal)]
             #[regex(r"0x[0-9a-fA-F_]+", |lex| lex_radix(lex, 16))]
             #[regex(r"0o[0-7_]+", |lex| lex_radix(lex, 8))]
             #[regex(r"0b[01_]+", |lex| lex_radix(lex, 2))]
@@ -60,12 +62,16 @@ macro_rules! tokens {
             /// the f64's bits, so that tokens can be `Eq + Hash`
             #[regex(r"[0-9][0-9_]*\.[0-9][0-9_]*([eE][+-]?[0-9]+)?", lex_float)]
             #[regex(r"[0-9][0-9_]*[eE][+-]?[0-9]+", lex_float)]
+            #[regex(r"[0-9][0-9_]*(\.[0-9][0-9_]*)?([eE][+-]?[0-9]+)?_?(f32|f64)", lex_float)]
             Float(u64),
             #[token("\"", lex_string)]
+            #[token("f\"", lex_string)]
             #[token("\"\"\"", lex_triple)]
+            #[token("f\"\"\"", lex_triple_interpolated)]
             Str(Rc<Vec<StrPart>>),
             #[regex(r#"r"[^"\n]*""#, allow_greedy = true, callback = |lex| { let s = lex.slice(); Rc::<str>::from(&s[2..s.len() - 1]) })]
             #[regex(r#"'[^'\n]*'"#, allow_greedy = true, callback = |lex| { let s = lex.slice(); Rc::<str>::from(&s[1..s.len() - 1]) })]
+            #[token("r\"\"\"", lex_raw_triple)]
             RawStr(Rc<str>),
             #[token("b\"", lex_bytes)]
             Bytes(Rc<Vec<u8>>),
@@ -113,15 +119,25 @@ tokens! {
         PercentAssign = "%=", AmpAssign = "&=", PipeAssign = "|=", CaretAssign = "^=", ShlAssign = "<<=",
         ShrAssign = ">>=", StarStarAssign = "**=",
         EqEq = "==", NotEq = "!=", Lt = "<", Le = "<=", Gt = ">", Ge = ">=",
-        Plus = "+", Minus = "-", Star = "*", Slash = "/", SlashSlash = "//", Percent = "%", StarStar = "**",
+        Plus = "+", Minus = "-", Star = "*", Slash = "/", Percent = "%", StarStar = "**",
         Amp = "&", Pipe = "|", Caret = "^", Tilde = "~", Shl = "<<", Bang = "!",
         AmpAmp = "&&", PipePipe = "||", QuestionQuestion = "??", DotQuestion = ".?", PipeGt = "|>",
         Ellipsis = "...",
     }
 }
 
+/// The digits of a number literal without `_` separators and without a type suffix
+/// (`42_u64`, `3.5f32`: the suffix is accepted and not enforced).
+fn number_digits(slice: &str) -> String {
+    let body = match slice.find(['i', 'u', 'f']) {
+        Some(at) => &slice[..at],
+        None => slice,
+    };
+    body.chars().filter(|c| *c != '_').collect()
+}
+
 fn lex_decimal(lex: &mut logos::Lexer<Token>) -> Result<i64, LexError> {
-    let digits: String = lex.slice().chars().filter(|c| *c != '_').collect();
+    let digits = number_digits(lex.slice());
     digits
         .parse::<i64>()
         .map_err(|_| LexError::Message(format!("integer literal `{}` does not fit in i64", lex.slice())))
@@ -139,7 +155,7 @@ fn lex_radix(lex: &mut logos::Lexer<Token>, radix: u32) -> Result<i64, LexError>
 }
 
 fn lex_float(lex: &mut logos::Lexer<Token>) -> Result<u64, LexError> {
-    let digits: String = lex.slice().chars().filter(|c| *c != '_').collect();
+    let digits = number_digits(lex.slice());
     digits
         .parse::<f64>()
         .map(f64::to_bits)
@@ -190,6 +206,29 @@ fn lex_triple(lex: &mut logos::Lexer<Token>) -> Result<Rc<Vec<StrPart>>, LexErro
     finish_token(lex, scanned, parts)
 }
 
+/// `f"""..."""`: may span lines, and interpolates.
+fn lex_triple_interpolated(lex: &mut logos::Lexer<Token>) -> Result<Rc<Vec<StrPart>>, LexError> {
+    let scanned = scan_string(lex.remainder(), lex.span().end, Quote::TripleInterpolated);
+    let parts = Rc::new(scanned.parts.clone());
+    finish_token(lex, scanned, parts)
+}
+
+/// `r"""..."""`: may span lines; no escapes, no interpolation.
+fn lex_raw_triple(lex: &mut logos::Lexer<Token>) -> Result<Rc<str>, LexError> {
+    let rest = lex.remainder();
+    match rest.find("\"\"\"") {
+        Some(end) => {
+            let text = Rc::from(&rest[..end]);
+            lex.bump(end + 3);
+            Ok(text)
+        }
+        None => {
+            lex.bump(rest.len());
+            Err(LexError::Message("unterminated `r\"\"\"` string".into()))
+        }
+    }
+}
+
 /// `b"..."`: characters are UTF-8 encoded, `\xNN` is one raw byte.
 fn lex_bytes(lex: &mut logos::Lexer<Token>) -> Result<Rc<Vec<u8>>, LexError> {
     let scanned = scan_string(lex.remainder(), lex.span().end, Quote::Bytes);
@@ -203,8 +242,16 @@ enum Quote {
     Single,
     /// `"""..."""`: any number of lines, not interpolated
     Triple,
+    /// `f"""..."""`: any number of lines, interpolated
+    TripleInterpolated,
     /// `b"..."`: one line, `\xNN` allowed, not interpolated
     Bytes,
+}
+
+impl Quote {
+    fn is_triple(self) -> bool {
+        matches!(self, Quote::Triple | Quote::TripleInterpolated)
+    }
 }
 
 /// Scans a literal after its opening quote. `base` is the file offset of `rest`.
@@ -214,17 +261,17 @@ fn scan_string(rest: &str, base: usize, quote: Quote) -> Scanned {
     let mut bytes = Vec::new();
     let mut error: Option<StrError> = None;
     let mut chars = rest.char_indices().peekable();
-    let interpolate = quote == Quote::Single;
+    let interpolate = matches!(quote, Quote::Single | Quote::TripleInterpolated);
     while let Some((i, c)) = chars.next() {
         match c {
-            '"' if quote != Quote::Triple || rest[i..].starts_with("\"\"\"") => {
+            '"' if !quote.is_triple() || rest[i..].starts_with("\"\"\"") => {
                 if !text.is_empty() || parts.is_empty() {
                     parts.push(StrPart::Text(text));
                 }
-                let consumed = if quote == Quote::Triple { i + 3 } else { i + 1 };
+                let consumed = if quote.is_triple() { i + 3 } else { i + 1 };
                 return Scanned { parts, bytes, consumed, error };
             }
-            '\n' if quote != Quote::Triple => break,
+            '\n' if !quote.is_triple() => break,
             '\\' => {
                 let Some((_, e)) = chars.next() else { break };
                 match decode_escape(e, &mut chars, quote) {
@@ -281,8 +328,8 @@ fn scan_string(rest: &str, base: usize, quote: Quote) -> Scanned {
     }
     // unterminated: report at the opening quote, consume to the end of the line
     let consumed = rest.find('\n').unwrap_or(rest.len());
-    let consumed = if quote == Quote::Triple { rest.len() } else { consumed };
-    let message = if quote == Quote::Triple { "unterminated `\"\"\"` string" } else { "unterminated string literal" };
+    let consumed = if quote.is_triple() { rest.len() } else { consumed };
+    let message = if quote.is_triple() { "unterminated `\"\"\"` string" } else { "unterminated string literal" };
     Scanned { parts, bytes, consumed, error: Some((message.into(), usize::MAX, usize::MAX)) }
 }
 
@@ -316,7 +363,7 @@ fn decode_escape(
         '}' => '}',
         'u' => scan_unicode_escape(chars)?,
         'x' if quote == Quote::Bytes => return Ok(Some(Decoded::Byte(scan_hex_escape(chars)?))),
-        '\n' if quote == Quote::Triple => return Ok(None),
+        '\n' if quote.is_triple() => return Ok(None),
         other => return Err(format!("unknown escape sequence `\\{}` in string", other.escape_default())),
     })))
 }

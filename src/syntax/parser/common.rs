@@ -27,6 +27,16 @@ pub(super) fn ident() -> P<Ident> {
     .boxed()
 }
 
+/// A token that, when missing, is not worth naming in "expected ..." messages.
+pub(super) fn quiet(tok: Token) -> P<Span> {
+    filter_map(
+        move |span: Span, t: Token| {
+            if t == tok { Ok(span) } else { Err(chumsky::Error::expected_input_found(span, None, Some(t))) }
+        },
+    )
+    .boxed()
+}
+
 /// A contextual keyword: an identifier spelled `word` (`class`, `static`, `use`, ...).
 /// Failing, it names nothing it expected: such words would only clutter messages.
 pub(super) fn kw(word: &'static str) -> P<Span> {

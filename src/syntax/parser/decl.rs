@@ -264,7 +264,18 @@ fn struct_decl(rec: &Rec) -> P<Stmt> {
             }
             let field_spans: Vec<Span> = fields.iter().map(|f: &FieldDecl| f.name.span).collect();
             let span = members_span(start, &name, &field_spans, &methods);
-            Stmt::new(StmtKind::Struct(Rc::new(StructDecl { name, is_pub, is_class, fields, methods, span })), span)
+            Stmt::new(
+                StmtKind::Struct(Rc::new(StructDecl {
+                    name,
+                    is_pub,
+                    is_class,
+                    fields,
+                    methods,
+                    span,
+                    local: Slot::Unresolved,
+                })),
+                span,
+            )
         })
         .boxed()
 }
@@ -292,7 +303,10 @@ fn enum_decl(rec: &Rec) -> P<Stmt> {
             }
             let spans: Vec<Span> = variants.iter().map(|v: &VariantDecl| v.span).collect();
             let span = members_span(start, &name, &spans, &methods);
-            Stmt::new(StmtKind::Enum(Rc::new(EnumDecl { name, is_pub, variants, methods, span })), span)
+            Stmt::new(
+                StmtKind::Enum(Rc::new(EnumDecl { name, is_pub, variants, methods, span, local: Slot::Unresolved })),
+                span,
+            )
         })
         .boxed()
 }
@@ -332,7 +346,17 @@ fn impl_decl(rec: &Rec) -> P<Stmt> {
             };
             let methods = methods_only(members);
             let span = members_span(start, &target, &[], &methods);
-            Stmt::new(StmtKind::Impl(Rc::new(ImplDecl { target, trait_name, methods, span })), span)
+            Stmt::new(
+                StmtKind::Impl(Rc::new(ImplDecl {
+                    target,
+                    trait_name,
+                    methods,
+                    span,
+                    target_local: Slot::Unresolved,
+                    trait_local: Slot::Unresolved,
+                })),
+                span,
+            )
         })
         .boxed()
 }
@@ -349,7 +373,10 @@ fn trait_decl(rec: &Rec) -> P<Stmt> {
         .map(|(((is_pub, start), name), members)| {
             let methods = methods_only(members);
             let span = members_span(start, &name, &[], &methods);
-            Stmt::new(StmtKind::Trait(Rc::new(TraitDecl { name, is_pub, methods, span })), span)
+            Stmt::new(
+                StmtKind::Trait(Rc::new(TraitDecl { name, is_pub, methods, span, local: Slot::Unresolved })),
+                span,
+            )
         })
         .boxed()
 }

@@ -166,7 +166,6 @@ fn is_continuation_token(t: &Token) -> bool {
             | DotDotEq
             | In
             | Not
-            | SlashSlash
             | Tilde
             | AmpAssign
             | PipeAssign

@@ -11,7 +11,7 @@ use super::error::PError;
 use super::literal::literal;
 use crate::syntax::ast::*;
 use crate::syntax::token::Token;
-use chumsky::prelude::{Parser, Recursive, choice, filter_map, just, recursive};
+use chumsky::prelude::{Parser, Recursive, choice, filter, filter_map, just, recursive};
 use std::rc::Rc;
 
 use Token as T;
@@ -138,7 +138,13 @@ fn if_expr(expr: P<Expr>) -> P<Expr> {
         .then(expr.clone())
         .then_ignore(just(T::Colon))
         .then(expr.clone())
-        .then(just(T::Elif).ignore_then(expr.clone()).then_ignore(just(T::Colon)).then(expr.clone()).repeated())
+        .then(
+            choice((just(T::Elif).ignored(), just(T::Else).then(just(T::If)).ignored()))
+                .ignore_then(expr.clone())
+                .then_ignore(just(T::Colon))
+                .then(expr.clone())
+                .repeated(),
+        )
         .then_ignore(just(T::Else))
         .then_ignore(just(T::Colon))
         .then(expr)
@@ -426,6 +432,7 @@ fn postfix(rec: &Rec, primary: P<Expr>, args: P<Vec<Arg>>, expr: P<Expr>) -> P<E
 
 #[derive(Clone, Copy)]
 enum Prefix {
+    Move,
     Neg,
     Not,
     BitNot,
@@ -442,6 +449,10 @@ fn unary(postfix: P<Expr>, rec: &Rec) -> P<Expr> {
                 None => base,
             });
         let prefix = choice((
+            // `move x`: ownership is not tracked here; the value itself
+            kw("move")
+                .then(filter(|t: &Token| !matches!(t, T::Newline | T::Assign | T::Dot | T::LParen)).rewind())
+                .to(Prefix::Move),
             just(T::Minus).to(Prefix::Neg),
             just(T::Bang).to(Prefix::Not),
             just(T::Tilde).to(Prefix::BitNot),
@@ -451,6 +462,7 @@ fn unary(postfix: P<Expr>, rec: &Rec) -> P<Expr> {
         let prefixed = prefix.then(unary).map(|((p, s), e)| {
             let span = s.to(e.span);
             let kind = match p {
+                Prefix::Move => return Expr { span, ..e },
                 Prefix::Neg => ExprKind::Unary(UnOp::Neg, Box::new(e)),
                 Prefix::Not => ExprKind::Unary(UnOp::Not, Box::new(e)),
                 Prefix::BitNot => ExprKind::Unary(UnOp::BitNot, Box::new(e)),
@@ -530,10 +542,7 @@ fn comparison_op() -> P<BinOp> {
 
 fn operators(unary: P<Expr>) -> P<Expr> {
     use BinOp as B;
-    let product = left_assoc(
-        unary,
-        bin_op(&[(T::Star, B::Mul), (T::Slash, B::Div), (T::SlashSlash, B::FloorDiv), (T::Percent, B::Rem)]),
-    );
+    let product = left_assoc(unary, bin_op(&[(T::Star, B::Mul), (T::Slash, B::Div), (T::Percent, B::Rem)]));
     let sum = left_assoc(product, bin_op(&[(T::Plus, B::Add), (T::Minus, B::Sub)]));
     // `a > >b` must not read as a shift: the shift level only takes adjacent `>>`
     let shift = left_assoc(sum, shift_op());

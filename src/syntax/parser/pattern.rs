@@ -61,7 +61,26 @@ pub(super) fn pattern_parser() -> P<Pattern> {
                 let path = std::iter::once(first).chain(rest).collect();
                 Pattern { kind: PatKind::Variant { path, args }, span }
             });
-        let atom = label(choice((neg_number, lit, unit, tuple, list_pat, path)), "pattern");
+        let field =
+            super::common::field_ident().then(just(Token::Colon).ignore_then(pat.clone()).or_not()).map(|(name, p)| {
+                let p = p.unwrap_or_else(|| Pattern {
+                    kind: PatKind::Bind(VarRef::new(name.name.clone(), name.span)),
+                    span: name.span,
+                });
+                (name, p)
+            });
+        let struct_pat = segment()
+            .then(
+                field
+                    .separated_by(just(Token::Comma))
+                    .allow_trailing()
+                    .delimited_by(just(Token::LBrace), just(Token::RBrace)),
+            )
+            .map_with_span(|(name, fields), span| Pattern {
+                kind: PatKind::Struct { ty: VarRef::new(name.name, name.span), fields },
+                span,
+            });
+        let atom = label(choice((neg_number, lit, unit, tuple, list_pat, struct_pat, path)), "pattern");
         atom.clone().then(just(Token::Pipe).ignore_then(atom).repeated()).map_with_span(|(first, rest), span| {
             if rest.is_empty() {
                 first

@@ -94,6 +94,7 @@ fn let_stmt(rec: &Rec) -> P<Stmt> {
         just(T::Let).ignore_then(just(T::Mut).or_not()).map(|m| m.is_some()),
         just(T::Val).to(false),
         just(T::Var).to(true),
+        kw("const").to(false),
     ));
     just(T::Pub)
         .or_not()
@@ -101,7 +102,7 @@ fn let_stmt(rec: &Rec) -> P<Stmt> {
         .then(rec.pattern.clone())
         .then(just(T::Colon).ignore_then(rec.ty.clone()).or_not())
         .then_ignore(just(T::Assign))
-        .then(expr_list(rec))
+        .then(rec.expr.clone())
         .map_with_span(|((((is_pub, mutable), pat), ty), value), span| {
             Stmt::new(StmtKind::Let { pat, mutable, ty, value, is_pub: is_pub.is_some() }, span)
         })
@@ -212,13 +213,49 @@ fn command_block(rec: &Rec) -> P<Stmt> {
         super::literal::literal(),
         ident().map(|i| Expr::new(ExprKind::Var(VarRef::new(i.name, i.span)), i.span)),
     ));
-    let with_title = ident().then(title.map(Some)).then(rec.suite());
-    let bare = ident().then(empty().to(None)).then(just(T::Colon).ignore_then(rec.indented_block()));
-    choice((with_title, bare))
+    let with_title = ident().then(title.map(|t| vec![t])).then(rec.suite());
+    // `describe("name"):` — the call form with the block after it
+    let args =
+        rec.expr.clone().separated_by(just(T::Comma)).allow_trailing().delimited_by(just(T::LParen), just(T::RParen));
+    let call_form = ident().then(args).then(rec.suite());
+    let bare = ident().then(empty().to(Vec::new())).then(just(T::Colon).ignore_then(rec.indented_block()));
+    choice((with_title, call_form, bare))
         .map_with_span(|((name, title), body), span| {
             let body_span = body.span;
             let args = title.into_iter().chain([block_lambda(body, body_span)]).collect();
             Stmt::new(StmtKind::Expr(call_expr(name, args, span)), span)
+        })
+        .boxed()
+}
+
+/// `expect x to eq 5`, `expect xs not_to include 3`, `expect [] to be_empty`: the spec
+/// DSL's infix form, read as `expect(x).to(eq(5))`.
+fn expect_infix(rec: &Rec) -> P<Stmt> {
+    let verb = choice((kw("to").to("to"), kw("not_to").to("not_to"), kw("to_not").to("not_to")));
+    let arg = rec.expr.clone().or_not();
+    kw("expect")
+        .map_with_span(|_, s: Span| s)
+        .then(rec.expr.clone())
+        .then(verb.map_with_span(|v, s: Span| (v, s)))
+        .then(ident())
+        .then(arg)
+        .map_with_span(|((((at, value), (verb, verb_span)), matcher), arg), span| {
+            let expect = mk_ident("expect", at);
+            let recv = call_expr(expect, vec![value], at);
+            let matcher_value = match arg {
+                Some(a) => {
+                    let s = matcher.span.to(a.span);
+                    call_expr(matcher, vec![a], s)
+                }
+                None => Expr::new(ExprKind::Var(VarRef::new(matcher.name.clone(), matcher.span)), matcher.span),
+            };
+            let method = mk_ident(verb, verb_span);
+            let call = ExprKind::MethodCall {
+                recv: Box::new(recv),
+                method,
+                args: vec![Arg { name: None, value: matcher_value }],
+            };
+            Stmt::new(StmtKind::Expr(Expr::new(call, span)), span)
         })
         .boxed()
 }
@@ -255,6 +292,7 @@ pub(super) fn simple_stmt(rec: &Rec, follow: P<()>) -> P<Stmt> {
         keyword.then_ignore(end()),
         super::decl::import_stmt().then_ignore(end()),
         super::decl::export_stmt().then_ignore(end()),
+        expect_infix(rec).then_ignore(end()),
         command_call(rec).then_ignore(end()),
         assign_or_expr(rec).then_ignore(end()),
     ))
@@ -280,6 +318,20 @@ fn if_stmt(rec: &Rec) -> P<Stmt> {
                 end = b.span;
             }
             Stmt::new(StmtKind::If { branches, else_ }, span_from(start, end))
+        })
+        .boxed()
+}
+
+/// `with expr [as name], ...:` + body.
+fn with_stmt(rec: &Rec) -> P<Stmt> {
+    let item = rec.expr.clone().then(kw("as").ignore_then(rec.pattern.clone()).or_not());
+    kw("with")
+        .map_with_span(|_, s: Span| s)
+        .then(item.separated_by(just(T::Comma)).at_least(1))
+        .then(rec.suite())
+        .map(|((start, items), body)| {
+            let span = span_from(start, body.span);
+            Stmt::new(StmtKind::With { items, body }, span)
         })
         .boxed()
 }
@@ -378,6 +430,7 @@ pub(super) fn define_statements(rec: &Rec) -> P<Stmt> {
             rec.if_stmt.clone().boxed(),
             loop_stmts(rec),
             rec.match_stmt.clone().boxed(),
+            with_stmt(rec),
             super::decl::declaration(rec),
             command_block(rec),
             simple_stmt(rec, statement_follow()).then_ignore(term()).boxed(),

@@ -265,6 +265,13 @@ fn st(s: &Stmt) -> String {
             let ms: String = d.methods.iter().map(|m| format!(" (fn {})", func(m))).collect();
             format!("(trait {}{})", d.name.name, ms)
         }
+        With { items, body } => {
+            let is: Vec<String> = items
+                .iter()
+                .map(|(e, p)| format!("{}{}", ex(e), p.as_ref().map(|p| format!(" as {}", pat(p))).unwrap_or_default()))
+                .collect();
+            format!("(with {} {})", is.join(", "), block(body))
+        }
         Export(names) => {
             format!("(export {})", names.iter().map(|n| n.name.to_string()).collect::<Vec<_>>().join(" "))
         }
@@ -788,6 +795,9 @@ fn real_simple_strings_and_commands() {
         "(call describe \"math\" (lambda block() {(call it \"adds\" (lambda block() {(call expect (== (+ 1 1) 2))}))}))"
     );
     assert_eq!(ok("before_each:\n    x = 1\n"), "(call before_each (lambda block() {(= x 1)}))");
+    assert_eq!(e("expect x to eq 5"), "(.to (call expect x) (call eq 5))");
+    assert_eq!(e("expect xs not_to be_empty"), "(.not_to (call expect xs) be_empty)");
+    assert_eq!(e("expect s.len to eq 5"), "(.to (call expect (field s len)) (call eq 5))");
 }
 
 #[test]
@@ -804,7 +814,7 @@ fn real_simple_operators() {
     assert_eq!(e("a ?? b"), "(?? a b)");
     assert_eq!(e("x |> f"), "(call f x)");
     assert_eq!(e("opt.?"), "(exists opt)");
-    assert_eq!(e("a // b"), "(// a b)");
+    assert_eq!(e("a / b // a comment"), "(/ a b)");
 }
 
 #[test]

@@ -57,6 +57,8 @@ pub(super) fn type_parser() -> P<TypeExpr> {
                 args: args.unwrap_or_default(),
             });
         let base = label(choice((reference, tuple, func, list_ty, dict_ty, named)), "type");
+        // `dyn Trait` / `impl Trait`: the trait itself (not enforced)
+        let base = choice((super::common::kw("dyn"), super::common::quiet(Token::Impl))).or_not().ignore_then(base);
         base.then(just(Token::Question).repeated()).foldl(|t, _| TypeExpr::Optional(Box::new(t)))
     })
     .boxed()
