@@ -7,8 +7,8 @@
 //!
 //! Every run has a hard time limit (the child is killed) and reports its wall time and
 //! peak RSS (from `wait4`). The large source file is 1 MB by default (256 KB for the one
-//! with an error at its end) and 10 MB under `SIMPLE_STRESS=1` (a debug build gets
-//! through about 0.15 MB/s of such source; a release build about 1.5 MB/s).
+//! with an error at its end) and 10 MB under `SIMPLE_STRESS=1` (the dev profile,
+//! opt-level 1, gets through about 0.5 MB/s of such source; a release build about 1 MB/s).
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -258,8 +258,8 @@ fn big_size() -> usize {
     if stress() { 10_000_000 } else { 1_000_000 }
 }
 
-/// 15 s per MB: a debug build takes 8-16 s per MB depending on the machine's load
-/// (release: under 1 s).
+/// 15 s per MB: the dev profile takes about 2 s per MB, several times that on a loaded
+/// machine (release: about 1 s).
 fn big_limit(bytes: usize) -> Duration {
     Duration::from_secs(15 * (bytes as u64).div_ceil(1_000_000)).max(LIMIT)
 }

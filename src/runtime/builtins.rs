@@ -121,7 +121,7 @@ fn timeout(interp: &Interp, a: Vec<Value>) -> R<Value> {
         Rc::from("timeout"),
         Box::pin(async move {
             let sleep = monoio::time::sleep(d);
-            let race = Race { task: WaitTask::new(task.clone(), &me), timer: Box::pin(sleep) };
+            let race = Race { task: WaitTask::raced(task.clone(), &me), timer: Box::pin(sleep) };
             match race.await {
                 Some(_) => {
                     let v = wait(&me, &task).await?;

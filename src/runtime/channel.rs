@@ -14,7 +14,8 @@ use std::task::{Context, Poll, Waker};
 pub struct Channel {
     queue: RefCell<VecDeque<Value>>,
     closed: Cell<bool>,
-    receivers: RefCell<VecDeque<Waker>>,
+    /// waiting receivers, with their deadlock-detection registrations
+    receivers: RefCell<VecDeque<(Waker, Rc<super::deadlock::Flag>)>>,
 }
 
 crate::native_object!(Channel, "Channel", |c| {
@@ -40,23 +41,27 @@ pub fn new(_: &Interp, _: Vec<Value>) -> R<Value> {
     Ok(Value::object(Rc::new(Channel::default())))
 }
 
-pub fn send(_: &Interp, ch: &Value, a: &[Value]) -> R<Value> {
+pub fn send(interp: &Interp, ch: &Value, a: &[Value]) -> R<Value> {
     with_channel(ch, |c| {
         if c.closed.get() {
             return fail("send on a closed channel");
         }
         c.queue.borrow_mut().push_back(a[0].clone());
-        if let Some(w) = c.receivers.borrow_mut().pop_front() {
+        let woken = c.receivers.borrow_mut().pop_front();
+        if let Some((w, flag)) = woken {
+            flag.release(&interp.rt.watch);
             w.wake();
         }
         Ok(Value::Nil)
     })
 }
 
-pub fn close(_: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
+pub fn close(interp: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
     with_channel(ch, |c| {
         c.closed.set(true);
-        for w in c.receivers.borrow_mut().drain(..) {
+        let woken: Vec<_> = c.receivers.borrow_mut().drain(..).collect();
+        for (w, flag) in woken {
+            flag.release(&interp.rt.watch);
             w.wake();
         }
         Ok(Value::Nil)
@@ -70,7 +75,8 @@ pub fn len(_: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
 pub fn recv(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
         let ch = this(&a.into_iter().next().unwrap_or_default())?;
-        let item = Recv { ch: ch.clone(), interp: &interp }.await;
+        let item =
+            Recv { ch: ch.clone(), interp: &interp, blocked: super::deadlock::Blocked::new(&interp, true) }.await;
         Ok(interp.option(item))
     })
 }
@@ -78,20 +84,25 @@ pub fn recv(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
 struct Recv<'a> {
     ch: Rc<dyn NativeObject>,
     interp: &'a Interp,
+    blocked: super::deadlock::Blocked<'a>,
 }
 
 impl Future for Recv<'_> {
     type Output = Option<Value>;
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Value>> {
-        let Some(c) = self.ch.as_any().downcast_ref::<Channel>() else { return Poll::Ready(None) };
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Value>> {
+        let ch = self.ch.clone();
+        let Some(c) = ch.as_any().downcast_ref::<Channel>() else { return Poll::Ready(None) };
         if let Some(v) = c.queue.borrow_mut().pop_front() {
+            self.blocked.done();
             return Poll::Ready(Some(v));
         }
         if c.closed.get() {
+            self.blocked.done();
             return Poll::Ready(None);
         }
-        c.receivers.borrow_mut().push_back(cx.waker().clone());
+        c.receivers.borrow_mut().push_back((cx.waker().clone(), self.blocked.flag.clone()));
         self.interp.flush();
+        self.blocked.waiting();
         Poll::Pending
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod builtins;
 pub mod channel;
+pub mod deadlock;
 pub mod task;
 
 use crate::interp::value::Value;
@@ -75,6 +76,8 @@ pub struct RuntimeState {
     pub tasks: RefCell<Vec<Weak<TaskState>>>,
     idle_waiters: RefCell<Vec<Waker>>,
     last_timer_yield: Cell<Option<Instant>>,
+    /// what is waiting on channels and tasks (deadlock detection)
+    pub watch: deadlock::Watch,
 }
 
 impl Default for RuntimeState {
@@ -95,6 +98,7 @@ impl Default for RuntimeState {
             current_task: RefCell::new(None),
             tasks: RefCell::new(Vec::new()),
             idle_waiters: RefCell::new(Vec::new()),
+            watch: deadlock::Watch::default(),
             last_timer_yield: Cell::new(None),
         }
     }
@@ -162,6 +166,7 @@ impl RuntimeState {
 }
 
 /// Yields once to the executor: the task goes to the back of the run queue.
+#[derive(Default)]
 pub struct YieldNow(bool);
 
 impl Future for YieldNow {
@@ -177,16 +182,18 @@ impl Future for YieldNow {
 }
 
 /// Resolves when no task is alive.
-struct Idle<'a>(&'a Interp);
+struct Idle<'a>(&'a Interp, deadlock::Blocked<'a>);
 
 impl Future for Idle<'_> {
     type Output = ();
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.0.rt.stats.tasks_alive.get() == 0 {
+            self.1.done();
             return Poll::Ready(());
         }
         self.0.rt.idle_waiters.borrow_mut().push(cx.waker().clone());
         self.0.flush();
+        self.1.waiting();
         Poll::Pending
     }
 }
@@ -199,9 +206,16 @@ struct Root<'a, F> {
     first: bool,
 }
 
-impl<F: Future> Future for Root<'_, F> {
+impl<T, F: Future<Output = R<T>>> Future for Root<'_, F> {
     type Output = F::Output;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let watch = &self.interp.rt.watch;
+        watch.polls.set(watch.polls.get() + 1);
+        if watch.deadlocked.replace(false) {
+            self.interp.flush();
+            return Poll::Ready(Err(crate::interp::Ctrl::error("deadlock: every task is waiting on a channel")));
+        }
+        *watch.root_waker.borrow_mut() = Some(cx.waker().clone());
         let r = self.fut.as_mut().poll(cx);
         if self.first {
             self.first = false;
@@ -249,7 +263,7 @@ impl Interp {
             return Ok(());
         }
         self.block_on(async {
-            Idle(self).await;
+            Idle(self, deadlock::Blocked::new(self, false)).await;
             Ok(())
         })
     }

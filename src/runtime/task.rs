@@ -24,7 +24,8 @@ pub struct TaskState {
     cancelled: Cell<bool>,
     /// someone awaits (or joins, or times) this task: failures are theirs to report
     pub observed: Cell<bool>,
-    waiters: RefCell<Vec<Waker>>,
+    /// who awaits the task, with their deadlock-detection registrations
+    waiters: RefCell<Vec<(Waker, Option<Rc<super::deadlock::Flag>>)>>,
     /// the task's own waker, so that `cancel()` can make it run (and stop) at once
     own_waker: RefCell<Option<Waker>>,
     /// socket operations in flight for this task: cancelled through monoio's
@@ -122,6 +123,8 @@ impl Future for TaskRunner {
         // (when cancelled with socket operations in flight, the body runs on until
         // they return: they end the task with a "task cancelled" error)
         let Some(body) = this.body.as_mut() else { return Poll::Ready(()) };
+        let watch = &this.interp.rt.watch;
+        watch.polls.set(watch.polls.get() + 1);
         let outer = this.interp.rt.current_task.replace(Some(this.state.clone()));
         // A panic in native code is a bug, but it must not take down the other tasks:
         // it ends this task as an internal error.
@@ -175,7 +178,11 @@ impl Interp {
         }
         *state.outcome.borrow_mut() = Some(outcome);
         state.own_waker.borrow_mut().take();
-        for w in state.waiters.borrow_mut().drain(..) {
+        let waiters: Vec<_> = state.waiters.borrow_mut().drain(..).collect();
+        for (w, flag) in waiters {
+            if let Some(f) = flag {
+                f.release(&self.rt.watch);
+            }
             w.wake();
         }
         self.rt.task_finished();
@@ -203,11 +210,19 @@ pub struct WaitTask<'a> {
     pub interp: &'a Interp,
     finished: bool,
     waker: Option<Waker>,
+    /// registered as waiting on a task (not when a timer races it: `timeout`)
+    blocked: Option<super::deadlock::Blocked<'a>>,
 }
 
 impl<'a> WaitTask<'a> {
     pub fn new(state: Rc<TaskState>, interp: &'a Interp) -> WaitTask<'a> {
-        WaitTask { state, interp, finished: false, waker: None }
+        let blocked = Some(super::deadlock::Blocked::new(interp, false));
+        WaitTask { state, interp, finished: false, waker: None, blocked }
+    }
+
+    /// A wait that something else (a timer) may end: not a deadlock suspect.
+    pub fn raced(state: Rc<TaskState>, interp: &'a Interp) -> WaitTask<'a> {
+        WaitTask { state, interp, finished: false, waker: None, blocked: None }
     }
 }
 
@@ -218,7 +233,7 @@ impl Drop for WaitTask<'_> {
         }
         let mut waiters = self.state.waiters.borrow_mut();
         if let Some(w) = &self.waker {
-            waiters.retain(|x| !x.will_wake(w));
+            waiters.retain(|(x, _)| !x.will_wake(w));
         }
         let nobody_else = waiters.is_empty();
         drop(waiters);
@@ -233,15 +248,22 @@ impl Future for WaitTask<'_> {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
         if let Some(o) = self.state.outcome() {
             self.finished = true;
+            if let Some(b) = &mut self.blocked {
+                b.done();
+            }
             return Poll::Ready(o);
         }
         self.waker = Some(cx.waker().clone());
         let mut waiters = self.state.waiters.borrow_mut();
-        if !waiters.iter().any(|w| w.will_wake(cx.waker())) {
-            waiters.push(cx.waker().clone());
+        if !waiters.iter().any(|(w, _)| w.will_wake(cx.waker())) {
+            let flag = self.blocked.as_ref().map(|b| b.flag.clone());
+            waiters.push((cx.waker().clone(), flag));
         }
         drop(waiters);
         self.interp.flush();
+        if let Some(b) = &mut self.blocked {
+            b.waiting();
+        }
         Poll::Pending
     }
 }

@@ -3,6 +3,7 @@
 //! registry. Nothing in the core names this module; the program driver asks it to
 //! register (`program::registry`).
 
+pub mod math;
 pub mod net;
 
 use crate::registry::{ModuleEntry, Registry};
@@ -40,5 +41,6 @@ pub fn register(r: &mut Registry) {
         r.module(ModuleEntry { name, doc: "Accepted for compatibility; empty.", source: Some(""), reexports: &[] });
     }
     net::register(r);
+    math::register(r);
     r.timeout_error = Some(net::error::timed_out);
 }

@@ -77,7 +77,59 @@ macro_rules! tokens {
             Bytes(Rc<Vec<u8>>),
         }
 
+        /// The kind of a token, without its payload (a small number: error messages keep
+        /// sets of expected kinds).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        #[repr(u8)]
+        pub enum Kind {
+            Newline,
+            Indent,
+            Dedent,
+            $( $kw, )*
+            $( $p, )*
+            Ident,
+            Int,
+            Float,
+            Str,
+            RawStr,
+            Bytes,
+        }
+
         impl Token {
+            pub fn kind(&self) -> Kind {
+                match self {
+                    Token::Newline => Kind::Newline,
+                    Token::Indent => Kind::Indent,
+                    Token::Dedent => Kind::Dedent,
+                    $( Token::$kw => Kind::$kw, )*
+                    $( Token::$p => Kind::$p, )*
+                    Token::Ident(_) => Kind::Ident,
+                    Token::Int(_) => Kind::Int,
+                    Token::Float(_) => Kind::Float,
+                    Token::Str(_) => Kind::Str,
+                    Token::RawStr(_) => Kind::RawStr,
+                    Token::Bytes(_) => Kind::Bytes,
+                }
+            }
+
+            /// A token of the kind (literals and names with an empty payload): what an
+            /// error message describes when it lists expected kinds.
+            pub fn of_kind(kind: Kind) -> Token {
+                match kind {
+                    Kind::Newline => Token::Newline,
+                    Kind::Indent => Token::Indent,
+                    Kind::Dedent => Token::Dedent,
+                    $( Kind::$kw => Token::$kw, )*
+                    $( Kind::$p => Token::$p, )*
+                    Kind::Ident => Token::Ident(Rc::from("")),
+                    Kind::Int => Token::Int(0),
+                    Kind::Float => Token::Float(0),
+                    Kind::Str => Token::Str(Rc::new(Vec::new())),
+                    Kind::RawStr => Token::RawStr(Rc::from("")),
+                    Kind::Bytes => Token::Bytes(Rc::new(Vec::new())),
+                }
+            }
+
             /// Source spelling of keyword and punctuation tokens.
             pub fn text(&self) -> &'static str {
                 match self {

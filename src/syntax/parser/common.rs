@@ -16,13 +16,14 @@ pub(super) type P<T> = BoxedParser<'static, Token, T, PError>;
 /// Names what a parser expects when it fails on its very first token; an error further in
 /// keeps its own, more precise description.
 pub(super) fn label<T: 'static>(p: impl Parser<Token, T, Error = PError> + 'static, name: &'static str) -> P<T> {
-    p.map_err_with_span(move |e: PError, span: Span| if e.span == span { e.relabel(name) } else { e }).boxed()
+    let bit = super::error::label_bit(name);
+    p.map_err_with_span(move |e: PError, span: Span| if e.span == span { e.relabel(bit) } else { e }).boxed()
 }
 
 pub(super) fn ident() -> P<Ident> {
     filter_map(|span: Span, tok: Token| match tok {
         Token::Ident(name) => Ok(Ident { name, span }),
-        other => Err(PError::expected_thing(span, "identifier", Some(other))),
+        other => Err(PError::expected_thing(span, super::error::IDENTIFIER, Some(other))),
     })
     .boxed()
 }
@@ -56,7 +57,7 @@ pub(super) fn field_ident() -> P<Ident> {
     filter_map(|span: Span, tok: Token| match tok {
         Token::Ident(name) => Ok(Ident { name, span }),
         kw if kw.is_keyword() => Ok(mk_ident(kw.text(), span)),
-        other => Err(PError::expected_thing(span, "field name", Some(other))),
+        other => Err(PError::expected_thing(span, super::error::FIELD_NAME, Some(other))),
     })
     .boxed()
 }

@@ -361,10 +361,10 @@ fn tuple_field() -> P<Post> {
                     let second = Span::new(span.file, mid + 1, span.end as usize);
                     Ok(Post::Field2(mk_ident(a, first), mk_ident(b, second)))
                 }
-                _ => Err(PError::expected_thing(span, "field name", Some(Token::Float(bits)))),
+                _ => Err(PError::expected_thing(span, super::error::FIELD_NAME, Some(Token::Float(bits)))),
             }
         }
-        other => Err(PError::expected_thing(span, "field name", Some(other))),
+        other => Err(PError::expected_thing(span, super::error::FIELD_NAME, Some(other))),
     })
     .boxed()
 }
@@ -391,7 +391,7 @@ fn index_or_slice(expr: P<Expr>) -> P<Post> {
     ));
     let inner = part.then(tail).try_map(|(start, tail), span: Span| match (start, tail) {
         (Some(i), Tail::Index) => Ok(Post::Index(i)),
-        (None, Tail::Index) => Err(PError::expected_thing(span, "expression", None)),
+        (None, Tail::Index) => Err(PError::expected_thing(span, super::error::EXPRESSION, None)),
         (start, Tail::Step(step)) => Ok(Post::Slice(Box::new(SliceParts { start, end: None, step }))),
         (start, Tail::Slice(end, step)) => Ok(Post::Slice(Box::new(SliceParts { start, end, step: step.flatten() }))),
     });

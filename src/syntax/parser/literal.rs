@@ -27,7 +27,7 @@ pub(super) fn literal() -> P<Expr> {
             Token::RawStr(s) => ExprKind::Str(Rc::new(crate::text::Str::new(s.to_string()))),
             Token::Bytes(b) => ExprKind::Bytes(Rc::from(b.as_slice())),
             Token::Str(parts) => return Ok(LitTok::Str(parts)),
-            other => return Err(PError::expected_thing(span, "literal", Some(other))),
+            other => return Err(PError::expected_thing(span, super::error::LITERAL, Some(other))),
         };
         Ok(LitTok::Done(kind))
     })

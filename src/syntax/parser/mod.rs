@@ -94,6 +94,9 @@ pub fn parse_program(tokens: Vec<(Token, Span)>, file: u32, src_len: usize) -> (
         });
         errors.push(PError::custom(at, format!("this {} is never closed", open.describe())));
     }
+    // the cached pieces share their functions (`Rc<FnDecl>`) with the program: the
+    // resolver needs to be their only owner
+    literal::clear_piece_cache();
     let mut diags = to_diagnostics(errors);
     if stmts.is_none() && diags.is_empty() {
         diags.push(Diagnostic::syntax("could not parse this file", eoi));

@@ -17,7 +17,7 @@ pub(super) fn pattern_parser() -> P<Pattern> {
             .then(filter_map(|span: Span, tok: Token| match tok {
                 Token::Int(v) => Ok(ExprKind::Int(v.wrapping_neg())),
                 Token::Float(b) => Ok(ExprKind::Float(-f64::from_bits(b))),
-                other => Err(PError::expected_thing(span, "number", Some(other))),
+                other => Err(PError::expected_thing(span, super::error::NUMBER, Some(other))),
             }))
             .map_with_span(|(_, kind), span| Pattern { kind: PatKind::Lit(Expr::new(kind, span)), span });
         let lit = literal().validate(|e, span, emit| {

@@ -682,7 +682,7 @@ fn bracket_errors_recover_inside_the_statement() {
     assert_eq!(
         es,
         vec![
-            "expected `)`, `,`, `=` or `:`, found identifier `b` @\"b\"".to_string(),
+            "expected `)`, `,`, `:` or `=`, found identifier `b` @\"b\"".to_string(),
             "expected expression, found `)` @\")\"".to_string(),
             "expected `)` or `,`, found integer `2` @\"2\"".to_string(),
         ]
