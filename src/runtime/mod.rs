@@ -165,7 +165,13 @@ impl RuntimeState {
     }
 }
 
-/// Yields once to the executor: the task goes to the back of the run queue.
+/// Yields once to the executor: the task goes to the back of the run queue, behind
+/// every task that is ready now.
+///
+/// monoio puts a task that wakes itself while it is being polled at the *front* of its
+/// queue, so a plain self-wake would run the same task again at once. Instead the waker
+/// is parked in the thread's `YieldQueue` and the queue's pump task, woken from here (it
+/// is not running, so it goes to the back), wakes every parked task when its turn comes.
 #[derive(Default)]
 pub struct YieldNow(bool);
 
@@ -176,8 +182,57 @@ impl Future for YieldNow {
             return Poll::Ready(());
         }
         self.0 = true;
-        cx.waker().wake_by_ref();
+        YIELDS.with(|q| q.park(cx.waker()));
         Poll::Pending
+    }
+}
+
+/// Tasks that yielded and the pump that wakes them (one per thread and runtime).
+#[derive(Default)]
+struct YieldQueue {
+    parked: RefCell<Vec<Waker>>,
+    /// the pump's waker while it waits; None when no pump runs on this runtime
+    pump: RefCell<Option<Waker>>,
+    pump_running: Cell<bool>,
+}
+
+thread_local! {
+    static YIELDS: Rc<YieldQueue> = Rc::new(YieldQueue::default());
+}
+
+impl YieldQueue {
+    fn park(self: &Rc<Self>, waker: &Waker) {
+        self.parked.borrow_mut().push(waker.clone());
+        if let Some(pump) = self.pump.borrow_mut().take() {
+            pump.wake();
+        } else if !self.pump_running.replace(true) {
+            monoio::spawn(Pump(self.clone()));
+        }
+    }
+}
+
+/// Wakes the parked tasks, in the order they yielded, each time it is polled. It never
+/// finishes: it lives as long as the monoio runtime, which drops it on shutdown.
+struct Pump(Rc<YieldQueue>);
+
+impl Future for Pump {
+    type Output = ();
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let parked = std::mem::take(&mut *self.0.parked.borrow_mut());
+        for w in parked {
+            w.wake();
+        }
+        *self.0.pump.borrow_mut() = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+impl Drop for Pump {
+    fn drop(&mut self) {
+        self.0.pump.borrow_mut().take();
+        self.0.pump_running.set(false);
+        // the tasks still parked belong to the runtime being dropped too
+        self.0.parked.borrow_mut().clear();
     }
 }
 
