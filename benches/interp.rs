@@ -1,11 +1,14 @@
-//! Interpreter bench: the seven workloads of benches/programs/*.spl, each run with
+//! Interpreter bench: the seven micro workloads and the ten classic benchmark ports
+//! (pyperformance's richards, deltablue, raytrace, nqueens; the Benchmarks Game's nbody,
+//! spectral-norm, fannkuch-redux, binary-trees, fasta, k-nucleotide: the same algorithm
+//! and work, written for this project) of benches/programs/*.spl, each run with
 //! `simple run` and its Python twin (benches/python/*.py, copies of the shared reference
 //! programs) with `python3` (its real executable, see `python3_bin`), alternately,
 //! BENCH_RUNS times (default 5). Prints the median wall-clock seconds of each (process
 //! start to exit), `simple / python3`, and the geometric mean of the ratios. Both must
 //! print the same thing, or the bench fails.
 //!
-//!     cargo bench --bench interp                     all seven
+//!     cargo bench --bench interp                     all seventeen
 //!     BENCH_RUNS=1 cargo bench --bench interp fib    only the workloads named
 
 mod common;
@@ -15,7 +18,25 @@ use std::time::Instant;
 
 use common::{Table, env_num, filter_args, geomean, median, python3_bin, ratio, root, simple_bin};
 
-const WORKLOADS: [&str; 7] = ["fib", "loop", "strings", "objects", "lists", "closures", "dict"];
+const WORKLOADS: [&str; 17] = [
+    "fib",
+    "loop",
+    "strings",
+    "objects",
+    "lists",
+    "closures",
+    "dict",
+    "richards",
+    "deltablue",
+    "raytrace",
+    "nqueens",
+    "nbody",
+    "spectral_norm",
+    "fannkuch",
+    "binary_trees",
+    "fasta",
+    "k_nucleotide",
+];
 
 /// Runs a command from the repository root; returns (seconds, stdout).
 fn timed(program: &str, args: &[&str]) -> (f64, String) {

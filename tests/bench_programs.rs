@@ -2,8 +2,9 @@
 //! `benches/programs/NAME.spl` that has a `NAME.out` beside it is run once with the
 //! `simple` binary cargo built for the tests (`simple run --color never NAME.spl`, from
 //! the repository root, stdin closed) and must exit 0 with exactly that stdout. stderr is
-//! not compared: the task programs print their timings there. The seven interpreter
-//! workloads' `.out` files are what their Python twins in benches/python/ print.
+//! not compared: the task programs print their timings there. The seventeen interpreter
+//! workloads' `.out` files (seven micro workloads and ten classic benchmark ports) are
+//! what their Python twins in benches/python/ print.
 //! Two programs run at a time; each is killed after 120 s (a debug build of the slowest
 //! takes several seconds; the limit only catches hangs). No timings are asserted.
 
