@@ -16,6 +16,8 @@ usage:
   simple test [PATH...]           run spec files (*_spec.spl) and golden programs
                                   (NAME.spl with NAME.out) under PATH (default: .)
   simple -e CODE [ARGS...]        run CODE
+  simple doc                      print the reference of every built-in (Markdown;
+                                  docs/builtins.md is this output)
 
 options:
   --color never|always|auto       colour in diagnostics (auto: only on a terminal)
@@ -90,6 +92,10 @@ fn dispatch(args: Vec<String>) -> i32 {
             simple::testing::runner::run(&rest[1..], &driver)
         }
         "run" => run(&mut cli, &rest[1..]),
+        "doc" => {
+            print!("{}", simple::program::registry().markdown());
+            0
+        }
         "check" => {
             let files = &rest[1..];
             if files.is_empty() {
