@@ -166,7 +166,7 @@ fn run(cli: &mut Cli, rest: &[String]) -> i32 {
 /// Ctrl-C ends a running program at once with exit code 130.
 fn install_interrupt_handler() {
     let _ = ctrlc::set_handler(|| {
-        simple::interp::flush_stdout();
+        let _ = simple::interp::flush_stdout();
         std::process::exit(130)
     });
 }

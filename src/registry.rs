@@ -449,6 +449,8 @@ impl Registry {
     }
 
     /// A Markdown page listing everything registered (`simple doc`; docs/builtins.md).
+    /// Std modules written in Simple are listed from their source: every `pub`
+    /// declaration with the comment lines just above it.
     pub fn markdown(&self) -> String {
         use std::fmt::Write;
         let mut out = String::from(
@@ -472,6 +474,7 @@ impl Registry {
         }
         for m in &self.modules {
             let _ = writeln!(out, "\n## Module `{}`\n\n{}\n", m.name, m.doc);
+            out.push_str(&source_outline(m.source.unwrap_or("")));
             for f in self.module_functions(m.name) {
                 let _ = writeln!(out, "- `{}::{}` — {}", m.name, f.sig.text, f.doc);
             }
@@ -481,4 +484,28 @@ impl Registry {
         }
         out
     }
+}
+
+/// The `pub` declarations of a std module's Simple source, one list item each, with the
+/// comment lines just above it as the description.
+fn source_outline(source: &str) -> String {
+    let mut out = String::new();
+    let mut comment: Vec<&str> = Vec::new();
+    for line in source.lines() {
+        let t = line.trim();
+        if let Some(c) = t.strip_prefix('#') {
+            comment.push(c.trim());
+            continue;
+        }
+        if let Some(decl) = t.strip_prefix("pub ") {
+            // `extern` says where the body is, which the reader does not need
+            let decl = decl.trim_end_matches(':').trim_start_matches("extern ");
+            let indent = if line.starts_with(' ') { "  " } else { "" };
+            let doc = comment.join(" ");
+            let sep = if doc.is_empty() { "" } else { " — " };
+            out.push_str(&format!("{indent}- `{decl}`{sep}{doc}\n"));
+        }
+        comment.clear();
+    }
+    out
 }

@@ -148,23 +148,31 @@ pub trait OutputSink {
 
 impl Output {
     pub fn write_str(&mut self, s: &str) {
+        self.write_bytes(s.as_bytes())
+    }
+    /// Bytes that are not UTF-8 reach an embedder's sink lossily (stdout and captures
+    /// get them as they are).
+    pub fn write_bytes(&mut self, b: &[u8]) {
         match self {
             Output::Stdout => {
                 let mut buf = STDOUT.lock().unwrap_or_else(|p| p.into_inner());
-                buf.extend_from_slice(s.as_bytes());
+                buf.extend_from_slice(b);
                 if buf.len() >= 1 << 16 {
-                    write_stdout(&mut buf);
+                    let _ = write_stdout(&mut buf);
                 }
             }
-            Output::Capture(buf) => buf.borrow_mut().extend_from_slice(s.as_bytes()),
-            Output::Sink(sink) => sink.write_out(s),
+            Output::Capture(buf) => buf.borrow_mut().extend_from_slice(b),
+            Output::Sink(sink) => sink.write_out(&String::from_utf8_lossy(b)),
         }
     }
-    pub fn flush(&mut self) {
+    pub fn flush(&mut self) -> std::io::Result<()> {
         match self {
             Output::Stdout => flush_stdout(),
-            Output::Sink(sink) => sink.flush(),
-            Output::Capture(_) => {}
+            Output::Sink(sink) => {
+                sink.flush();
+                Ok(())
+            }
+            Output::Capture(_) => Ok(()),
         }
     }
 }
@@ -173,19 +181,22 @@ impl Output {
 /// the Ctrl-C handler can flush it before exiting and `--threads` never splits a line.
 pub static STDOUT: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
 
-fn write_stdout(buf: &mut Vec<u8>) {
+/// Writes the buffer out and empties it (also when the write fails: the bytes are
+/// reported lost, not retried forever).
+fn write_stdout(buf: &mut Vec<u8>) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(buf);
-    let _ = out.flush();
+    let r = out.write_all(buf).and_then(|_| out.flush());
     buf.clear();
+    r
 }
 
 /// Writes out everything `print` has buffered (any thread may call it).
-pub fn flush_stdout() {
+pub fn flush_stdout() -> std::io::Result<()> {
     let mut buf = STDOUT.lock().unwrap_or_else(|p| p.into_inner());
     if !buf.is_empty() {
-        write_stdout(&mut buf);
+        return write_stdout(&mut buf);
     }
+    Ok(())
 }
 
 /// Ctrl-C in the REPL while an entry runs. Set only by the REPL's signal handler (a plain
@@ -271,24 +282,47 @@ impl Interp {
     }
 
     /// Called whenever the program is about to wait: cheap when nothing was printed.
+    /// (Write errors of `print` are ignored, as Python's at exit; `io::stdout().flush()`
+    /// reports them through `flush_checked`.)
     pub fn flush(&self) {
         if self.out_dirty.replace(false) {
-            self.out.borrow_mut().flush();
+            let _ = self.out.borrow_mut().flush();
         }
+    }
+
+    pub fn flush_checked(&self) -> std::io::Result<()> {
+        self.out_dirty.set(false);
+        self.out.borrow_mut().flush()
+    }
+
+    /// `io::stdout().write(...)`: the same ordered buffer as `print`.
+    pub fn print_bytes(&self, b: &[u8]) {
+        self.out_dirty.set(true);
+        self.out.borrow_mut().write_bytes(b);
     }
 
     /// Writes to stderr after flushing stdout, so the two streams stay in order.
     pub fn eprint(&self, s: &str) {
+        let _ = self.eprint_bytes(s.as_bytes());
+    }
+
+    /// `eprint` for any bytes, with the write's outcome (`io::stderr().write(...)`).
+    pub fn eprint_bytes(&self, b: &[u8]) -> std::io::Result<()> {
         match &mut *self.out.borrow_mut() {
-            Output::Sink(sink) => return sink.write_err(s),
+            Output::Sink(sink) => {
+                sink.write_err(&String::from_utf8_lossy(b));
+                return Ok(());
+            }
             // captured runs (tests, the sandbox) keep stderr text with the output
-            Output::Capture(buf) => return buf.borrow_mut().extend_from_slice(s.as_bytes()),
+            Output::Capture(buf) => {
+                buf.borrow_mut().extend_from_slice(b);
+                return Ok(());
+            }
             Output::Stdout => {}
         }
         self.flush();
         let mut err = std::io::stderr().lock();
-        let _ = err.write_all(s.as_bytes());
-        let _ = err.flush();
+        err.write_all(b).and_then(|_| err.flush())
     }
 
     pub fn render(&self, diag: &Diagnostic) -> String {

@@ -12,6 +12,12 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 /// An imported module as a value (`import net` then `net::TcpStream`).
+/// Where an `extern fn` is declared, which names its native.
+pub(super) enum Owner<'a> {
+    Type(&'a str),
+    Module(&'a str),
+}
+
 pub struct Module {
     pub name: String,
     pub scope: Rc<ModuleScope>,
@@ -242,7 +248,7 @@ impl Interp {
                 StmtKind::Struct(decl) => (&decl.name, Value::Type(self.struct_type(decl, frame)?)),
                 StmtKind::Trait(decl) => (&decl.name, Value::Type(self.trait_type(decl, frame)?)),
                 StmtKind::Enum(decl) => (&decl.name, Value::Type(self.enum_type(decl, frame)?)),
-                StmtKind::Fn(decl) => (&decl.name, self.function_value(decl, None, frame)?),
+                StmtKind::Fn(decl) => (&decl.name, self.function_value(decl, Owner::Module(&scope.name), frame)?),
                 StmtKind::Import(imp) if imp.items.is_none() => {
                     self.bind_module_value(imp, scope);
                     continue;
@@ -277,17 +283,28 @@ impl Interp {
         self.set_global(g, Value::Module(Rc::new(Module { name, scope: module })));
     }
 
-    /// A declared function as a value: a closure, or the native an `extern fn` names.
-    pub(super) fn function_value(&self, decl: &Rc<FnDecl>, owner: Option<&str>, frame: &mut Frame) -> R<Value> {
+    /// A declared function as a value: a closure, or the native an `extern fn` names:
+    /// `Type::name` for a method, `module::name` (else plain `name`) for a function.
+    pub(super) fn function_value(&self, decl: &Rc<FnDecl>, owner: Owner, frame: &mut Frame) -> R<Value> {
         if !decl.is_extern {
             return Ok(self.make_closure(decl, frame));
         }
-        let key = match owner {
-            Some(t) => format!("{t}::{}", decl.name.name),
-            None => decl.name.name.to_string(),
+        let name = &decl.name.name;
+        let natives = &self.registry.natives;
+        let (key, found) = match owner {
+            Owner::Type(t) => {
+                let key = format!("{t}::{name}");
+                let found = natives.get(key.as_str());
+                (key, found)
+            }
+            Owner::Module(m) => {
+                let key = format!("{m}::{name}");
+                let found = natives.get(key.as_str()).or_else(|| natives.get(&**name));
+                (key, found)
+            }
         };
-        let short = key.rsplit("::").next().unwrap_or(&key);
-        match self.registry.natives.get(key.as_str()) {
+        let short = &**name;
+        match found {
             Some(crate::registry::Callable::Sync(f)) => Ok(super::builtins::native(short, *f)),
             Some(crate::registry::Callable::Async(f)) => Ok(super::builtins::async_native(short, *f)),
             None => Err(super::eval::stamp(

@@ -136,7 +136,7 @@ fn interactive(opts: &RunOptions, highlight: bool) -> i32 {
 
 fn piped(opts: &RunOptions) -> i32 {
     let _ = ctrlc::set_handler(|| {
-        crate::interp::flush_stdout();
+        let _ = crate::interp::flush_stdout();
         std::process::exit(130)
     });
     let mut session = Session::new(opts, Arc::new(Interrupts::default()));

@@ -127,13 +127,17 @@ impl RuntimeState {
         let legacy = || -> Result<MonoioRuntime, String> {
             let rt = monoio::RuntimeBuilder::<monoio::LegacyDriver>::new()
                 .enable_timer()
+                .attach_thread_pool(Box::new(BlockingPool))
                 .build()
                 .map_err(|e| format!("cannot start the epoll runtime: {e}"))?;
             Ok(rt.into())
         };
         let uring = || -> std::io::Result<MonoioRuntime> {
-            let rt =
-                monoio::RuntimeBuilder::<monoio::IoUringDriver>::new().with_entries(entries).enable_timer().build()?;
+            let rt = monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
+                .with_entries(entries)
+                .enable_timer()
+                .attach_thread_pool(Box::new(BlockingPool))
+                .build()?;
             Ok(rt.into())
         };
         let forced_legacy = std::env::var("MONOIO_FORCE_LEGACY_DRIVER").is_ok_and(|v| !v.is_empty() && v != "0");
@@ -162,6 +166,21 @@ impl RuntimeState {
         let rt = self.build()?;
         *self.runtime.borrow_mut() = Some(rt);
         Ok(())
+    }
+}
+
+/// The process's pool for blocking work (`monoio::spawn_blocking`): directory operations
+/// and metadata under both drivers, file reads and writes and stdin under the epoll
+/// driver, so that a slow disk or a quiet terminal never stalls the sockets. Its threads
+/// start on first use, shared by every runtime thread.
+struct BlockingPool;
+
+static POOL: std::sync::LazyLock<monoio::blocking::DefaultThreadPool> =
+    std::sync::LazyLock::new(|| monoio::blocking::DefaultThreadPool::new(4));
+
+impl monoio::blocking::ThreadPool for BlockingPool {
+    fn schedule_task(&self, task: monoio::blocking::BlockingTask) {
+        POOL.schedule_task(task);
     }
 }
 

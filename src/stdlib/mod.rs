@@ -3,10 +3,49 @@
 //! registry. Nothing in the core names this module; the program driver asks it to
 //! register (`program::registry`).
 
+pub mod fs;
+pub mod io;
+pub mod json;
 pub mod math;
 pub mod net;
+pub mod time;
 
+use crate::interp::value::{NativeObject, Value};
+use crate::interp::{Interp, R, fail};
 use crate::registry::{ModuleEntry, Registry};
+use std::rc::Rc;
+
+/// The native object inside a std struct (`TcpStream { handle: ... }`, `File`, ...).
+pub fn handle<T: 'static>(v: &Value, type_name: &str) -> R<Rc<dyn NativeObject>> {
+    let obj = match v {
+        Value::Struct(s) => s.fields.borrow().first().cloned(),
+        _ => None,
+    };
+    match obj {
+        Some(Value::Object(o)) if o.as_any().is::<T>() => Ok(o.0.clone()),
+        _ => fail(format!("expected a {type_name}, got {}", v.type_name())),
+    }
+}
+
+/// Builds `TypeName { handle: obj }` for a std struct around a native object.
+pub fn wrap(interp: &Interp, module: &str, type_name: &str, obj: Rc<dyn NativeObject>) -> R<Value> {
+    let ty = interp.std_global(module, type_name)?;
+    let field = crate::syntax::ast::Ident { name: Rc::from("handle"), span: Default::default() };
+    interp.make_struct(ty, vec![(field, Value::object(obj))])
+}
+
+/// Builds `Type::Variant(payload)` (or the unit variant) of an enum a std module
+/// declares (NetError, IoError).
+pub fn std_variant(interp: &Interp, module: &str, ty: &str, variant: &str, payload: Option<String>) -> R<Value> {
+    let Value::Type(def) = interp.std_global(module, ty)? else {
+        return fail(format!("internal error: {ty} is not a type"));
+    };
+    let Some(i) = def.variant_index(variant) else {
+        return fail(format!("internal error: {ty} has no variant {variant}"));
+    };
+    let fields = payload.map(Value::str).into_iter().collect();
+    Ok(crate::interp::builtins::make_variant(&def, i as u32, fields))
+}
 
 /// Registers every std module.
 pub fn register(r: &mut Registry) {
@@ -40,7 +79,25 @@ pub fn register(r: &mut Registry) {
     for name in ["core", "core.io", "core.time", "core.sync", "core.decorators"] {
         r.module(ModuleEntry { name, doc: "Accepted for compatibility; empty.", source: Some(""), reexports: &[] });
     }
+    let plain = |name: &'static str, doc: &'static str, source: &'static str| ModuleEntry {
+        name,
+        doc,
+        source: Some(source),
+        reexports: &[],
+    };
+    r.module(plain(
+        "fs",
+        "Files and directories (io_uring file operations; the thread pool under epoll).",
+        include_str!("../../std/fs.spl"),
+    ));
+    r.module(plain("io", "Standard streams, `BufReader` and `IoError`.", include_str!("../../std/io.spl")));
+    r.module(plain("time", "Wall and monotonic clocks, UTC timestamps.", include_str!("../../std/time.spl")));
+    r.module(plain("json", "JSON parsing and writing (`JsonError`).", include_str!("../../std/json.spl")));
     net::register(r);
     math::register(r);
+    fs::register(r);
+    io::register(r);
+    time::register(r);
+    json::register(r);
     r.timeout_error = Some(net::error::timed_out);
 }

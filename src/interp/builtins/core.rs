@@ -101,6 +101,6 @@ fn exit(i: &Interp, a: Vec<Value>) -> R<Value> {
         return fail(format!("exit({code}) is not allowed in this sandbox"));
     }
     i.flush();
-    super::super::flush_stdout(); // other `--threads` threads' lines too
+    let _ = super::super::flush_stdout(); // other `--threads` threads' lines too
     std::process::exit(code as i32)
 }

@@ -1,20 +1,13 @@
 //! NetError values: built from OS errors (by errno) or by name, as the std/net enum
 //! declared in std/net/__init__.spl.
 
-use crate::interp::builtins::make_variant;
 use crate::interp::value::Value;
-use crate::interp::{Interp, R, fail};
+use crate::interp::{Interp, R};
 use std::io;
 
 /// Builds `NetError::<variant>(payload...)`.
 pub fn net_error(interp: &Interp, variant: &str, payload: Option<String>) -> R<Value> {
-    let Value::Type(def) = interp.std_global("net", "NetError")? else {
-        return fail("internal error: NetError is not a type");
-    };
-    let Some(i) = def.variant_index(variant) else {
-        return fail(format!("internal error: NetError has no variant {variant}"));
-    };
-    Ok(make_variant(&def, i as u32, payload.map(Value::str).into_iter().collect()))
+    crate::stdlib::std_variant(interp, "net", "NetError", variant, payload)
 }
 
 pub fn timed_out(interp: &Interp) -> R<Value> {

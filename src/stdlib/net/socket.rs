@@ -142,24 +142,7 @@ pub fn resolve(interp: &Interp, addr: &Value) -> R<Result<Vec<SocketAddr>, Value
     }
 }
 
-/// The native object inside a socket struct (`TcpStream { handle: ... }`).
-pub fn handle<T: 'static>(v: &Value, type_name: &str) -> R<Rc<dyn NativeObject>> {
-    let obj = match v {
-        Value::Struct(s) => s.fields.borrow().first().cloned(),
-        _ => None,
-    };
-    match obj {
-        Some(Value::Object(o)) if o.as_any().is::<T>() => Ok(o.0.clone()),
-        _ => fail(format!("expected a {type_name}, got {}", v.type_name())),
-    }
-}
-
-/// Builds `TypeName { handle: obj }` for a std/net struct.
-fn wrap(interp: &Interp, module: &str, type_name: &str, obj: Rc<dyn NativeObject>) -> R<Value> {
-    let ty = interp.std_global(module, type_name)?;
-    let field = crate::syntax::ast::Ident { name: Rc::from("handle"), span: Default::default() };
-    interp.make_struct(ty, vec![(field, Value::object(obj))])
-}
+pub use crate::stdlib::{handle, wrap};
 
 /// A new open socket for the script: registered (so `runtime.shutdown()` closes it)
 /// and wrapped in its std/net struct, as `Ok(...)`.

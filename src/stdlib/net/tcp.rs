@@ -312,6 +312,19 @@ async fn read_into(
     out
 }
 
+/// Reads at most `max` bytes of the TcpStream `v` into `buf[start..]`: `Ok(Ok(n))`, or
+/// the NetError (BufReader reads sockets through this).
+pub async fn read_from(
+    interp: &Interp,
+    v: &Value,
+    buf: &Rc<RefCell<Vec<u8>>>,
+    start: usize,
+    max: usize,
+) -> R<Result<usize, Value>> {
+    let o = socket::handle::<Stream>(v, "TcpStream")?;
+    read_into(interp, as_stream(&o), buf, start, max).await
+}
+
 fn read(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
         let o = stream_arg(&a)?;
