@@ -202,6 +202,10 @@ impl Interp {
                 let k = checked_index(*n, len, "Range")?;
                 Ok(Value::Int(r.0 + k as i64 * r.2))
             }
+            // `xs[1..3]`, `s[0..=2]`: a range index is the slice it spans
+            (Value::List(_) | Value::Tuple(_) | Value::Bytes(_) | Value::Str(_), Value::Range(r)) => {
+                self.slice(v, &Value::Int(r.0), &Value::Int(r.1), &Value::Int(r.2))
+            }
             (Value::List(_) | Value::Tuple(_) | Value::Bytes(_) | Value::Str(_), other) => {
                 fail(format!("{} indices must be integers, not {}", v.type_name(), other.type_name()))
             }

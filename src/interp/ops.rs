@@ -397,8 +397,7 @@ impl Interp {
             return fail("`as` needs a type name");
         };
         let name = path.last().map(|i| &*i.name).unwrap_or("");
-        let int_like =
-            matches!(name, "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "isize" | "usize" | "int");
+        let int_like = crate::syntax::ast::is_int_type(name);
         match (&v, name) {
             (Value::Int(_), _) if int_like => Ok(v),
             (Value::Float(x), _) if int_like => {

@@ -144,6 +144,14 @@ impl Resolver<'_> {
         Some((Slot::Capture(idx), mutable))
     }
 
+    /// Whether `name`, seen from function level `level`, is only a prelude built-in (no
+    /// local, capture or module global of that name).
+    pub(super) fn is_builtin_only(&self, name: &str, level: usize) -> bool {
+        self.globals.prelude.contains_key(name)
+            && !self.module.names.borrow().contains_key(name)
+            && (0..=level).all(|l| self.fns[l].find(name).is_none())
+    }
+
     pub(super) fn lookup_global(&mut self, name: &str) -> Option<(Slot, bool)> {
         let g = self.module.names.borrow().get(name).copied().or_else(|| self.globals.prelude.get(name).copied())?;
         Some((Slot::Global(g), self.globals.info[g as usize].mutable))

@@ -248,7 +248,10 @@ impl Resolver<'_> {
         match &mut target.kind {
             ExprKind::Var(v) => {
                 let level = self.fns.len() - 1;
-                match self.lookup_at(level, &v.name) {
+                // a built-in's name (`sum = 0`, `max = 0`) starts a variable that hides
+                // the built-in from here on, as in Python
+                let found = self.lookup_at(level, &v.name).filter(|_| !self.is_builtin_only(&v.name, level));
+                match found {
                     Some((slot, mutable)) => {
                         v.slot = slot;
                         if let (Slot::Global(g), 0) = (slot, level) {

@@ -570,3 +570,13 @@ impl VarRef {
         VarRef { name, span, slot: Slot::Unresolved }
     }
 }
+
+/// Integer type names `as` converts to.
+pub fn is_int_type(name: &str) -> bool {
+    matches!(name, "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "isize" | "usize" | "int")
+}
+
+/// Lower-case type names (`x as f64` is a conversion, `with e as f:` a binding).
+pub fn is_primitive_type(name: &str) -> bool {
+    is_int_type(name) || matches!(name, "f64" | "f32" | "float" | "text" | "str" | "bool")
+}

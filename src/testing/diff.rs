@@ -26,12 +26,13 @@ pub fn diff(expected: &str, actual: &str) -> String {
                 ops.push((' ', a[i]));
                 i += 1;
                 j += 1;
-            } else if j < b.len() && (i == a.len() || lcs[i][j + 1] >= lcs[i + 1][j]) {
-                ops.push(('+', b[j]));
-                j += 1;
-            } else {
+            } else if i < a.len() && (j == b.len() || lcs[i + 1][j] >= lcs[i][j + 1]) {
+                // on a tie the expected line goes first, as in `diff -u`
                 ops.push(('-', a[i]));
                 i += 1;
+            } else {
+                ops.push(('+', b[j]));
+                j += 1;
             }
         }
     } else {
@@ -85,4 +86,16 @@ pub fn diff(expected: &str, actual: &str) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::diff;
+
+    #[test]
+    fn expected_lines_come_before_actual_ones() {
+        assert_eq!(diff("a\nb\nc\n", "a\nx\nc\n"), "  a\n- b\n+ x\n  c\n");
+        assert_eq!(diff("a\n", "a\nb\n"), "  a\n+ b\n");
+        assert_eq!(diff("", ""), "");
+    }
 }

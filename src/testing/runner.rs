@@ -241,8 +241,12 @@ fn report(outcomes: &[Outcome]) -> i32 {
                 examples += o.examples;
                 failures += o.failures;
                 println!("{}", o.path.display());
-                for line in o.report.lines().filter(|l| parse_summary(l).is_none()) {
-                    println!("  {line}");
+                // the file's own summary (and the blank line before it) gives way to
+                // the totals at the end
+                let lines: Vec<&str> = o.report.lines().filter(|l| parse_summary(l).is_none()).collect();
+                let keep = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1);
+                for line in &lines[..keep] {
+                    if line.is_empty() { println!() } else { println!("  {line}") }
                 }
             }
             Kind::Golden => {

@@ -28,6 +28,9 @@ struct State {
     examples: usize,
     failures: usize,
     skipped: usize,
+    /// the example count when `summary()` last printed (the program's end does not
+    /// print the same summary again)
+    summarized: Option<usize>,
 }
 
 thread_local! {
@@ -144,8 +147,16 @@ pub fn expectation_failed(message: String) -> Ctrl {
     Ctrl::error_of(ErrorKind::Expectation, message)
 }
 
+/// A group's or example's title: text as it is, a type (`describe Stack:`) by its name.
+fn title(v: &Value) -> String {
+    match v {
+        Value::Type(t) => t.name.to_string(),
+        other => other.display(),
+    }
+}
+
 fn group(i: &Interp, a: Vec<Value>) -> R<Value> {
-    i.print(&format!("{}{}\n", indent(), a[0].display()));
+    i.print(&format!("{}{}\n", indent(), title(&a[0])));
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.depth += 1;
@@ -177,7 +188,7 @@ fn hook(a: Vec<Value>, before: bool) -> R<Value> {
 }
 
 fn skip(i: &Interp, a: Vec<Value>) -> R<Value> {
-    i.print(&format!("{}○ {} (skipped)\n", indent(), a[0].display()));
+    i.print(&format!("{}○ {} (skipped)\n", indent(), title(&a[0])));
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.examples += 1;
@@ -221,12 +232,12 @@ fn example(i: &Interp, a: Vec<Value>) -> R<Value> {
         s.examples += 1;
     });
     match r {
-        Ok(()) => i.print(&format!("{pad}✓ {}\n", a[0].display())),
+        Ok(()) => i.print(&format!("{pad}✓ {}\n", title(&a[0]))),
         Err(Ctrl::Error(e)) if matches!(e.kind, ErrorKind::User | ErrorKind::Expectation) => {
             STATE.with(|s| s.borrow_mut().failures += 1);
             let what = if e.kind == ErrorKind::Expectation { "" } else { "error: " };
             let place = e.diag.span.map(|sp| format!("\n{pad}    at {}", i.sources.location(sp))).unwrap_or_default();
-            i.print(&format!("{pad}✗ {}\n{pad}  {what}{}{place}\n", a[0].display(), e.diag.message));
+            i.print(&format!("{pad}✗ {}\n{pad}  {what}{}{place}\n", title(&a[0]), e.diag.message));
         }
         Err(other) => return Err(other),
     }
@@ -288,13 +299,16 @@ fn at_end(i: &Interp) -> Option<i32> {
     if n == 0 {
         return None;
     }
-    let _ = summary(i);
+    if STATE.with(|s| s.borrow().summarized) != Some(n) {
+        let _ = summary(i);
+    }
     (failed > 0).then_some(1)
 }
 
 /// Prints the file's `N examples, M failures` line.
 pub fn summary(i: &Interp) -> R<Value> {
     let (n, failed, _) = counts();
+    STATE.with(|s| s.borrow_mut().summarized = Some(n));
     let s = |k: usize, w: &str| format!("{k} {w}{}", if k == 1 { "" } else { "s" });
     i.print(&format!("\n{}, {}\n", s(n, "example"), s(failed, "failure")));
     Ok(Value::Bool(failed == 0))

@@ -23,8 +23,10 @@ fn init_runtime(interp: &Interp, _: Vec<Value>) -> R<Value> {
         return Ok(interp.err(Value::str(e)));
     }
     let ty = interp.std_global("net.runtime", "Runtime")?;
-    let driver = crate::syntax::ast::Ident { name: Rc::from("driver"), span: Default::default() };
-    let rt = interp.make_struct(ty, vec![(driver, Value::str(interp.rt.driver_name.get()))])?;
+    let field = |name: &str| crate::syntax::ast::Ident { name: Rc::from(name), span: Default::default() };
+    let fields =
+        vec![(field("driver"), Value::str(interp.rt.driver_name.get())), (field("is_global"), Value::Bool(true))];
+    let rt = interp.make_struct(ty, fields)?;
     Ok(interp.ok(rt))
 }
 

@@ -46,6 +46,7 @@ pub fn register(r: &mut Registry) {
     r.sync("TcpStream::peer_addr", |i, a| {
         with_stream(&a, |s| Ok(i.option((!s.closed.get()).then(|| addr_string(&s.peer)))))
     });
+    r.sync("TcpStream::is_connected", |_, a| with_stream(&a, |s| Ok(Value::Bool(!s.closed.get()))));
     r.sync("TcpStream::set_nodelay", set_nodelay);
     r.sync("TcpStream::set_keepalive", set_keepalive);
 }

@@ -30,6 +30,9 @@ pub fn register(r: &mut Registry) {
     r.sync("UdpSocket::local_addr", |i, a| {
         with_udp(&a, |u| Ok(i.option(u.sock.borrow().is_some().then(|| addr_string(&u.local)))))
     });
+    r.sync("UdpSocket::is_connected", |_, a| {
+        with_udp(&a, |u| Ok(Value::Bool(u.peer.get().is_some() && u.sock.borrow().is_some())))
+    });
     r.sync("UdpSocket::peer_addr", |i, a| {
         with_udp(&a, |u| Ok(i.option(u.peer.get().filter(|_| u.sock.borrow().is_some()).map(|p| addr_string(&p)))))
     });

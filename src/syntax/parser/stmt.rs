@@ -331,9 +331,30 @@ fn with_stmt(rec: &Rec) -> P<Stmt> {
         .then(rec.suite())
         .map(|((start, items), body)| {
             let span = span_from(start, body.span);
+            let items = items.into_iter().map(with_binding).collect();
             Stmt::new(StmtKind::With { items, body }, span)
         })
         .boxed()
+}
+
+/// `with open(p) as f:` reaches here as the cast `open(p) as f` (the expression parser
+/// takes `as` first): a cast to a single name that is not a type (lower case, not a
+/// primitive) is the binding instead.
+fn with_binding((expr, binding): (Expr, Option<Pattern>)) -> (Expr, Option<Pattern>) {
+    if binding.is_some() {
+        return (expr, binding);
+    }
+    let ExprKind::Cast(inner, TypeExpr::Named { path, args }) = expr.kind else { return (expr, None) };
+    let is_name = path.len() == 1
+        && args.is_empty()
+        && path[0].name.starts_with(|c: char| c.is_lowercase() || c == '_')
+        && !crate::syntax::ast::is_primitive_type(&path[0].name);
+    if !is_name {
+        return (Expr { kind: ExprKind::Cast(inner, TypeExpr::Named { path, args }), ..expr }, None);
+    }
+    let name = &path[0];
+    let pattern = Pattern { kind: PatKind::Bind(VarRef::new(name.name.clone(), name.span)), span: name.span };
+    (*inner, Some(pattern))
 }
 
 fn loop_stmts(rec: &Rec) -> P<Stmt> {
