@@ -16,7 +16,9 @@
 //! 2. UDP, 64 B, 1 and 16 clients (BENCH_UDP_CLIENTS), lost datagrams resent after
 //!    200 ms;
 //! 3. the interpreted TCP server with `--threads 1` vs `--threads 2` (unpinned, same
-//!    port via SO_REUSEPORT), 16 and 256 connections × 64 B.
+//!    port via SO_REUSEPORT), 16 and 256 connections × 64 B;
+//! 4. examples/tcp_proxy.spl in front of the native echo server vs the server reached
+//!    directly (1 and 16 connections), requests/s and p99 latency.
 //!
 //! Run:
 //!
@@ -387,6 +389,49 @@ fn main() {
             ]);
         }
         assert!(one.alive() && two.alive(), "a threaded server died during the bench");
+        table.print();
+    }
+
+    // 4. examples/tcp_proxy.spl in front of the native echo server, against the same
+    //    server reached directly
+    {
+        let mut native = start_native_tcp_echo(srv_core);
+        let target = native.addr.to_string();
+        let mut proxy = start_server(
+            "simple tcp proxy",
+            &common::simple_bin(),
+            &["run", "examples/tcp_proxy.spl", "127.0.0.1:0", &target],
+            srv_core,
+            1,
+        );
+        println!("\n== TCP proxy: examples/tcp_proxy.spl in front of the native echo server vs direct ==");
+        let mut table = Table::new(&[
+            "TCP conns",
+            "msg",
+            "direct req/s",
+            "proxied req/s",
+            "proxied/direct",
+            "direct p99 us",
+            "proxied p99 us",
+            "proxy CPU",
+        ]);
+        for &c in conns.iter().filter(|&&c| c <= 16) {
+            for &size in &sizes {
+                let d = load(&mut native, Proto::Tcp, c, size, secs, gen_core);
+                let p = load(&mut proxy, Proto::Tcp, c, size, secs, gen_core);
+                table.row(vec![
+                    c.to_string(),
+                    size_label(size),
+                    num(d.rps()),
+                    num(p.rps()),
+                    ratio(p.rps() / d.rps()),
+                    num(d.p99_us()),
+                    num(p.p99_us()),
+                    format!("{:.0}%", p.srv_cpu * 100.0),
+                ]);
+            }
+        }
+        assert!(proxy.alive() && native.alive(), "the proxy or the echo server died during the bench");
         table.print();
     }
 }

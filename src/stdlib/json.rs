@@ -149,10 +149,47 @@ fn write(interp: &Interp, a: &[Value], pretty: bool) -> R<Value> {
     let Some(v) = a.first() else { return fail("json::stringify() takes 1 argument but 0 were given") };
     let depth = Cell::new(0);
     let json = Json { v, depth: &depth };
-    let out = if pretty { serde_json::to_string_pretty(&json) } else { serde_json::to_string(&json) };
-    match out {
-        Ok(s) => Ok(interp.ok(Value::str(s))),
+    let mut out = Vec::with_capacity(128);
+    let written = if pretty {
+        let fmt = Floats(serde_json::ser::PrettyFormatter::new());
+        json.serialize(&mut serde_json::Serializer::with_formatter(&mut out, fmt))
+    } else {
+        json.serialize(&mut serde_json::Serializer::with_formatter(&mut out, Floats(serde_json::ser::CompactFormatter)))
+    };
+    match written {
+        // serde_json writes only valid UTF-8
+        Ok(()) => Ok(interp.ok(Value::str(String::from_utf8_lossy(&out).into_owned()))),
         Err(e) => Ok(json_err(interp, e.to_string(), 0, 0)),
+    }
+}
+
+/// serde_json's formatter `F`, except that floats are written in their display form
+/// (Rust's shortest round-trip `{:?}`: `1e20`, `1e-7`, `0.1`), as `print` shows them.
+struct Floats<F>(F);
+
+macro_rules! delegate {
+    ($($name:ident($($arg:ident: $ty:ty),*);)*) => {$(
+        fn $name<W: ?Sized + std::io::Write>(&mut self, w: &mut W $(, $arg: $ty)*) -> std::io::Result<()> {
+            self.0.$name(w $(, $arg)*)
+        }
+    )*};
+}
+
+impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for Floats<F> {
+    fn write_f64<W: ?Sized + std::io::Write>(&mut self, w: &mut W, value: f64) -> std::io::Result<()> {
+        write!(w, "{value:?}")
+    }
+    // what PrettyFormatter changes (CompactFormatter changes nothing)
+    delegate! {
+        begin_array();
+        end_array();
+        begin_array_value(first: bool);
+        end_array_value();
+        begin_object();
+        end_object();
+        begin_object_key(first: bool);
+        begin_object_value();
+        end_object_value();
     }
 }
 
