@@ -16,7 +16,26 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 
-both_drivers!(wc_counts_files, wc_reads_stdin, jsonrpc_over_pipes, tcp_proxy_round_trip_and_half_close);
+both_drivers!(
+    wc_counts_files,
+    wc_reads_stdin,
+    jsonrpc_over_pipes,
+    tcp_proxy_round_trip_and_half_close,
+    reading_a_pipe_by_path,
+);
+
+/// Regression: `fs::read_text("/dev/stdin")` on a pipe (no offsets: pread is ESPIPE)
+/// reads it under the epoll driver too.
+fn reading_a_pipe_by_path(driver: Driver) {
+    let dir = std::env::temp_dir().join(format!("simple_pipe_{}_{}", std::process::id(), driver == Driver::Legacy));
+    std::fs::create_dir_all(&dir).unwrap();
+    let program = dir.join("read_stdin_path.spl");
+    std::fs::write(&program, "import fs\n\nasync fn main():\n    print(await fs::read_text(\"/dev/stdin\"))\n")
+        .unwrap();
+    let (code, out, err) = Piped::spawn(driver, &[program.to_str().unwrap()]).finish(b"through a pipe\n");
+    assert_eq!((code, out.as_str(), err.as_str()), (Some(0), "Ok(\"through a pipe\\n\")\n", ""));
+    let _ = std::fs::remove_dir_all(&dir);
+}
 
 /// A child with piped stdin and stdout; a watchdog kills it after the time limit, and
 /// dropping the guard kills and reaps it.

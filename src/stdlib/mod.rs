@@ -15,6 +15,26 @@ use crate::interp::{Interp, R, fail};
 use crate::registry::{ModuleEntry, Registry};
 use std::rc::Rc;
 
+/// Marks an object busy (one read, or one buffered operation, at a time) until dropped:
+/// also when the task doing the operation is cancelled and its future dropped midway.
+pub struct Busy<'a>(&'a std::cell::Cell<bool>);
+
+impl<'a> Busy<'a> {
+    /// `what`: the runtime error's text when the object is busy already.
+    pub fn take(flag: &'a std::cell::Cell<bool>, what: &str) -> R<Busy<'a>> {
+        if flag.replace(true) {
+            return fail(what.to_string());
+        }
+        Ok(Busy(flag))
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.0.set(false);
+    }
+}
+
 /// The native object inside a std struct (`TcpStream { handle: ... }`, `File`, ...).
 pub fn handle<T: 'static>(v: &Value, type_name: &str) -> R<Rc<dyn NativeObject>> {
     let obj = match v {

@@ -30,11 +30,11 @@ fn format_with(_: &Interp, a: &[Value], what: &str, format: fn(i64) -> String) -
         Some(Value::Float(f)) if f.is_finite() => {
             let floor = f.floor();
             if floor < MIN_SECS as f64 || floor > MAX_SECS as f64 {
-                return fail(format!("{what}(): {f} is outside the years 0 to 9999"));
+                return fail(format!("{what}(): {f:?} is outside the years 0 to 9999"));
             }
             floor as i64
         }
-        Some(other) => return fail(format!("{what}() needs an int or a finite float, got {}", other.display())),
+        Some(other) => return fail(format!("{what}() needs an int or a finite float, got {}", other.repr())),
         None => return fail(format!("{what}() takes 1 argument but 0 were given")),
     };
     if !(MIN_SECS..=MAX_SECS).contains(&secs) {

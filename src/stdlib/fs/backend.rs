@@ -108,7 +108,9 @@ impl Handle {
                 blocking(move || {
                     vec.resize(start + max, 0);
                     let res = match offset {
-                        Some(at) => f.read_at(&mut vec[start..], at),
+                        Some(at) => unseekable_fallback(f.read_at(&mut vec[start..], at), || {
+                            io::Read::read(&mut &*f, &mut vec[start..])
+                        }),
                         None => io::Read::read(&mut &*f, &mut vec[start..]),
                     };
                     vec.truncate(start + *res.as_ref().unwrap_or(&0));
@@ -131,7 +133,9 @@ impl Handle {
                 let f = f.clone();
                 blocking(move || {
                     let res = match offset {
-                        Some(at) => f.write_at(&vec[from..], at),
+                        Some(at) => unseekable_fallback(f.write_at(&vec[from..], at), || {
+                            io::Write::write(&mut &*f, &vec[from..])
+                        }),
                         None => io::Write::write(&mut &*f, &vec[from..]),
                     };
                     (res, vec)
@@ -176,5 +180,14 @@ impl Handle {
                 Ok(())
             }
         }
+    }
+}
+
+/// A pipe, FIFO or terminal opened by path (`/dev/stdin`, a FIFO) has no offsets: an
+/// offset read or write there is ESPIPE, and the plain call is what io_uring does too.
+fn unseekable_fallback(r: io::Result<usize>, plain: impl FnOnce() -> io::Result<usize>) -> io::Result<usize> {
+    match r {
+        Err(e) if e.raw_os_error() == Some(libc::ESPIPE) => plain(),
+        other => other,
     }
 }

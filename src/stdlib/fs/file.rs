@@ -73,9 +73,16 @@ fn file_arg(a: &[Value]) -> R<Rc<FileObj>> {
     any.downcast::<FileObj>().map_err(|_| crate::interp::Ctrl::error("expected a File"))
 }
 
-fn closed(interp: &Interp, f: &FileObj) -> R<Value> {
+const BUSY: &str = "another task is already reading or writing this File";
+
+/// The IoError for an operation on a closed File.
+fn closed_error(interp: &Interp, f: &FileObj) -> R<Value> {
     crate::stdlib::io::io_error_variant(interp, "Other", format!("{}: the file is closed", f.path))
-        .map(|e| interp.err(e))
+}
+
+/// `Err(...)` of `closed_error`, for the script.
+fn closed(interp: &Interp, f: &FileObj) -> R<Value> {
+    closed_error(interp, f).map(|e| interp.err(e))
 }
 
 /// Data a write accepts.
@@ -113,13 +120,11 @@ pub async fn read_into(
     max: usize,
 ) -> R<Result<usize, Value>> {
     let f = file_arg(std::slice::from_ref(v))?;
-    let Some(h) = f.open_handle() else { return Ok(Err(closed(interp, &f)?)) };
-    if f.busy.replace(true) {
-        return fail("another task is already reading or writing this File");
-    }
+    let Some(h) = f.open_handle() else { return Ok(Err(closed_error(interp, &f)?)) };
+    let busy = crate::stdlib::Busy::take(&f.busy, BUSY)?;
     let vec = std::mem::take(&mut *buf.borrow_mut());
     let res = h.read(vec, start, max, Some(f.pos.get())).await;
-    f.busy.set(false);
+    drop(busy);
     let (res, vec) = res?;
     *buf.borrow_mut() = vec;
     match res {
@@ -174,16 +179,12 @@ async fn write(interp: &Interp, a: &[Value], kind: WriteKind) -> R<Value> {
     check_data(data)?;
     let at = if kind == WriteKind::At { Some(offset_arg(a.get(2))?) } else { None };
     let Some(h) = f.open_handle() else { return closed(interp, &f) };
-    if at.is_none() && f.busy.replace(true) {
-        return fail("another task is already reading or writing this File");
-    }
+    let busy = if at.is_none() { Some(crate::stdlib::Busy::take(&f.busy, BUSY)?) } else { None };
     let start = at.or(if f.append { None } else { Some(f.pos.get()) });
     let payload = Payload::from_value(data)?;
     let res =
         if kind == WriteKind::All { write_all(&h, payload, start).await } else { write_once(&h, payload, start).await };
-    if at.is_none() {
-        f.busy.set(false);
-    }
+    drop(busy);
     match res? {
         Ok(n) => {
             if at.is_none() {

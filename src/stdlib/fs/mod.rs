@@ -163,14 +163,15 @@ fn path_op(interp: Rc<Interp>, a: Vec<Value>, op: fn(&str) -> io::Result<()>) ->
 }
 
 /// `rename` / `copy` (which counts bytes: `Some(n)`): an error names the source when it
-/// is missing, else the target.
+/// is missing or a directory, else the target.
 fn two_path_op(interp: Rc<Interp>, a: Vec<Value>, op: fn(&str, &str) -> io::Result<Option<u64>>) -> BoxFut<'static> {
     Box::pin(async move {
         let (from, to) = (path_arg(&a, 0)?, path_arg(&a, 1)?);
         let (f, t) = (from.clone(), to.clone());
         let (res, from_exists) = blocking(move || {
             let r = op(&f, &t);
-            let exists = std::path::Path::new(&f).symlink_metadata().is_ok();
+            // a missing source, or a directory given to copy, is the source's fault
+            let exists = std::path::Path::new(&f).symlink_metadata().is_ok_and(|m| !m.is_dir());
             (r, exists)
         })
         .await?;

@@ -25,6 +25,7 @@ pub fn register(r: &mut Registry) {
             scanned: Cell::new(0),
             eof: Cell::new(false),
             busy: Cell::new(false),
+            spare: RefCell::new(Vec::new()),
         };
         crate::stdlib::wrap(i, "io", "BufReader", Rc::new(obj))
     });
@@ -116,6 +117,8 @@ pub struct BufReaderObj {
     scanned: Cell<usize>,
     eof: Cell<bool>,
     busy: Cell<bool>,
+    /// the buffer refills read into (kept for its capacity)
+    spare: RefCell<Vec<u8>>,
 }
 
 crate::native_object!(BufReaderObj, "BufReaderHandle", |_r| "<BufReader>".to_string());
@@ -131,12 +134,8 @@ fn guarded(
         let o = crate::stdlib::handle::<BufReaderObj>(a.first().unwrap_or(&Value::Nil), "BufReader")?;
         let any: Rc<dyn std::any::Any> = o;
         let Ok(reader) = any.downcast::<BufReaderObj>() else { return fail("expected a BufReader") };
-        if reader.busy.replace(true) {
-            return fail("another task is already reading from this BufReader");
-        }
-        let out = op(interp, reader.clone(), a).await;
-        reader.busy.set(false);
-        out
+        let _busy = crate::stdlib::Busy::take(&reader.busy, "another task is already reading from this BufReader")?;
+        op(interp, reader.clone(), a).await
     })
 }
 
@@ -164,8 +163,15 @@ impl BufReaderObj {
             self.scanned.set(self.scanned.get() - pos);
             self.pos.set(0);
         }
-        let len = self.buf.borrow().len();
-        match self.source.read_into(interp, &self.buf, len, CHUNK).await? {
+        // into a separate buffer: if the task is cancelled during the read, only the
+        // bytes of that read are lost, never those already buffered
+        let spare = Rc::new(RefCell::new(std::mem::take(&mut *self.spare.borrow_mut())));
+        let got = self.source.read_into(interp, &spare, 0, CHUNK).await?;
+        let mut chunk = std::mem::take(&mut *spare.borrow_mut());
+        self.buf.borrow_mut().extend_from_slice(&chunk);
+        chunk.clear();
+        *self.spare.borrow_mut() = chunk;
+        match got {
             Ok(0) => {
                 self.eof.set(true);
                 Ok(Ok(false))

@@ -4,7 +4,7 @@
 pub mod bufreader;
 
 use crate::interp::value::{Shared, Value};
-use crate::interp::{BoxFut, Interp, R, fail};
+use crate::interp::{BoxFut, Interp, R};
 use crate::registry::Registry;
 use crate::stdlib::fs::backend::Handle;
 use crate::stdlib::net::socket::{self, Payload};
@@ -90,12 +90,8 @@ thread_local! {
 /// Reads at most `max` bytes of stdin into `buf[start..]`: `Ok(Ok(n))`, or the IoError.
 pub async fn read_stdin(interp: &Interp, buf: &Shared<Vec<u8>>, start: usize, max: usize) -> R<Result<usize, Value>> {
     let stdin = STDIN.with(|s| s.clone());
-    if stdin.busy.replace(true) {
-        return fail("another task is already reading from stdin");
-    }
-    let out = read_stdin_now(interp, &stdin, buf, start, max).await;
-    stdin.busy.set(false);
-    out
+    let _busy = crate::stdlib::Busy::take(&stdin.busy, "another task is already reading from stdin")?;
+    read_stdin_now(interp, &stdin, buf, start, max).await
 }
 
 async fn read_stdin_now(
