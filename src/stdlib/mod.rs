@@ -9,6 +9,7 @@ pub mod json;
 pub mod math;
 pub mod net;
 pub mod time;
+pub mod tls;
 
 use crate::interp::value::{NativeObject, Value};
 use crate::interp::{Interp, R, fail};
@@ -113,11 +114,13 @@ pub fn register(r: &mut Registry) {
     r.module(plain("io", "Standard streams, `BufReader` and `IoError`.", include_str!("../../std/io.spl")));
     r.module(plain("time", "Wall and monotonic clocks, UTC timestamps.", include_str!("../../std/time.spl")));
     r.module(plain("json", "JSON parsing and writing (`JsonError`).", include_str!("../../std/json.spl")));
+    r.module(plain("tls", "TLS clients and servers (rustls).", include_str!("../../std/tls.spl")));
     net::register(r);
     math::register(r);
     fs::register(r);
     io::register(r);
     time::register(r);
     json::register(r);
+    tls::register(r);
     r.timeout_error = Some(net::error::timed_out);
 }

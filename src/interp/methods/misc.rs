@@ -98,6 +98,16 @@ fn register_option_result(reg: &mut Registry) {
         let (good, p, _) = parts(v);
         Ok(i.option((!good).then_some(p)))
     });
+    reg.method("Result", "unwrap_err()", "The error of `Err`; a runtime error for `Ok`.", |_, v, _| match parts(v) {
+        (false, p, _) => Ok(p),
+        _ => fail(format!("called unwrap_err on {}", v.repr())),
+    });
+    reg.method("Result", "expect_err(message: String)", "Like `unwrap_err`, failing with `message`.", |_, v, a| {
+        match parts(v) {
+            (false, p, _) => Ok(p),
+            _ => fail(a[0].display()),
+        }
+    });
     reg.method("Result", "map_err(f: Function)", "`f` applied to the error of `Err`.", |i, v, a| match parts(v) {
         (false, p, _) => Ok(i.err(call1(i, &a[0], p)?)),
         _ => Ok(v.clone()),

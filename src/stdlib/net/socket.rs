@@ -20,7 +20,7 @@ thread_local! {
     static OPEN: RefCell<Vec<Weak<dyn Closable>>> = const { RefCell::new(Vec::new()) };
 }
 
-fn register(sock: Rc<dyn Closable>) {
+pub fn register(sock: Rc<dyn Closable>) {
     OPEN.with(|open| {
         let mut open = open.borrow_mut();
         if open.len() > 64 && open.len().is_power_of_two() {
@@ -198,6 +198,13 @@ pub enum Payload {
 }
 
 impl Payload {
+    /// Gives a Bytes payload's buffer back to its value (an operation that did not run).
+    pub fn restore(self) {
+        if let Payload::Bytes(shared, vec) = self {
+            *shared.borrow_mut() = vec;
+        }
+    }
+
     pub fn from_value(v: &Value) -> R<Payload> {
         match v {
             Value::Bytes(b) => {

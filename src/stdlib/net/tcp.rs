@@ -188,75 +188,134 @@ fn listen_socket(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net
 
 fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        let reuse_port = interp.rt.reuse_port.get();
-        let bound = socket::bind_first(&interp, a.first().unwrap_or(&Value::Nil), |addr| {
-            listen_socket(addr, reuse_port).and_then(monoio::net::TcpListener::from_std)
-        })?;
-        let (l, addr) = match bound {
-            Ok(bound) => bound,
-            Err(e) => return Ok(e),
-        };
-        let listener = Listener {
-            fd: l.as_raw_fd(),
-            local: l.local_addr().unwrap_or(addr),
-            listener: RefCell::new(Some(Rc::new(l))),
-            inflight: Inflight::default(),
-            pending: RefCell::new(VecDeque::new()),
-        };
-        socket::publish(&interp, "net.tcp", "TcpListener", listener)
+        match bind_raw(&interp, a.first().unwrap_or(&Value::Nil))? {
+            Ok(listener) => Ok(interp.ok(socket::wrap(&interp, "net.tcp", "TcpListener", listener)?)),
+            Err(e) => Ok(e),
+        }
     })
 }
 
 fn accept(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
         let o = socket::handle::<Listener>(a.first().unwrap_or(&Value::Nil), "TcpListener")?;
-        let l = o.as_any().downcast_ref::<Listener>().unwrap_or_else(|| unreachable!("checked by handle()"));
-        let ready = l.pending.borrow_mut().pop_front();
-        if let Some((s, peer)) = ready {
-            Stats::add(&interp.rt.stats.connections_accepted, 1);
-            return wrap_stream(&interp, s, Some(peer));
-        }
-        let Some(listener) = l.listener.borrow().clone() else {
-            return named_err(&interp, "NotConnected", None);
-        };
-        let op = Op::begin(&interp, l.inflight.read());
-        let r = listener.cancelable_accept(op.handle.clone()).await;
-        let task_cancelled = op.task_cancelled();
-        op.done();
-        let closed = l.listener.borrow().is_none();
-        match r {
-            Ok((s, peer)) if task_cancelled && !closed => {
-                l.pending.borrow_mut().push_back((s, peer));
-                Err(cancelled())
-            }
-            Ok((s, peer)) => {
-                Stats::add(&interp.rt.stats.connections_accepted, 1);
-                wrap_stream(&interp, s, Some(peer))
-            }
-            Err(_) if closed => named_err(&interp, "NotConnected", None),
-            Err(_) if task_cancelled => Err(cancelled()),
-            Err(e) => io_err(&interp, &e),
+        match accept_raw(&interp, &o).await? {
+            Ok((s, peer)) => wrap_stream(&interp, s, Some(peer)),
+            Err(e) => Ok(e),
         }
     })
+}
+
+/// The next connection of a listener (`o`: its native object): the monoio stream and
+/// the peer, or the `Err(NetError)` value (the HTTP server accepts through this).
+pub async fn accept_raw(
+    interp: &Interp,
+    o: &Rc<dyn NativeObject>,
+) -> R<Result<(monoio::net::TcpStream, SocketAddr), Value>> {
+    let l =
+        o.as_any().downcast_ref::<Listener>().ok_or_else(|| crate::interp::Ctrl::error("expected a TcpListener"))?;
+    let ready = l.pending.borrow_mut().pop_front();
+    if let Some((s, peer)) = ready {
+        Stats::add(&interp.rt.stats.connections_accepted, 1);
+        return Ok(Ok((s, peer)));
+    }
+    let Some(listener) = l.listener.borrow().clone() else {
+        return named_err(interp, "NotConnected", None).map(Err);
+    };
+    let op = Op::begin(interp, l.inflight.read());
+    let r = listener.cancelable_accept(op.handle.clone()).await;
+    let task_cancelled = op.task_cancelled();
+    op.done();
+    let closed = l.listener.borrow().is_none();
+    match r {
+        Ok((s, peer)) if task_cancelled && !closed => {
+            l.pending.borrow_mut().push_back((s, peer));
+            Err(cancelled())
+        }
+        Ok((s, peer)) => {
+            Stats::add(&interp.rt.stats.connections_accepted, 1);
+            Ok(Ok((s, peer)))
+        }
+        Err(_) if closed => named_err(interp, "NotConnected", None).map(Err),
+        Err(_) if task_cancelled => Err(cancelled()),
+        Err(e) => io_err(interp, &e).map(Err),
+    }
+}
+
+/// Binds a listener the way `TcpListener::bind` does: its native object, or the
+/// `Err(NetError)` value (the HTTP server binds through this).
+pub fn bind_raw(interp: &Interp, addr: &Value) -> R<Result<Rc<dyn NativeObject>, Value>> {
+    let reuse_port = interp.rt.reuse_port.get();
+    let bound = socket::bind_first(interp, addr, |addr| {
+        listen_socket(addr, reuse_port).and_then(monoio::net::TcpListener::from_std)
+    })?;
+    let (l, addr) = match bound {
+        Ok(bound) => bound,
+        Err(e) => return Ok(Err(e)),
+    };
+    let listener = Rc::new(Listener {
+        fd: l.as_raw_fd(),
+        local: l.local_addr().unwrap_or(addr),
+        listener: RefCell::new(Some(Rc::new(l))),
+        inflight: Inflight::default(),
+        pending: RefCell::new(VecDeque::new()),
+    });
+    socket::register(listener.clone());
+    Ok(Ok(listener))
+}
+
+impl Listener {
+    pub fn local(&self) -> SocketAddr {
+        self.local
+    }
 }
 
 // ----- stream ----------------------------------------------------------------------------
 
 fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        let addrs = match socket::resolve(&interp, a.first().unwrap_or(&Value::Nil))? {
-            Ok(addrs) => addrs,
-            Err(e) => return Ok(e),
-        };
-        let mut last = None;
-        for addr in addrs {
-            match monoio::net::TcpStream::connect_addr(addr).await {
-                Ok(s) => return wrap_stream(&interp, s, None),
-                Err(e) => last = Some(e),
-            }
+        match connect_raw(&interp, a.first().unwrap_or(&Value::Nil)).await? {
+            Ok(s) => wrap_stream(&interp, s, None),
+            Err(e) => Ok(e),
         }
-        socket::all_failed(&interp, last, "connect to")
     })
+}
+
+/// Connects to the first address of `addr` (a script value) that accepts: the monoio
+/// stream, or the `Err(NetError)` value for the script (TLS and HTTP clients use this).
+pub async fn connect_raw(interp: &Interp, addr: &Value) -> R<Result<monoio::net::TcpStream, Value>> {
+    let addrs = match socket::resolve(interp, addr)? {
+        Ok(addrs) => addrs,
+        Err(e) => return Ok(Err(e)),
+    };
+    let mut last = None;
+    for addr in addrs {
+        match monoio::net::TcpStream::connect_addr(addr).await {
+            Ok(s) => return Ok(Ok(s)),
+            Err(e) => last = Some(e),
+        }
+    }
+    socket::all_failed(interp, last, "connect to").map(Err)
+}
+
+/// Takes the connection out of a TcpStream value (TLS wraps it): the monoio stream and
+/// its peer's address. The TcpStream is closed for the script afterwards. `Err`: why it
+/// cannot be taken (closed, or an operation on it is running).
+pub fn take_stream(v: &Value) -> R<Result<(monoio::net::TcpStream, SocketAddr), &'static str>> {
+    let o = socket::handle::<Stream>(v, "TcpStream")?;
+    let s = as_stream(&o);
+    if s.closed.get() {
+        return Ok(Err("the TcpStream is closed"));
+    }
+    if !s.leftover.borrow().is_empty() {
+        return Ok(Err("the TcpStream has unread bytes from a cancelled read"));
+    }
+    let (r, w) = (s.read.borrow_mut().take(), s.write.borrow_mut().take());
+    let (Some(r), Some(w)) = (r, w) else { return Ok(Err("another task is using the TcpStream")) };
+    s.closed.set(true);
+    match r.reunite(w) {
+        Ok(stream) => Ok(Ok((stream, s.peer))),
+        Err(_) => Ok(Err("the TcpStream's halves do not match")),
+    }
 }
 
 /// Reads at most `max` bytes, appended to `buf` after its first `start` bytes.
