@@ -4,6 +4,7 @@
 //! register (`program::registry`).
 
 pub mod fs;
+pub mod http;
 pub mod io;
 pub mod json;
 pub mod math;
@@ -115,6 +116,7 @@ pub fn register(r: &mut Registry) {
     r.module(plain("time", "Wall and monotonic clocks, UTC timestamps.", include_str!("../../std/time.spl")));
     r.module(plain("json", "JSON parsing and writing (`JsonError`).", include_str!("../../std/json.spl")));
     r.module(plain("tls", "TLS clients and servers (rustls).", include_str!("../../std/tls.spl")));
+    r.module(plain("http", "HTTP/1.1 servers and clients.", include_str!("../../std/http.spl")));
     net::register(r);
     math::register(r);
     fs::register(r);
@@ -122,5 +124,6 @@ pub fn register(r: &mut Registry) {
     time::register(r);
     json::register(r);
     tls::register(r);
+    http::register(r);
     r.timeout_error = Some(net::error::timed_out);
 }

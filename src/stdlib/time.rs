@@ -86,7 +86,7 @@ fn iso8601(secs: i64) -> String {
 }
 
 /// `Sun, 29 Nov 2026 21:17:03 GMT`
-fn imf_fixdate(secs: i64) -> String {
+pub fn imf_fixdate(secs: i64) -> String {
     const DAYS: [&str; 7] = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
     const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let c = civil(secs);

@@ -35,6 +35,16 @@ pub fn register(r: &mut Registry) {
             Ok(Value::Bool(blocking(move || std::path::Path::new(&path).exists()).await?))
         })
     });
+    r.async_("fs::canonicalize", |i, a| {
+        Box::pin(async move {
+            let path = path_arg(&a, 0)?;
+            let p = path.clone();
+            match blocking(move || std::fs::canonicalize(p)).await? {
+                Ok(real) => Ok(i.ok(Value::str(real.to_string_lossy().into_owned()))),
+                Err(e) => io_err(&i, &e, &path),
+            }
+        })
+    });
     file::register(r);
 }
 

@@ -267,6 +267,9 @@ impl Listener {
     pub fn local(&self) -> SocketAddr {
         self.local
     }
+    pub fn is_closed(&self) -> bool {
+        self.listener.borrow().is_none()
+    }
 }
 
 // ----- stream ----------------------------------------------------------------------------
