@@ -65,9 +65,15 @@ impl ModuleLoader for Loader<'_> {
         let dotted: Vec<&str> = path.iter().map(|p| &*p.name).collect();
         let dotted = dotted.join(".");
         let registered = self.interp.registry.find_module(&dotted);
-        let (key, source, dir) = match registered {
+        // `key` identifies the module (canonical path); `shown` is the path as the user
+        // would write it, relative to the importing file's directory as it was given, so
+        // diagnostics do not depend on where the project is checked out.
+        let (key, shown, source, dir) = match registered {
             Some(m) => match m.source {
-                Some(src) => (format!("std:{dotted}"), Ok(src.to_string()), self.dir.clone()),
+                Some(src) => {
+                    let shown = format!("<std>/{}.spl", dotted.replace('.', "/"));
+                    (format!("std:{dotted}"), shown, Ok(src.to_string()), self.dir.clone())
+                }
                 None => return Ok(Some(self.native_module(m, table))),
             },
             None => {
@@ -83,7 +89,7 @@ impl ModuleLoader for Loader<'_> {
                 let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
                 let src = std::fs::read_to_string(&file)
                     .map_err(|e| format!("cannot import `{dotted}`: {} ({e})", file.display()));
-                (key, src, dir)
+                (key, file.display().to_string(), src, dir)
             }
         };
         if let Some(scope) = self.interp.modules.borrow().loaded.get(&key) {
@@ -100,7 +106,7 @@ impl ModuleLoader for Loader<'_> {
         }
         let source = source.map_err(|m| vec![Diagnostic::resolve(m, span)])?;
         self.interp.modules.borrow_mut().loading.push(key.clone());
-        let result = load_module(self.interp, table, &key, &dotted, &source, dir);
+        let result = load_module(self.interp, table, &shown, &dotted, &source, dir);
         self.interp.modules.borrow_mut().loading.pop();
         let scope = result?;
         self.interp.modules.borrow_mut().loaded.insert(key, scope.clone());
@@ -163,14 +169,12 @@ fn short_name(key: &str) -> String {
 fn load_module(
     interp: &Interp,
     table: &mut GlobalTable,
-    key: &str,
+    shown: &str,
     dotted: &str,
     src: &str,
     dir: PathBuf,
 ) -> Result<Rc<ModuleScope>, Vec<Diagnostic>> {
-    let display =
-        if key.starts_with("std:") { format!("<std>/{}.spl", dotted.replace('.', "/")) } else { key.to_string() };
-    let (mut program, errors) = parse_source(interp, &display, src);
+    let (mut program, errors) = parse_source(interp, shown, src);
     if !errors.is_empty() {
         return Err(errors);
     }

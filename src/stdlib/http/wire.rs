@@ -144,6 +144,9 @@ pub async fn read_head<S: AsyncReadRent>(s: &mut S, input: &mut Input, request: 
                 }
             };
             if let Some((n, head)) = parsed {
+                if n > MAX_HEAD {
+                    return Err(HeadError::TooLarge);
+                }
                 input.consume(n);
                 return Ok(head);
             }
