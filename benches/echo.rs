@@ -29,49 +29,15 @@ mod common;
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::mpsc;
-use std::thread;
 use std::time::{Duration, Instant};
 
 use monoio::io::{AsyncReadRent, AsyncWriteRentExt};
 
+use common::load::{Generated, Load, drive, list};
 use common::{
-    Server, Table, env_num, free_port, maybe_serve_native, monoio_runtime_entries, num, pin_current_thread, pinning,
-    process_cpu_secs, ratio, start_native_tcp_echo, start_native_udp_echo, start_server, start_simple_tcp_echo,
-    thread_cpu_secs,
+    Server, Table, env_num, free_port, maybe_serve_native, num, pinning, ratio, start_native_tcp_echo,
+    start_native_udp_echo, start_server, start_simple_tcp_echo,
 };
-
-/// What one load run measured.
-struct Load {
-    requests: u64,
-    secs: f64,
-    /// per-request latencies in ns, sorted
-    lat_ns: Vec<u64>,
-    /// generator thread CPU use, 0..1
-    gen_cpu: f64,
-    /// server process CPU use over the run (1.0 = one core)
-    srv_cpu: f64,
-    /// UDP datagrams resent after a timeout
-    lost: u64,
-}
-
-impl Load {
-    fn rps(&self) -> f64 {
-        self.requests as f64 / self.secs
-    }
-
-    fn p99_us(&self) -> f64 {
-        if self.lat_ns.is_empty() {
-            return f64::NAN;
-        }
-        let i = ((self.lat_ns.len() as f64 * 0.99).ceil() as usize).clamp(1, self.lat_ns.len()) - 1;
-        self.lat_ns[i] as f64 / 1e3
-    }
-
-    fn cpu(&self) -> String {
-        format!("{:.0}/{:.0}", self.srv_cpu * 100.0, self.gen_cpu * 100.0)
-    }
-}
 
 #[derive(Clone, Copy)]
 enum Proto {
@@ -162,13 +128,7 @@ async fn udp_client(s: monoio::net::udp::UdpSocket, size: usize, deadline: Insta
 }
 
 /// Connects `conns` clients (one checked exchange each), then runs them for `secs`.
-async fn generate(
-    proto: Proto,
-    addr: SocketAddr,
-    conns: usize,
-    size: usize,
-    secs: f64,
-) -> io::Result<(u64, f64, Vec<u64>, u64)> {
+async fn generate(proto: Proto, addr: SocketAddr, conns: usize, size: usize, secs: f64) -> io::Result<Generated> {
     let msg = payload(size, 1);
     let mut tcp = Vec::new();
     let mut udp = Vec::new();
@@ -224,11 +184,10 @@ async fn generate(
         lat.extend(l);
         lost += n;
     }
-    let elapsed = start.elapsed().as_secs_f64();
-    Ok((lat.len() as u64, elapsed, lat, lost))
+    let secs = start.elapsed().as_secs_f64();
+    Ok(Generated { requests: lat.len() as u64, secs, lat_ns: lat, lost })
 }
 
-/// Drives `server` for `secs` from a generator thread (pinned to `gen_core` if given).
 /// Columns of a native-vs-simple table (`extra` columns follow).
 fn comparison_header<'a>(first: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut h = vec![
@@ -263,40 +222,7 @@ fn comparison_row(count: usize, size: usize, n: &Load, s: &Load) -> Vec<String> 
 
 fn load(server: &mut Server, proto: Proto, conns: usize, size: usize, secs: f64, gen_core: Option<usize>) -> Load {
     let addr = server.addr;
-    let (tx, rx) = mpsc::channel();
-    let generator = thread::spawn(move || {
-        if let Some(c) = gen_core {
-            pin_current_thread(c);
-        }
-        let mut rt = monoio_runtime_entries(1024);
-        let cpu0 = thread_cpu_secs();
-        let r = rt.block_on(generate(proto, addr, conns, size, secs));
-        let cpu = thread_cpu_secs() - cpu0;
-        let _ = tx.send(r.map(|(n, s, l, lost)| (n, s, l, lost, cpu)));
-    });
-    let pid = server.pid();
-    let (c0, t0) = (process_cpu_secs(pid).unwrap_or(0.0), Instant::now());
-    // connecting 256 clients takes a while under an interpreter: allow for it
-    let res = match rx.recv_timeout(Duration::from_secs_f64(secs + 60.0)) {
-        Ok(r) => r,
-        Err(_) => {
-            let _ = server.child.kill(); // resets the connections, so the generator ends
-            let _ = generator.join();
-            panic!("{}: the load generator did not finish", server.name);
-        }
-    };
-    let wall = t0.elapsed().as_secs_f64();
-    let srv_cpu = (process_cpu_secs(pid).unwrap_or(0.0) - c0) / wall;
-    let _ = generator.join();
-    let (requests, secs, mut lat_ns, lost, cpu) = res.unwrap_or_else(|e| panic!("{}: load failed: {e}", server.name));
-    lat_ns.sort_unstable();
-    // the generator's CPU time includes connecting; close enough for a bound check
-    Load { requests, secs, lat_ns, gen_cpu: cpu / wall, srv_cpu, lost }
-}
-
-fn list(name: &str, default: &str) -> Vec<usize> {
-    let v = std::env::var(name).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_string());
-    v.split(',').map(|x| x.trim().parse().unwrap_or_else(|_| panic!("{name}: bad number {x:?}"))).collect()
+    drive(server, secs, gen_core, move || generate(proto, addr, conns, size, secs))
 }
 
 fn size_label(size: usize) -> String {

@@ -3,10 +3,13 @@
 //! geometric means, a plain-text table printer, child processes (servers that print
 //! `listening on ADDR`, killed and reaped on drop, optionally pinned with `taskset`),
 //! pinning the current thread to a core, /proc readings (VmRSS, open descriptors, CPU
-//! time), the fd limit, and the native monoio echo servers (TCP and UDP) that the same
-//! bench binary runs as a child process (`BIN --serve-native tcp|udp ADDR`).
+//! time), the fd limit, and the native monoio echo servers (TCP and UDP) and HTTP hello server
+//! that the same bench binary runs as a child process (`BIN --serve-native tcp|udp|http ADDR`).
 
 #![allow(dead_code)]
+
+pub mod load;
+pub mod native_http;
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::SocketAddr;
@@ -343,7 +346,7 @@ pub fn monoio_runtime_entries(entries: u32) -> NativeRuntime {
         .expect("build monoio runtime")
 }
 
-/// If this process was started as `BIN --serve-native tcp|udp ADDR`, runs that server
+/// If this process was started as `BIN --serve-native tcp|udp|http ADDR`, runs that server
 /// forever (never returns); otherwise returns at once.
 pub fn maybe_serve_native() {
     let args: Vec<String> = std::env::args().collect();
@@ -354,6 +357,7 @@ pub fn maybe_serve_native() {
     match kind {
         "tcp" => rt.block_on(native_tcp_echo(addr)),
         "udp" => rt.block_on(native_udp_echo(addr)),
+        "http" => rt.block_on(native_http::serve(addr)),
         other => panic!("unknown server kind {other:?}"),
     }
     std::process::exit(0);
