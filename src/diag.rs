@@ -1,5 +1,11 @@
 //! Diagnostics: one type for syntax, resolve and runtime errors, and the one place that
 //! renders them (ariadne, byte-indexed spans, colour only when asked for).
+//!
+//! `render` gives the ariadne report (or `runtime error: message` for the rare
+//! diagnostic without a span), then one `  at f (file.spl:12:5)` line per function the
+//! error left, innermost first (a long stack keeps its first 25 and last 10 lines). ANSI
+//! sequences are stripped when colour is off, so golden files stay plain. `SourceMap`
+//! holds every loaded file; a `Span`'s file index points into it.
 
 use crate::syntax::ast::Span;
 use ariadne::{Color, Config, IndexType, Label, Report, ReportKind};

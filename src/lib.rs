@@ -1,7 +1,9 @@
 //! `simple`: an interpreter for a subset of the Simple language, with async code on a
-//! per-thread monoio runtime and native TCP/UDP networking.
+//! per-thread monoio runtime and a native standard library (TCP/UDP, files and streams,
+//! TLS, HTTP, JSON). ARCHITECTURE.md maps the modules.
 //!
-//! Entry points: [`run_file`], [`run_source`], [`check_file`] and the REPL in [`repl`].
+//! Entry points: [`run_file`], [`run_source`], [`check_file`], [`check_source`],
+//! `program::run_file_threads`, `program::run_sandboxed`, and the REPL in [`repl`].
 
 pub mod diag;
 pub mod interp;

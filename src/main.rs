@@ -1,4 +1,11 @@
 //! The `simple` command line: argument parsing only; everything else is in the library.
+//!
+//! Everything runs on a thread with a 4 GiB stack (Simple recursion is Rust recursion;
+//! only touched pages cost memory); the main thread waits for it and exits with its code,
+//! or 101 if it panicked (always a bug). Usage errors exit with 2. Programs get a Ctrl-C
+//! handler that writes out the stdout buffer and exits with 130 (the REPL installs its
+//! own). mimalloc is the global allocator: the interpreter allocates and frees many
+//! small short-lived objects (frames, enum payloads, strings, boxed futures).
 
 use simple::RunOptions;
 use simple::runtime::DriverChoice;

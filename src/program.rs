@@ -1,6 +1,36 @@
 //! Running a whole program: parse, resolve (nothing runs if either reports errors),
 //! run imported modules, the top level, then `main`, then every remaining task.
 //! Returns the process exit code (0, 1 runtime error, 2 syntax/resolve/usage error).
+//!
+//! This is the one program driver: `run_source`/`run_file` (`simple run`, `-e`),
+//! `check_source` (`simple check`), `run_file_threads` (`--threads N`) and
+//! `run_sandboxed` (the fuzz test) all go through `new_interp`, and so does the REPL's
+//! session. `registry` assembles, once per process, the one registry of built-ins from
+//! the core, the runtime, the std library and the spec DSL; it is the only place that
+//! names them all.
+//!
+//! A run, step by step: `new_interp` (`Interp::new` installs the prelude from the
+//! registry); `prepare` parses (`module::parse_source`) and resolves (imports are loaded,
+//! parsed and resolved recursively, and only queued to run); if anything was reported,
+//! every diagnostic is printed (at most `MAX_REPORTED`) and the exit code is 2.
+//! `run_prepared` then runs the queued modules (dependencies first), the top level, and
+//! `main` if the file declares one (an async `main` is driven by `Interp::block_on`
+//! directly; it is not a Task), then `run_until_idle` waits until no task is alive, then
+//! the registry's `at_end` hooks run (the spec DSL's summary).
+//!
+//! Exit codes: 1 if a runtime error escaped, if a `?` left the top level, or if a task
+//! failed with nobody awaiting it; `main` returning `Err(e)` prints `error: e` and gives 1
+//! at once, without running the remaining tasks. `exit(n)` ends the process itself.
+//!
+//! `run_file_threads`: N OS threads (`simple-0`, ...), each with the big stack, each
+//! running `run_file` with its own `thread_index`, interpreter and runtime; with N > 1
+//! listeners and UDP sockets are bound with SO_REUSEPORT (`RuntimeState::reuse_port`).
+//! The exit code is the first non-zero one in thread order (101 for a panicked thread).
+//!
+//! `run_sandboxed(src, steps)`: untrusted source in-process. The `sandbox` flag makes
+//! `block_on` (so all async code) and `exit()` runtime errors, `step_budget` allows
+//! `steps` loop iterations and calls before `step limit exceeded`, the value nesting
+//! limit drops to 10,000, and output is captured: stdout, or stdout + diagnostics.
 
 use crate::interp::call::Args;
 use crate::interp::eval_async::is_async_callable;

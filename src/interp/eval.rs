@@ -1,6 +1,23 @@
 //! The synchronous evaluator: statements and expressions that contain no `await`.
 //! This is the hot path of every program, so variables are slot-indexed, integers have
 //! fast paths, and errors are stamped with their span only on the way out.
+//!
+//! Statements are here, expressions in `eval_expr`. Blocks clear their `scope_slots`
+//! however they are left (`exec_block`), and a `for` loop clears its variables once,
+//! after the loop. The fast paths (they skip work — a Value, a vector, a name lookup —
+//! and never decide meaning: each gives exactly what the general function would):
+//! - `eval` handles integer literals and variables inline, `eval_node` binary operators,
+//!   calls and method calls, `eval_rare` the rest;
+//! - a call of a non-async closure with exactly its number of positional arguments
+//!   (`call_direct`), or of a user method of a struct or enum (`call_direct_with`, `self`
+//!   in slot 0), evaluates the arguments straight into the callee's frame;
+//! - a method call on a String, List, Dict, Set or Bytes with at most two positional
+//!   arguments passes them in a fixed array (`call_builtin_method`);
+//! - integer operands skip `binary` (`int_op`), also in `x op= e`; `local op literal`
+//!   reads the slot without cloning; a comparison used as a condition (`truthy`) gives a
+//!   plain `bool` when both sides are ints;
+//! - a struct literal whose fields are written in declaration order (and that has no
+//!   field defaults) is built without looking field names up.
 
 use super::ops::{int_compare, int_op, truthy_value};
 use super::value::Value;

@@ -2,6 +2,20 @@
 //! (the resolver marks them). Everything await-free inside is handed to the synchronous
 //! evaluator, so async code pays for boxed futures only where it can suspend. Loops in
 //! async bodies also come here, to yield to other tasks now and then (fairness).
+//!
+//! Loops: an await-free loop (a `while` whose condition and body, a `loop` or `for`
+//! whose body contain no `await`) runs on the synchronous evaluator in bursts of up to
+//! 1,024 iterations (`sync_burst`) with a `fairness_yield` between bursts; any other loop
+//! calls `fairness_point` at its back-edge (a yield on every 1,024th call, counted per
+//! interpreter). Expressions are in `eval_async_expr`.
+//!
+//! Two macros pick the evaluator for a sub-expression: `eval_m!` goes through
+//! `eval_awaitish`, which evaluates `await x` and `(await x)?` — the shapes almost every
+//! await has — without boxing a future per level, and anything else through the boxed
+//! `eval_async`; `eval_b!` always uses `eval_async`, where `eval_awaitish` would contain
+//! itself (callees and arguments inside `eval_await`). `eval_await`: an async function,
+//! method or native called directly under `await` runs inline (no Task); anything else is
+//! evaluated and, if it is a Task, waited for (`await_value`); other values are returned.
 
 use super::eval::stamp;
 use super::value::{NativeKind, Value};

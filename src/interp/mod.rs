@@ -3,6 +3,23 @@
 //! await-containing spine), `call` (function application), `ops` (operators),
 //! `access` (fields, indexes, slices), `iter`, `collections` (sets, comprehensions),
 //! `format` (format specs), `builtins` and `methods` (registered in the registry).
+//!
+//! `Ctrl` is non-local control flow on `Result`'s error side: `Break`, `Continue`,
+//! `Return` (a `return`, or a `?` leaving early) and `Error(Box<RtError>)`. The value
+//! being returned waits in `Interp::ret` (`ret(v)` stores it, `take_ret` takes it at the
+//! function boundary), which keeps `Ctrl` and every `R<T>` small. `RtError` is a
+//! diagnostic plus the innermost span reached (`stamp`: first stamp wins) and its kind;
+//! each function an error leaves adds a stack line (`leave`). A `Frame` is one
+//! activation's slots; every call takes a fresh `Vec` (`take_frame`: with mimalloc that
+//! is as cheap as the frame pool it replaced).
+//!
+//! Output: `print` builds its whole line and appends it, in one locked write, to
+//! `STDOUT`, one buffer per process (so `--threads` interpreters never split a line),
+//! written out at 64 KiB, whenever the program is about to wait (see `flush`), before
+//! anything goes to stderr (`eprint`), in `exit()`, at program end, and by the Ctrl-C
+//! handler (`flush_stdout`, any thread). `Interp::flush` is called at every one of those
+//! points and does nothing unless this interpreter printed since (`out_dirty`). Tests
+//! capture output (`Output::Capture`); the REPL installs a sink (`OutputSink`).
 
 pub mod access;
 pub mod builtins;

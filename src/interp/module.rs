@@ -1,6 +1,21 @@
 //! Modules: loading a file (or an embedded std module) through lex → layout → parse →
 //! resolve, detecting import cycles, and running a module: its declarations first
 //! (types, functions: visible in the whole file), then its top-level statements.
+//!
+//! `Loader` finds an import: a std module registered in the registry (its embedded
+//! source, shown as `<std>/name.spl`, or, with no source, a scope of its registered
+//! functions and constants, as for `math`), else `a/b.spl` next to the importing file.
+//! A loaded module is resolved at once but only queued (`ModuleCache::to_run`); it runs
+//! after the whole program has resolved cleanly (`run_loaded_modules`). A top-level
+//! statement that contains `await` runs inside `Interp::block_on`.
+//!
+//! An `extern fn` becomes, when its module's declarations are created, the native
+//! registered under `Type::name` (a method) or `module::name`, else plain `name`; a
+//! missing native is a runtime error there. An async native, like an `async fn`, runs
+//! inline under `await` and becomes a Task otherwise. `import net` binds `net` to a
+//! `Value::Module` (paths through it are resolved statically; the value serves printing
+//! and `m::X` on a module passed around). `std_global` loads a std module on demand,
+//! for natives that build its values (`NetError`, `IoError`, `File`).
 
 use super::value::Value;
 use super::{Ctrl, Frame, Interp, R, fail};

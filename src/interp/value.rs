@@ -1,6 +1,21 @@
 //! Runtime values and the object types behind them. Values are 16 bytes: scalars inline,
 //! everything else behind an `Rc` (the interpreter is single-threaded per runtime, so
 //! `Rc`/`RefCell` and `!Send` are fine).
+//!
+//! Layout: `Value` is `#[repr(C, u8)]`, a one-byte tag and every payload at offset 8, so
+//! a value is copied as two aligned words. Every non-scalar payload is one word: native
+//! objects (sockets, channels, files) are `Rc<NativeHandle>`, a thin pointer to the
+//! `Rc<dyn NativeObject>` (two words, which would make every Value 24 bytes); enum
+//! payloads are `Payload` (`None`, `One` inline, `Many` boxed), so `Some(x)`, `Ok(x)` and
+//! `Err(e)` cost one allocation. Native types implement `NativeObject` with the
+//! `native_object!` macro.
+//!
+//! Also here: structural equality (`values_equal`, `==`) and ordering (`compare`, `<` and
+//! `sort`), bounded by a thread-local nesting count of list, tuple, dict, set, struct and
+//! enum-payload levels (1,200,000 by default, sized for the interpreter thread's stack;
+//! 10,000 in `program::run_sandboxed`). Past it they give up and the operator reports
+//! `maximum recursion depth exceeded` (`took_too_deep`), which is also what comparing two
+//! distinct containers that contain themselves gives. Display forms are in `display`.
 
 use crate::interp::dict::Dict;
 use crate::syntax::ast::{EnumDecl, FnDecl, StructDecl};

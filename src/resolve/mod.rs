@@ -7,6 +7,25 @@
 //!
 //! The parts: `scope` (frames, blocks and name lookup), `decl` (module-level
 //! declarations, imports, functions and methods), `stmt`, `expr` and `pattern`.
+//!
+//! What it writes into the AST, in place (`Rc::get_mut` while the tree is unshared; it
+//! is immutable and shared by closures afterwards): every variable's `Slot` — `Local(n)`,
+//! `LocalCell(n)` (a frame slot holding a cell a closure captures), `Capture(n)` (the
+//! running closure's n-th cell) or `Global(n)` (module-level name or built-in); each
+//! function's `FnInfo` (frame size, where its captured cells come from, which parameters
+//! become cells on entry); each block's `scope_slots` (the slots of the variables it
+//! declares, cleared when it is left; a loop's own variables are cleared after the
+//! loop); `has_await` on every expression and statement that contains `await` (not
+//! counting nested functions) and on every loop in an async body (loops yield there).
+//! It also turns paths into static module-member references (`net::TcpStream`) or
+//! run-time member lookups (`Color::Red`), and struct literals into `StructNew`.
+//!
+//! Module-level `fn`, types and imports are hoisted (visible in the whole file);
+//! module-level `let` names are visible in functions, but the top level may not use them
+//! before their line. `ModuleScope::exports` holds what other modules may import (`pub`
+//! and `export`ed names, and names the module itself imports). In REPL mode (`repl`)
+//! every name is exported, redeclaration is allowed and use-before-definition is not
+//! checked.
 
 mod decl;
 mod expr;

@@ -290,6 +290,9 @@ impl<T, F: Future<Output = R<T>>> Future for Root<'_, F> {
             return Poll::Ready(Err(crate::interp::Ctrl::error("deadlock: every task is waiting on a channel")));
         }
         *watch.root_waker.borrow_mut() = Some(cx.waker().clone());
+        if self.first {
+            task::fire_deferred();
+        }
         let r = self.fut.as_mut().poll(cx);
         if self.first {
             self.first = false;
@@ -323,7 +326,9 @@ impl Interp {
         };
         self.rt.in_runtime.set(true);
         self.rt.defer_spawns.set(true);
+        let entered = task::Entered::enter();
         let out = rt.block_on(Root { fut: Box::pin(fut), interp: self, first: true });
+        drop(entered);
         self.rt.in_runtime.set(false);
         self.rt.defer_spawns.set(true);
         *self.rt.runtime.borrow_mut() = Some(rt);

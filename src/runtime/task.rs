@@ -37,11 +37,51 @@ pub struct TaskState {
 /// one operation in flight per direction, so one canceller, reused, serves them all.
 pub type OpCancel = RefCell<Option<monoio::io::Canceller>>;
 
+thread_local! {
+    /// monoio cancels an operation only from inside its runtime (the driver is a scoped
+    /// thread-local). Cancellers fired while this thread's runtime is not running — from
+    /// top-level code, a plain `fn main` between `block_on`s, the REPL between entries —
+    /// wait here and are cancelled first thing on the next entry; nothing in flight can
+    /// complete before then anyway.
+    static DEFERRED: RefCell<Vec<monoio::io::Canceller>> = const { RefCell::new(Vec::new()) };
+    /// inside `Runtime::block_on` on this thread
+    static ENTERED: Cell<bool> = const { Cell::new(false) };
+}
+
 /// Cancels the operation in flight on this slot (if any); the slot gets a fresh canceller.
 pub fn fire(op: &OpCancel) {
     let c = op.borrow_mut().take();
     if let Some(c) = c {
-        *op.borrow_mut() = Some(c.cancel());
+        if ENTERED.get() {
+            *op.borrow_mut() = Some(c.cancel());
+        } else {
+            DEFERRED.with_borrow_mut(|d| d.push(c));
+            *op.borrow_mut() = Some(monoio::io::Canceller::new());
+        }
+    }
+}
+
+/// Marks this thread as inside its runtime while alive (see `DEFERRED`).
+pub struct Entered(());
+
+impl Entered {
+    pub fn enter() -> Entered {
+        ENTERED.set(true);
+        Entered(())
+    }
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        ENTERED.set(false);
+    }
+}
+
+/// Cancels what `fire` deferred; called from inside the runtime.
+pub fn fire_deferred() {
+    let deferred = DEFERRED.with_borrow_mut(std::mem::take);
+    for c in deferred {
+        c.cancel();
     }
 }
 

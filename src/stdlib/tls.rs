@@ -373,11 +373,9 @@ async fn write(interp: &Interp, a: &[Value], all: bool) -> R<Value> {
     let s = stream_arg(a)?;
     let payload = Payload::from_value(a.get(1).unwrap_or(&Value::Nil))?;
     if s.closed.get() {
-        payload.restore();
         return not_connected(interp);
     }
     let Some(mut half) = s.write.borrow_mut().take() else {
-        payload.restore();
         return fail("another task is already writing to this TlsStream");
     };
     let res = match payload {
@@ -390,14 +388,13 @@ async fn write(interp: &Interp, a: &[Value], all: bool) -> R<Value> {
             };
             r
         }
-        Payload::Bytes(shared, vec) => {
+        Payload::Bytes(vec) => {
             let len = vec.len();
-            let (r, vec) = if all {
+            let (r, _) = if all {
                 either_write!(&mut half, h => { let (r, b) = h.write_all(vec).await; (r.map(|_| len), b) })
             } else {
                 either_write!(&mut half, h => h.write(vec).await)
             };
-            *shared.borrow_mut() = vec;
             r
         }
     };

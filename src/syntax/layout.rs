@@ -12,6 +12,15 @@
 //! - after the `Dedent`s that end blocks comes another `Newline` (unless `else`/`elif`
 //!   continues the statement), so a statement whose value ends with a block
 //!   (`let x = match y:` + arms) is terminated like any other.
+//!
+//! Nesting limit: more than `MAX_NESTING` (200) open brackets or indentation levels, a
+//! run of more than 200 prefix operators (`-`, `!`, `not`, `&`, `await`), or a
+//! right-nested chain longer than 200 (`a ** b ** ...`, `\x: \y: ...`,
+//! `if a: x else: if b: ...`) is a syntax error ("nesting too deep"), and the pass
+//! stops there. `NestingMeter` measures it; the parser applies it to interpolation
+//! pieces (which do not come through here) and the lexer to brackets inside them. The
+//! parser, the resolver and both evaluators recurse once per level, so this bounds
+//! their stack use whatever the input.
 
 use crate::diag::Diagnostic;
 use crate::syntax::ast::Span;

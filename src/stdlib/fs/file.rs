@@ -201,11 +201,7 @@ async fn write(interp: &Interp, a: &[Value], kind: WriteKind) -> R<Value> {
 async fn write_once(h: &Handle, payload: Payload, at: Option<u64>) -> R<io::Result<usize>> {
     match payload {
         Payload::Str(s) => h.write_str(s, 0, at).await,
-        Payload::Bytes(shared, vec) => {
-            let (res, vec) = h.write_vec(vec, 0, at).await?;
-            *shared.borrow_mut() = vec;
-            Ok(res)
-        }
+        Payload::Bytes(vec) => Ok(h.write_vec(vec, 0, at).await?.0),
     }
 }
 
@@ -224,7 +220,7 @@ pub async fn write_all(h: &Handle, payload: Payload, at: Option<u64>) -> R<io::R
                 }
             }
         }
-        Payload::Bytes(shared, mut vec) => {
+        Payload::Bytes(mut vec) => {
             let mut failed = None;
             while done < vec.len() {
                 let (r, back) = h.write_vec(vec, done, offset(done)).await?;
@@ -237,7 +233,6 @@ pub async fn write_all(h: &Handle, payload: Payload, at: Option<u64>) -> R<io::R
                     }
                 }
             }
-            *shared.borrow_mut() = vec;
             if let Some(e) = failed {
                 return Ok(Err(e));
             }

@@ -7,7 +7,7 @@ use crate::interp::value::{Shared, Value};
 use crate::interp::{BoxFut, Interp, R};
 use crate::registry::Registry;
 use crate::stdlib::fs::backend::Handle;
-use crate::stdlib::net::socket::{self, Payload};
+use crate::stdlib::net::socket;
 use std::cell::{Cell, RefCell};
 use std::io;
 use std::rc::Rc;
@@ -137,12 +137,11 @@ fn stdin_read(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
 /// through, after stdout's pending text).
 fn write_out(interp: &Interp, a: &[Value], to_stderr: bool, count: bool) -> R<Value> {
     let data = a.get(1).unwrap_or(&Value::Nil);
-    let n = match Payload::from_value(data)? {
-        Payload::Str(s) => emit(interp, s.s.as_bytes(), to_stderr),
-        Payload::Bytes(shared, vec) => {
-            let r = emit(interp, &vec, to_stderr);
-            *shared.borrow_mut() = vec;
-            r
+    let n = match data {
+        Value::Str(s) => emit(interp, s.s.as_bytes(), to_stderr),
+        Value::Bytes(b) => emit(interp, &b.borrow(), to_stderr),
+        other => {
+            return crate::interp::fail(format!("data to write must be Bytes or String, got {}", other.type_name()));
         }
     };
     match n {

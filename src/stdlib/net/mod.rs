@@ -4,6 +4,7 @@ pub mod error;
 pub mod runtime_api;
 pub mod socket;
 pub mod tcp;
+pub mod turns;
 pub mod udp;
 
 use crate::registry::Registry;

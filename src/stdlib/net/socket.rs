@@ -1,8 +1,29 @@
 //! What TCP and UDP natives share: address resolution, the handle inside a socket
 //! struct, in-flight operation cancellation (socket close and task cancel go through
-//! monoio's Canceller, so a cancelled read still returns the bytes it got), buffers
-//! moved into and out of Bytes values without copying, and the registry of open
+//! monoio's Canceller, so a cancelled read still returns the bytes it got), read
+//! buffers moved into and out of Bytes values without copying, and the registry of open
 //! sockets that `runtime.shutdown()` closes.
+//!
+//! Cancellation: each socket has an `Inflight`, two reusable canceller slots, one for
+//! the read direction (read, accept, receive) and one for the write direction (write,
+//! send); `close()` fires both. An `Op` takes a handle of its direction's canceller and
+//! registers the slot with the running task (`TaskState::track`), so that cancelling
+//! the task, `timeout` and `runtime.shutdown()` fire it too. The operation then
+//! completes normally with whatever it got: a TCP read keeps bytes that arrived in the
+//! stream's `leftover` (the next read returns them first), a UDP receive keeps the
+//! datagram, an accept keeps the connection (`pending`), and the task ends cancelled.
+//!
+//! The canceller belongs to the socket's direction, not to one operation, and monoio's
+//! epoll driver keeps one waker per direction; so several accepts on one listener, or
+//! several receives or sends on one UDP socket, take turns (`turns::Turns`): one is in
+//! flight, the others wait in FIFO order with their own wakers, and cancelling one
+//! touches no other. (A TcpStream's halves are taken by one operation at a time, and a
+//! second concurrent read or write is an error instead.)
+//!
+//! Buffers: a read moves the `Vec<u8>` out of the Bytes value into the operation and
+//! back (no copy). A write sends a String from its own heap bytes (`StrBuf`, kept alive
+//! by its `Rc`) and a Bytes value from a snapshot (`Payload`), so the value stays usable
+//! while the write is in flight.
 
 use crate::interp::value::{NativeObject, Value};
 use crate::interp::{Ctrl, Interp, R, fail};
@@ -42,12 +63,16 @@ pub fn close_all() {
 pub struct Inflight {
     read: Rc<OpCancel>,
     write: Rc<OpCancel>,
+    /// accepts and receives wait here for their turn (one in flight at a time)
+    pub read_turns: Rc<super::turns::Turns>,
+    /// sends wait here for their turn
+    pub write_turns: Rc<super::turns::Turns>,
 }
 
 impl Default for Inflight {
     fn default() -> Inflight {
         let slot = || Rc::new(RefCell::new(Some(monoio::io::Canceller::new())));
-        Inflight { read: slot(), write: slot() }
+        Inflight { read: slot(), write: slot(), read_turns: Rc::default(), write_turns: Rc::default() }
     }
 }
 
@@ -190,27 +215,21 @@ pub fn bytes_arg(v: &Value) -> R<Rc<RefCell<Vec<u8>>>> {
     }
 }
 
-/// Data to send: a Bytes value lends its own buffer to the kernel (no copy) and gets
-/// it back afterwards; a String is sent from its shared text.
+/// Data to send: a snapshot of a Bytes value, or a String's shared text.
 pub enum Payload {
-    Bytes(Rc<RefCell<Vec<u8>>>, Vec<u8>),
+    /// a snapshot of a Bytes value's contents
+    Bytes(Vec<u8>),
     Str(Rc<crate::interp::value::Str>),
 }
 
 impl Payload {
-    /// Gives a Bytes payload's buffer back to its value (an operation that did not run).
-    pub fn restore(self) {
-        if let Payload::Bytes(shared, vec) = self {
-            *shared.borrow_mut() = vec;
-        }
-    }
-
+    /// What to send. A String is immutable and goes to the kernel as it is; a Bytes value
+    /// is copied, because the program (or several tasks writing the same value at once)
+    /// may use or change it while the write is in flight — lending its buffer left the
+    /// value empty meanwhile, and a second concurrent write then sent nothing.
     pub fn from_value(v: &Value) -> R<Payload> {
         match v {
-            Value::Bytes(b) => {
-                let data = std::mem::take(&mut *b.borrow_mut());
-                Ok(Payload::Bytes(b.clone(), data))
-            }
+            Value::Bytes(b) => Ok(Payload::Bytes(b.borrow().clone())),
             Value::Str(s) => Ok(Payload::Str(s.clone())),
             other => fail(format!("data to send must be Bytes or String, got {}", other.type_name())),
         }

@@ -213,6 +213,7 @@ pub async fn accept_raw(
 ) -> R<Result<(monoio::net::TcpStream, SocketAddr), Value>> {
     let l =
         o.as_any().downcast_ref::<Listener>().ok_or_else(|| crate::interp::Ctrl::error("expected a TcpListener"))?;
+    let _turn = l.inflight.read_turns.wait().await;
     let ready = l.pending.borrow_mut().pop_front();
     if let Some((s, peer)) = ready {
         Stats::add(&interp.rt.stats.connections_accepted, 1);
@@ -466,11 +467,7 @@ fn write(interp: Rc<Interp>, a: Vec<Value>, all: bool) -> BoxFut<'static> {
         let o = stream_arg(&a)?;
         let s = as_stream(&o);
         let r = match Payload::from_value(a.get(1).unwrap_or(&Value::Nil))? {
-            Payload::Bytes(cell, vec) => {
-                let (r, vec) = write_buf(&interp, s, vec, all).await;
-                *cell.borrow_mut() = vec;
-                r
-            }
+            Payload::Bytes(vec) => write_buf(&interp, s, vec, all).await.0,
             Payload::Str(text) => write_buf(&interp, s, StrBuf(text), all).await.0,
         };
         match r? {

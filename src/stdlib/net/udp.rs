@@ -184,11 +184,7 @@ fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
             None
         };
         let r = match Payload::from_value(a.get(1).unwrap_or(&Value::Nil))? {
-            Payload::Bytes(cell, vec) => {
-                let (r, vec) = send_buf(&interp, u, vec, target).await;
-                *cell.borrow_mut() = vec;
-                r
-            }
+            Payload::Bytes(vec) => send_buf(&interp, u, vec, target).await.0,
             Payload::Str(text) => send_buf(&interp, u, StrBuf(text), target).await.0,
         };
         match r? {
@@ -204,6 +200,7 @@ async fn send_buf<T: IoBuf + 'static>(
     data: T,
     target: Option<SocketAddr>,
 ) -> (R<Result<usize, Value>>, T) {
+    let _turn = u.inflight.write_turns.wait().await;
     let Some(sock) = u.sock.borrow().clone() else {
         return (named_err(interp, "NotConnected", None).map(Err), data);
     };
@@ -239,6 +236,7 @@ fn recv(interp: Rc<Interp>, a: Vec<Value>, from: bool) -> BoxFut<'static> {
         if !from && u.peer.get().is_none() {
             return named_err(&interp, "NotConnected", None);
         }
+        let _turn = u.inflight.read_turns.wait().await;
         let got = match u.leftover.borrow_mut().pop_front() {
             Some((mut data, peer)) => {
                 data.truncate(max);
