@@ -221,6 +221,36 @@ fn ctrl_c_interrupts_the_running_entry() {
     r.prompt();
 }
 
+/// Ctrl-C during an inline `await s.read(...)` gives the read half back: the next read
+/// on the same stream works (regression: "another task is already reading").
+#[test]
+fn ctrl_c_during_a_read_keeps_the_stream_usable() {
+    for env in [&[][..], &[("MONOIO_FORCE_LEGACY_DRIVER", "1")][..]] {
+        let mut r = Repl::start(None, false, env);
+        r.prompt();
+        r.line("import net::{TcpListener, TcpStream}");
+        r.prompt();
+        r.line("let l = await TcpListener::bind(\"127.0.0.1:0\")?");
+        r.prompt();
+        r.line("let c = await TcpStream::connect(l.local_addr())?");
+        r.prompt();
+        r.line("let s = await l.accept()?");
+        r.prompt();
+        r.line("let buf = Bytes::new()");
+        r.prompt();
+        r.line("await s.read(&mut buf, 10)");
+        std::thread::sleep(Duration::from_millis(300));
+        r.send(CTRL_C);
+        r.expect_within("interrupted", Duration::from_secs(3));
+        r.prompt();
+        r.line("await c.write_all(\"ping\")?");
+        r.prompt();
+        r.line("print(\"<<\" + str(await s.read(&mut buf, 10)) + \">>\")");
+        r.expect("<<Ok(4)>>");
+        r.prompt();
+    }
+}
+
 #[test]
 fn task_output_while_the_prompt_waits() {
     let mut r = Repl::start(None, false, &[]);

@@ -38,6 +38,15 @@ impl Drop for Busy<'_> {
 }
 
 /// The native object inside a std struct (`TcpStream { handle: ... }`, `File`, ...).
+/// Runs `work` on the runtime's blocking pool (file operations under epoll, directory
+/// operations, name lookups); a panic there is a runtime error here.
+pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> R<T> {
+    match monoio::spawn_blocking(work).await {
+        Ok(v) => Ok(v),
+        Err(_) => crate::interp::fail("internal error: blocking work panicked on the pool"),
+    }
+}
+
 pub fn handle<T: 'static>(v: &Value, type_name: &str) -> R<Rc<dyn NativeObject>> {
     let obj = match v {
         Value::Struct(s) => s.fields.borrow().first().cloned(),

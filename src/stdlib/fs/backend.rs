@@ -5,7 +5,7 @@
 //! kernel (or the pool thread) and comes back, never copied.
 
 use crate::interp::value::Str;
-use crate::interp::{Interp, R, fail};
+use crate::interp::{Interp, R};
 use crate::stdlib::net::socket::StrBuf;
 use monoio::buf::{IoBuf, SliceMut};
 use std::io;
@@ -25,13 +25,7 @@ pub fn uring(interp: &Interp) -> bool {
     interp.rt.driver_name.get() == "io_uring"
 }
 
-/// Runs `work` on the blocking pool; a panic there is a runtime error here.
-pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> R<T> {
-    match monoio::spawn_blocking(work).await {
-        Ok(v) => Ok(v),
-        Err(_) => fail("internal error: a file operation failed on the blocking pool"),
-    }
-}
+pub use crate::stdlib::blocking;
 
 /// How a file is opened (std's and monoio's OpenOptions have the same knobs).
 #[derive(Clone, Copy)]

@@ -56,7 +56,7 @@ const DEFAULT_MAX_BODY: i64 = 1 << 20;
 
 fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        let listener = match tcp::bind_raw(&interp, a.first().unwrap_or(&Value::Nil))? {
+        let listener = match tcp::bind_raw(&interp, a.first().unwrap_or(&Value::Nil)).await? {
             Ok(l) => l,
             Err(e) => return Ok(e),
         };

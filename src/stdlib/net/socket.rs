@@ -111,9 +111,46 @@ impl Op {
     pub fn task_cancelled(&self) -> bool {
         self.task.as_ref().is_some_and(|t| t.cancel_requested())
     }
-    pub fn done(self) {
+    /// The operation returned (dropping the `Op` says the same; so does a dropped
+    /// operation future, e.g. an interrupted REPL entry).
+    pub fn done(self) {}
+}
+
+impl Drop for Op {
+    fn drop(&mut self) {
         if let Some(t) = &self.task {
             t.untrack();
+        }
+    }
+}
+
+/// A stream half taken out of its slot for one operation. It goes back when the lease
+/// ends — also when the operation's future is dropped midway (an interrupted REPL
+/// entry), so a half is never lost while the stream is open: the next read or write
+/// finds it, and the descriptor the stream's socket options act on stays owned by it.
+pub struct Lease<'a, H> {
+    slot: &'a RefCell<Option<H>>,
+    closed: &'a std::cell::Cell<bool>,
+    half: Option<H>,
+}
+
+impl<'a, H> Lease<'a, H> {
+    /// The half, unless another operation holds it.
+    pub fn take(slot: &'a RefCell<Option<H>>, closed: &'a std::cell::Cell<bool>) -> Option<Lease<'a, H>> {
+        let half = slot.borrow_mut().take()?;
+        Some(Lease { slot, closed, half: Some(half) })
+    }
+
+    pub fn half(&mut self) -> &mut H {
+        self.half.as_mut().unwrap_or_else(|| unreachable!("a lease holds its half until dropped"))
+    }
+}
+
+impl<H> Drop for Lease<'_, H> {
+    fn drop(&mut self) {
+        // a closed stream's halves are dropped (close() emptied the slots for good)
+        if !self.closed.get() {
+            *self.slot.borrow_mut() = self.half.take();
         }
     }
 }
@@ -140,9 +177,10 @@ pub fn all_failed(interp: &Interp, last: Option<std::io::Error>, what: &str) -> 
     }
 }
 
-/// Resolves `"host:port"` (names through the system resolver); `Err` is the
-/// `NetError` value to return.
-pub fn resolve(interp: &Interp, addr: &Value) -> R<Result<Vec<SocketAddr>, Value>> {
+/// Resolves `"host:port"`; `Err` is the `NetError` value to return. An IP address is
+/// parsed here; a name goes to the system resolver on the blocking pool, because a
+/// lookup can take seconds and the runtime thread serves every other task meanwhile.
+pub async fn resolve(interp: &Interp, addr: &Value) -> R<Result<Vec<SocketAddr>, Value>> {
     let Value::Str(s) = addr else {
         return fail(format!("an address must be a String, got {}", addr.type_name()));
     };
@@ -158,14 +196,30 @@ pub fn resolve(interp: &Interp, addr: &Value) -> R<Result<Vec<SocketAddr>, Value
     if port.parse::<u16>().is_err() || host.is_empty() {
         return bad(format!("invalid address `{}` (expected host:port)", s.s));
     }
-    match s.s.to_socket_addrs() {
+    let name = s.s.to_string();
+    let looked_up = crate::stdlib::blocking(move || {
+        if let Some(ms) = *RESOLVE_DELAY_MS {
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+        }
+        name.to_socket_addrs().map(|a| a.collect::<Vec<_>>())
+    })
+    .await?;
+    match looked_up {
         Ok(addrs) => {
-            let addrs: Vec<_> = addrs.collect();
-            if addrs.is_empty() { bad(format!("`{}` resolves to no address", s.s)) } else { Ok(Ok(addrs)) }
+            if addrs.is_empty() {
+                bad(format!("`{}` resolves to no address", s.s))
+            } else {
+                Ok(Ok(addrs))
+            }
         }
         Err(e) => bad(format!("cannot resolve `{}`: {e}", s.s)),
     }
 }
+
+/// `SIMPLE_RESOLVE_DELAY_MS`: every name lookup first waits this long on its pool
+/// thread — a stalled resolver on demand, for tests that show the runtime keeps serving.
+static RESOLVE_DELAY_MS: std::sync::LazyLock<Option<u64>> =
+    std::sync::LazyLock::new(|| std::env::var("SIMPLE_RESOLVE_DELAY_MS").ok()?.parse().ok());
 
 pub use crate::stdlib::{handle, wrap};
 
@@ -179,12 +233,12 @@ pub fn publish<T: NativeObject + Closable>(interp: &Interp, module: &str, type_n
 
 /// Binds the first address of `addr` (a script value) that `make` can bind: the socket
 /// and its address, or the NetError value for the script.
-pub fn bind_first<T>(
+pub async fn bind_first<T>(
     interp: &Interp,
     addr: &Value,
     make: impl Fn(SocketAddr) -> std::io::Result<T>,
 ) -> R<Result<(T, SocketAddr), Value>> {
-    let addrs = match resolve(interp, addr)? {
+    let addrs = match resolve(interp, addr).await? {
         Ok(addrs) => addrs,
         Err(e) => return Ok(Err(e)),
     };

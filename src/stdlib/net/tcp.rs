@@ -2,7 +2,7 @@
 //! split into its read and write halves so one task can read while another writes;
 //! each operation borrows its half for its duration.
 
-use super::socket::{self, Closable, Inflight, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
+use super::socket::{self, Closable, Inflight, Lease, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
 use crate::interp::value::{NativeObject, Value};
 use crate::interp::{BoxFut, Interp, R, fail};
 use crate::registry::Registry;
@@ -131,7 +131,9 @@ impl Stream {
         if self.closed.get() {
             return Err(std::io::Error::from_raw_os_error(107)); // ENOTCONN
         }
-        // SAFETY: the descriptor stays open while this object holds its halves (not closed).
+        // SAFETY: the descriptor stays open while the stream is not closed: its halves own
+        // it, and a half is only ever dropped by close() (an operation holds it under a
+        // `Lease`, which puts it back even when the operation's future is dropped).
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
         f(socket2::SockRef::from(&fd))
     }
@@ -188,7 +190,7 @@ fn listen_socket(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net
 
 fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        match bind_raw(&interp, a.first().unwrap_or(&Value::Nil))? {
+        match bind_raw(&interp, a.first().unwrap_or(&Value::Nil)).await? {
             Ok(listener) => Ok(interp.ok(socket::wrap(&interp, "net.tcp", "TcpListener", listener)?)),
             Err(e) => Ok(e),
         }
@@ -244,11 +246,12 @@ pub async fn accept_raw(
 
 /// Binds a listener the way `TcpListener::bind` does: its native object, or the
 /// `Err(NetError)` value (the HTTP server binds through this).
-pub fn bind_raw(interp: &Interp, addr: &Value) -> R<Result<Rc<dyn NativeObject>, Value>> {
+pub async fn bind_raw(interp: &Interp, addr: &Value) -> R<Result<Rc<dyn NativeObject>, Value>> {
     let reuse_port = interp.rt.reuse_port.get();
     let bound = socket::bind_first(interp, addr, |addr| {
         listen_socket(addr, reuse_port).and_then(monoio::net::TcpListener::from_std)
-    })?;
+    })
+    .await?;
     let (l, addr) = match bound {
         Ok(bound) => bound,
         Err(e) => return Ok(Err(e)),
@@ -287,7 +290,7 @@ fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
 /// Connects to the first address of `addr` (a script value) that accepts: the monoio
 /// stream, or the `Err(NetError)` value for the script (TLS and HTTP clients use this).
 pub async fn connect_raw(interp: &Interp, addr: &Value) -> R<Result<monoio::net::TcpStream, Value>> {
-    let addrs = match socket::resolve(interp, addr)? {
+    let addrs = match socket::resolve(interp, addr).await? {
         Ok(addrs) => addrs,
         Err(e) => return Ok(Err(e)),
     };
@@ -313,8 +316,12 @@ pub fn take_stream(v: &Value) -> R<Result<(monoio::net::TcpStream, SocketAddr), 
     if !s.leftover.borrow().is_empty() {
         return Ok(Err("the TcpStream has unread bytes from a cancelled read"));
     }
-    let (r, w) = (s.read.borrow_mut().take(), s.write.borrow_mut().take());
-    let (Some(r), Some(w)) = (r, w) else { return Ok(Err("another task is using the TcpStream")) };
+    if s.read.borrow().is_none() || s.write.borrow().is_none() {
+        return Ok(Err("another task is using the TcpStream"));
+    }
+    let (Some(r), Some(w)) = (s.read.borrow_mut().take(), s.write.borrow_mut().take()) else {
+        unreachable!("both halves were just checked")
+    };
     s.closed.set(true);
     match r.reunite(w) {
         Ok(stream) => Ok(Ok((stream, s.peer))),
@@ -345,19 +352,17 @@ async fn read_into(
             return Ok(Ok(n));
         }
     }
-    let Some(mut half) = s.read.borrow_mut().take() else {
+    let Some(mut half) = Lease::take(&s.read, &s.closed) else {
         *buf.borrow_mut() = vec;
         return fail("another task is already reading from this TcpStream");
     };
     vec.reserve(max);
     let op = Op::begin(interp, s.inflight.read());
-    let (res, slice) = half.cancelable_read(SliceMut::new(vec, start, start + max), op.handle.clone()).await;
+    let (res, slice) = half.half().cancelable_read(SliceMut::new(vec, start, start + max), op.handle.clone()).await;
     let task_cancelled = op.task_cancelled();
     op.done();
+    drop(half);
     let mut vec = slice.into_inner();
-    if !s.closed.get() {
-        *s.read.borrow_mut() = Some(half);
-    }
     let out = match res {
         Ok(n) if task_cancelled => {
             s.leftover.borrow_mut().extend_from_slice(&vec[start..start + n]);
@@ -433,17 +438,15 @@ async fn write_buf<T: IoBuf + 'static>(
         if s.closed.get() {
             return (named_err(interp, "NotConnected", None).map(Err), data);
         }
-        let Some(mut half) = s.write.borrow_mut().take() else {
+        let Some(mut half) = Lease::take(&s.write, &s.closed) else {
             return (fail("another task is already writing to this TcpStream"), data);
         };
         let op = Op::begin(interp, s.inflight.write());
-        let (res, slice) = half.cancelable_write(data.slice(written..), op.handle.clone()).await;
+        let (res, slice) = half.half().cancelable_write(data.slice(written..), op.handle.clone()).await;
         let task_cancelled = op.task_cancelled();
         op.done();
+        drop(half);
         data = slice.into_inner();
-        if !s.closed.get() {
-            *s.write.borrow_mut() = Some(half);
-        }
         match res {
             Ok(n) => {
                 Stats::add(&interp.rt.stats.bytes_written, n as u64);

@@ -109,7 +109,8 @@ fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
         let reuse_port = interp.rt.reuse_port.get();
         let bound = socket::bind_first(&interp, a.first().unwrap_or(&Value::Nil), |addr| {
             udp_socket(addr, reuse_port).and_then(monoio::net::udp::UdpSocket::from_std)
-        })?;
+        })
+        .await?;
         let (s, addr) = match bound {
             Ok(bound) => bound,
             Err(e) => return Ok(e),
@@ -149,7 +150,7 @@ fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
         let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
         let u = o.as_any().downcast_ref::<Udp>().unwrap_or_else(|| unreachable!("checked by handle()"));
-        let addrs = match socket::resolve(&interp, a.get(1).unwrap_or(&Value::Nil))? {
+        let addrs = match socket::resolve(&interp, a.get(1).unwrap_or(&Value::Nil)).await? {
             Ok(addrs) => addrs,
             Err(e) => return Ok(e),
         };
@@ -173,7 +174,7 @@ fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
         let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
         let u = o.as_any().downcast_ref::<Udp>().unwrap_or_else(|| unreachable!("checked by handle()"));
         let target = if to {
-            match socket::resolve(&interp, a.get(2).unwrap_or(&Value::Nil))? {
+            match socket::resolve(&interp, a.get(2).unwrap_or(&Value::Nil)).await? {
                 Ok(addrs) => Some(addrs.iter().find(|x| x.is_ipv4() == u.local.is_ipv4()).copied().unwrap_or(addrs[0])),
                 Err(e) => return Ok(e),
             }
