@@ -385,3 +385,67 @@ fn integer_literal_overflow_is_a_syntax_error() {
     }
     eprintln!("integer literals overflowing i64: syntax errors with a marker, exit 2");
 }
+
+// ----- hash flooding ---------------------------------------------------------------------
+
+/// The Dict index's hash before it was seeded (an Fx-style multiply with a splitmix64
+/// finaliser, fixed for every process), as it hashed an int key.
+fn old_int_hash(i: i64) -> u64 {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mut z = (i as u64).wrapping_mul(SEED);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// The multiplicative inverse of an odd number modulo 2^64 (Newton's iteration).
+fn inverse(a: u64) -> u64 {
+    let mut x = a;
+    for _ in 0..6 {
+        x = x.wrapping_mul(2u64.wrapping_sub(a.wrapping_mul(x)));
+    }
+    x
+}
+
+/// Undoes `y = x ^ (x >> s)`.
+fn unshift(y: u64, s: u32) -> u64 {
+    let mut x = y;
+    for _ in 0..64 / s {
+        x = y ^ (x >> s);
+    }
+    x
+}
+
+/// The int key whose old hash is `h`.
+fn old_int_preimage(h: u64) -> i64 {
+    let z = unshift(h, 31);
+    let z = unshift(z.wrapping_mul(inverse(0x94d0_49bb_1331_11eb)), 27);
+    let z = unshift(z.wrapping_mul(inverse(0xbf58_476d_1ce4_e5b9)), 30);
+    z.wrapping_mul(inverse(0x51_7c_c1_b7_27_22_0a_95)) as i64
+}
+
+/// 100,000 int keys chosen so that, under the old fixed hash, they all share the top 7
+/// bits and the low 24 bits of their hash: one probe sequence, every control byte a
+/// match, so each insertion compares against every key before it (about 5·10⁹
+/// comparisons, many minutes). With the per-process random seed they spread out and the
+/// program takes well under a second.
+#[test]
+fn dict_with_100000_keys_chosen_against_the_old_hash() {
+    let keys: Vec<i64> = (0..100_000u64)
+        .map(|k| old_int_preimage((0x5a << 57) | (k << 24) | 0x00ab_cdef))
+        .filter(|&i| i != i64::MIN)
+        .collect();
+    for &i in keys.iter().take(100) {
+        let h = old_int_hash(i);
+        assert_eq!((h >> 57, h & 0xff_ffff), (0x5a, 0xab_cdef), "key {i} is not adversarial for the old hash");
+    }
+    let list: Vec<String> = keys.iter().map(|i| i.to_string()).collect();
+    let src = format!(
+        "let keys = [{}]\nvar d = {{}}\nfor k in keys:\n    d[k] = 1\nvar found = 0\nfor k in keys:\n    if k in d: found += 1\nprint(len(d), found)\n",
+        list.join(", ")
+    );
+    let run = run_source("hash_flood.spl", src.as_bytes(), LIMIT);
+    assert!(run.no_crash() && run.code == Some(0) && !run.timed_out, "{}", run.describe());
+    assert_eq!(run.stdout.trim(), format!("{} {}", keys.len(), keys.len()), "{}", run.describe());
+    eprintln!("hash flood: {} keys, {}", keys.len(), run.figures());
+}

@@ -251,6 +251,17 @@ fn ctrl_c_during_a_read_keeps_the_stream_usable() {
     }
 }
 
+/// On a terminal, stdout is line-buffered: a line printed before a long computation
+/// shows at once (regression: nothing appeared until the program ended).
+#[test]
+fn print_on_a_terminal_shows_before_a_long_loop() {
+    let dir = TempDir::new("linebuf");
+    let file = dir.path("busy.spl");
+    std::fs::write(&file, "print(\"computing...\")\nvar n = 0\nwhile true:\n    n += 1\n").unwrap();
+    let mut r = Repl::start_args(&["run", file.to_str().unwrap()], None, false, &[]);
+    r.expect_within("computing...", Duration::from_secs(5));
+}
+
 #[test]
 fn task_output_while_the_prompt_waits() {
     let mut r = Repl::start(None, false, &[]);

@@ -1,7 +1,10 @@
 //! The insertion-ordered Dict: a hash index over a vector of entries. Removed entries
 //! leave a hole that is compacted once holes outnumber live entries. Keys are strings,
-//! ints, bools, nil and tuples of those; hashing uses a small Fx-style hasher (SipHash
-//! costs more than the rest of a lookup).
+//! ints, bools, nil and tuples of those. Keys come from the network (HTTP headers, JSON
+//! objects), so the index hashes with foldhash seeded at random once per process: an
+//! attacker cannot choose keys that collide (hash flooding), and foldhash costs about
+//! what an Fx-style hash does (SipHash costs more than the rest of a lookup). The
+//! Fx-style hasher below stays for type members, whose names come from the program.
 
 use crate::interp::value::{Value, values_equal};
 use std::collections::HashMap;
@@ -53,6 +56,29 @@ impl FxHasher {
 }
 
 pub type FxBuild = BuildHasherDefault<FxHasher>;
+
+/// foldhash with this process's random seed.
+#[derive(Clone)]
+pub struct SeededBuild(foldhash::fast::FixedState);
+
+static PROCESS_SEED: std::sync::LazyLock<u64> = std::sync::LazyLock::new(|| {
+    use std::hash::BuildHasher;
+    // std's RandomState draws its keys from the OS's random source
+    std::collections::hash_map::RandomState::new().hash_one(0x5eed_u64)
+});
+
+impl Default for SeededBuild {
+    fn default() -> Self {
+        SeededBuild(foldhash::fast::FixedState::with_seed(*PROCESS_SEED))
+    }
+}
+
+impl std::hash::BuildHasher for SeededBuild {
+    type Hasher = foldhash::fast::FoldHasher<'static>;
+    fn build_hasher(&self) -> Self::Hasher {
+        self.0.build_hasher()
+    }
+}
 
 /// A hashable view of a key value.
 #[derive(Clone)]
@@ -110,7 +136,7 @@ pub fn check_key(v: &Value) -> Result<(), String> {
 
 #[derive(Default, Clone)]
 pub struct Dict {
-    index: HashMap<Key, usize, FxBuild>,
+    index: HashMap<Key, usize, SeededBuild>,
     entries: Vec<Option<(Value, Value)>>,
 }
 

@@ -174,7 +174,10 @@ impl Output {
             Output::Stdout => {
                 let mut buf = STDOUT.lock().unwrap_or_else(|p| p.into_inner());
                 buf.extend_from_slice(b);
-                if buf.len() >= 1 << 16 {
+                // a terminal gets every complete line at once (line-buffered, as in
+                // Python and Node: progress shows during a long loop); a pipe or file
+                // gets 64 KiB blocks
+                if buf.len() >= 1 << 16 || (*STDOUT_IS_TERMINAL && b.contains(&b'\n')) {
                     let _ = write_stdout(&mut buf);
                 }
             }
@@ -197,6 +200,9 @@ impl Output {
 /// What `print` wrote and stdout has not received yet. One buffer per process, so that
 /// the Ctrl-C handler can flush it before exiting and `--threads` never splits a line.
 pub static STDOUT: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+
+static STDOUT_IS_TERMINAL: std::sync::LazyLock<bool> =
+    std::sync::LazyLock::new(|| std::io::IsTerminal::is_terminal(&std::io::stdout()));
 
 /// Writes the buffer out and empties it (also when the write fails: the bytes are
 /// reported lost, not retried forever).

@@ -88,8 +88,14 @@ impl Repl {
     /// Starts `simple` (no arguments) with the given extra environment; `NO_COLOR` is set
     /// unless `color`, and the history goes to `history` (or nowhere).
     pub fn start(history: Option<&Path>, color: bool, env: &[(&str, &str)]) -> Repl {
+        Repl::start_args(&[], history, color, env)
+    }
+
+    /// `simple ARGS...` on the terminal (e.g. `run file.spl`).
+    pub fn start_args(args: &[&str], history: Option<&Path>, color: bool, env: &[(&str, &str)]) -> Repl {
         let (master, slave) = open_pty();
         let mut cmd = Command::new(BIN);
+        cmd.args(args);
         cmd.stdin(Stdio::from(slave.try_clone().expect("dup")))
             .stdout(Stdio::from(slave.try_clone().expect("dup")))
             .stderr(Stdio::from(slave))
