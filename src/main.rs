@@ -23,11 +23,13 @@ usage:
   simple test [PATH...]           run spec files (*_spec.spl) and golden programs
                                   (NAME.spl with NAME.out) under PATH (default: .)
   simple -e CODE [ARGS...]        run CODE
+  simple - [ARGS...]              run the program read from stdin
   simple doc                      print the reference of every built-in (Markdown;
                                   docs/builtins.md is this output)
 
 options:
-  --color never|always|auto       colour in diagnostics (auto: only on a terminal)
+  --color never|always|auto       colour in diagnostics (auto: on a terminal, unless
+                                  NO_COLOR is set or TERM=dumb); `--color=always` too
   --driver auto|io_uring|epoll    the monoio driver (default auto: io_uring, else epoll)
   --threads N                     run on N threads, each with its own runtime (0: one per
                                   core); listeners share their port (SO_REUSEPORT)
@@ -62,7 +64,31 @@ fn main() {
     std::process::exit(code);
 }
 
+/// `--name=value` becomes `--name value` (both spellings are accepted, as in most
+/// command-line tools); arguments after the program's file are left alone.
+fn split_equals(args: Vec<String>) -> Vec<String> {
+    let mut out = Vec::with_capacity(args.len());
+    let mut options_done = false;
+    for a in args {
+        match a.split_once('=') {
+            Some((name, value)) if !options_done && a.starts_with("--") => {
+                out.push(name.to_string());
+                out.push(value.to_string());
+            }
+            _ => {
+                // the first plain word after the options is a command or the file
+                if !a.starts_with('-') && !matches!(a.as_str(), "run" | "check" | "test" | "repl" | "doc") {
+                    options_done = true;
+                }
+                out.push(a);
+            }
+        }
+    }
+    out
+}
+
 fn dispatch(args: Vec<String>) -> i32 {
+    let args = split_equals(args);
     let mut cli = Cli { opts: RunOptions::default(), color: None };
     let mut rest = args.as_slice();
     while let Some(first) = rest.first() {
@@ -118,6 +144,7 @@ fn dispatch(args: Vec<String>) -> i32 {
             install_interrupt_handler();
             simple::run_source("<-e>", code, &cli.opts)
         }
+        "-" => run_stdin(&mut cli, &rest[1..]),
         flag if flag.starts_with('-') => usage_error(&format!("unknown option `{flag}`")),
         _ => run(&mut cli, rest),
     }
@@ -136,8 +163,27 @@ fn apply_option(cli: &mut Cli, name: &str, value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Colour in diagnostics: `--color`, else only on a terminal, with `NO_COLOR` unset or
+/// empty (no-color.org) and `TERM` not `dumb`.
 fn color(cli: &Cli) -> bool {
-    cli.color.unwrap_or_else(|| std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none())
+    cli.color.unwrap_or_else(|| {
+        std::io::stderr().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            && std::env::var_os("TERM").is_none_or(|t| t != "dumb")
+    })
+}
+
+/// `simple - [ARGS...]`: the program is read from stdin (as `python -`).
+fn run_stdin(cli: &mut Cli, args: &[String]) -> i32 {
+    let mut src = String::new();
+    if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut src) {
+        eprintln!("error: cannot read the program from stdin: {e}");
+        return 2;
+    }
+    cli.opts.args = args.to_vec();
+    cli.opts.color = color(cli);
+    install_interrupt_handler();
+    simple::run_source("<stdin>", &src, &cli.opts)
 }
 
 fn run(cli: &mut Cli, rest: &[String]) -> i32 {
@@ -161,10 +207,18 @@ fn run(cli: &mut Cli, rest: &[String]) -> i32 {
         }
     }
     let Some(file) = rest.first() else { return usage_error("`run` needs a file") };
+    if file == "-" {
+        return run_stdin(cli, &rest[1..]);
+    }
     cli.opts.args = rest[1..].to_vec();
     cli.opts.color = color(cli);
     install_interrupt_handler();
     if cli.opts.threads > 1 {
+        // a file that cannot be read, parsed or resolved is reported once, not per thread
+        let code = simple::check_file(file, cli.opts.color);
+        if code != 0 {
+            return code;
+        }
         return simple::program::run_file_threads(file, &cli.opts, STACK_SIZE);
     }
     simple::run_file(file, &cli.opts)

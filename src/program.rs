@@ -218,12 +218,8 @@ pub fn run_source(name: &str, src: &str, opts: &RunOptions) -> i32 {
 fn run_prepared(interp: &Interp, program: &crate::syntax::ast::Program, scope: &ModuleScope) -> Result<i32, Ctrl> {
     interp.run_loaded_modules()?;
     interp.run_module(program, scope)?;
-    let main = scope.names.borrow().get("main").map(|&g| interp.global(g));
-    if let Some(f @ Value::Func(_)) = main {
-        let result = call_main(interp, &f)?;
-        if let Some(code) = main_failure(interp, &result) {
-            return Ok(code); // at once, even with tasks alive (LANGUAGE.md 6.2)
-        }
+    if let Some(code) = run_main(interp, scope)? {
+        return Ok(code); // at once, even with tasks alive (LANGUAGE.md 6.2)
     }
     interp.run_until_idle()?;
     let mut code = if interp.task_failed.get() { 1 } else { 0 };
@@ -235,6 +231,17 @@ fn run_prepared(interp: &Interp, program: &crate::syntax::ast::Program, scope: &
         }
     }
     Ok(code)
+}
+
+/// Calls the module's `main`, if it declares one; `Some(1)` when it returned `Err`
+/// (printed as `error: ...`). Programs and piped REPL input end this way.
+pub(crate) fn run_main(interp: &Interp, scope: &ModuleScope) -> Result<Option<i32>, Ctrl> {
+    let main = scope.names.borrow().get("main").map(|&g| interp.global(g));
+    if let Some(f @ Value::Func(_)) = main {
+        let result = call_main(interp, &f)?;
+        return Ok(main_failure(interp, &result));
+    }
+    Ok(None)
 }
 
 /// Calls `main` (implicitly: no call site, so the stack ends at `main` itself).

@@ -90,6 +90,7 @@ fn run(events: Events, requests: mpsc::Receiver<Request>, printed: mpsc::Receive
         let _ = rl.load_history(path);
     }
     start_printer(rl.create_external_printer().ok(), printed);
+    let mut history_warned = false;
     for req in requests {
         match req {
             Request::Read { continuation } => {
@@ -110,8 +111,11 @@ fn run(events: Events, requests: mpsc::Receiver<Request>, printed: mpsc::Receive
                 let added = rl.add_history_entry(entry.as_str()).unwrap_or(false);
                 if let Some(path) = config.history.as_ref().filter(|_| added)
                     && let Err(e) = rl.append_history(path)
+                    && !history_warned
                 {
-                    eprintln!("simple: cannot write history to {}: {e}", path.display());
+                    // once per session: the same failure would repeat after every entry
+                    history_warned = true;
+                    eprintln!("simple: cannot write history to {}: {e} (history is not saved)", path.display());
                 }
             }
         }

@@ -179,7 +179,20 @@ fn piped(opts: &RunOptions) -> i32 {
             break;
         }
     }
-    // like a program: the remaining tasks run to completion
+    // like a program: `main` runs if the input declared one, then the remaining tasks
+    // run to completion
+    match crate::program::run_main(&session.interp, &session.scope) {
+        Ok(Some(c)) => {
+            session.interp.flush();
+            return c;
+        }
+        Ok(None) => {}
+        Err(crate::interp::Ctrl::Error(e)) => {
+            session.interp.eprint(&session.interp.render(&e.diag));
+            code = 1;
+        }
+        Err(_) => {}
+    }
     if let Err(crate::interp::Ctrl::Error(e)) = session.interp.run_until_idle() {
         session.interp.eprint(&session.interp.render(&e.diag));
         code = 1;
