@@ -206,16 +206,23 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
     }
     let limit = (name.chars().count() / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
+    let mut prefix: Option<&str> = None;
     for c in candidates {
         if c == name || c.starts_with("__") {
             continue;
+        }
+        // a misspelt longer form of a short name (`lenght` for `len`): the name starts
+        // with the candidate (three characters at least) and is not much longer
+        if c.len() >= 3 && name.starts_with(c) && name.len() <= c.len() * 2 && prefix.is_none_or(|p| c.len() > p.len())
+        {
+            prefix = Some(c);
         }
         let d = edit_distance(name, c);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
             best = Some((d, c));
         }
     }
-    best.map(|(_, c)| format!("; did you mean `{c}`?")).unwrap_or_default()
+    best.map(|(_, c)| c).or(prefix).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default()
 }
 
 /// Levenshtein distance (with transpositions counted as one edit).

@@ -486,6 +486,41 @@ impl Registry {
     }
 }
 
+impl Registry {
+    /// The std module a program imports `name` from — the shortest dotted name that
+    /// declares or re-exports it (`TcpListener` → `net`) — for "add an import" hints.
+    pub fn std_home(&self, name: &str) -> Option<&'static str> {
+        self.modules
+            .iter()
+            .filter(|m| match m.source {
+                Some(src) => offers(src, name),
+                None => self.module_functions(m.name).any(|f| f.sig.name == name),
+            })
+            .map(|m| m.name)
+            .min_by_key(|n| (n.len(), *n))
+    }
+}
+
+/// Whether a std module's source declares `name` as `pub` (at the top level) or imports
+/// it by name (a re-export).
+fn offers(source: &str, name: &str) -> bool {
+    fn words(s: &str) -> impl Iterator<Item = &str> {
+        s.split(|c: char| !(c.is_alphanumeric() || c == '_')).filter(|w| !w.is_empty())
+    }
+    source.lines().any(|line| {
+        if let Some(decl) = line.strip_prefix("pub ") {
+            let keywords = ["extern", "async", "static", "fn", "struct", "enum", "class", "trait", "let", "const"];
+            words(decl).find(|w| !keywords.contains(w)) == Some(name)
+        } else if line.starts_with("import ")
+            && let Some((_, items)) = line.split_once('{')
+        {
+            words(items).any(|w| w == name)
+        } else {
+            false
+        }
+    })
+}
+
 /// The `pub` declarations of a std module's Simple source, one list item each, with the
 /// comment lines just above it as the description.
 fn source_outline(source: &str) -> String {

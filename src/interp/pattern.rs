@@ -132,6 +132,7 @@ impl Interp {
                 _ => {}
             }
         }
-        fail(format!("`?` needs an Option or a Result, got {}", v.type_name()))
+        let hint = if matches!(v, Value::Task(_)) { "; did you forget `await`? (`await f()?`)" } else { "" };
+        fail(format!("`?` needs an Option or a Result, got {}{hint}", v.type_name()))
     }
 }

@@ -191,6 +191,12 @@ impl Resolver<'_> {
         }
         candidates.extend(self.module.names.borrow().keys().cloned());
         candidates.extend(self.globals.prelude.keys().cloned());
-        crate::diag::did_you_mean(name, candidates.iter().map(|c| &**c))
+        let hint = crate::diag::did_you_mean(name, candidates.iter().map(|c| &**c));
+        if hint.is_empty()
+            && let Some(module) = crate::program::registry().std_home(name)
+        {
+            return format!("; it is in the std module `{module}`: add `import {module}::{{{name}}}`");
+        }
+        hint
     }
 }

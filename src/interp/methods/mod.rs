@@ -71,8 +71,13 @@ impl Interp {
     ) -> R<Value> {
         let tag = recv.type_tag();
         let Some(entry) = self.registry.find_method(tag, name).or_else(|| self.registry.find_method("*", name)) else {
-            let names = self.member_names(recv);
-            let hint = crate::diag::did_you_mean(name, names.iter().map(|s| s.as_str()));
+            let hint = if matches!(recv, Value::Task(_)) {
+                // `f().unwrap()` where `f` is async: the call made a Task
+                "; did you forget `await`? (`(await task).method()`)".to_string()
+            } else {
+                let names = self.member_names(recv);
+                crate::diag::did_you_mean(name, names.iter().map(|s| s.as_str()))
+            };
             return fail(format!("a value of type {} has no method `{name}`{hint}", recv.type_name()));
         };
         let MethodFn::Sync(imp) = entry.imp else {

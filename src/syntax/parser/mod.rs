@@ -76,6 +76,7 @@ pub fn parse_program(tokens: Vec<(Token, Span)>, file: u32, src_len: usize) -> (
     let eoi = Span::new(file, src_len, src_len);
     literal::clear_piece_cache();
     let unclosed = unclosed_bracket(&tokens);
+    let habits = python_habits(&tokens);
     let (stmts, mut errors) = GRAMMAR.with(|g| g.program.parse_recovery(Stream::from_iter(eoi, tokens.into_iter())));
     if let Some((from, open, at)) = unclosed {
         // The layout pass ignores line breaks inside brackets, so everything after an
@@ -101,7 +102,32 @@ pub fn parse_program(tokens: Vec<(Token, Span)>, file: u32, src_len: usize) -> (
     if stmts.is_none() && diags.is_empty() {
         diags.push(Diagnostic::syntax("could not parse this file", eoi));
     }
+    for (line, note) in habits {
+        // the first error on or after the habit's line (its statement could not parse)
+        if let Some(d) = diags.iter_mut().find(|d| d.span.is_some_and(|s| s.start >= line.start)) {
+            d.notes.push(note.to_string());
+        }
+    }
     (Program { stmts: stmts.unwrap_or_default(), ..Default::default() }, diags)
+}
+
+/// Python spellings at the start of a statement that Simple writes differently, with
+/// the note the syntax error there gets.
+fn python_habits(tokens: &[(Token, Span)]) -> Vec<(Span, &'static str)> {
+    let mut out = Vec::new();
+    let mut line_start = true;
+    for pair in tokens.windows(2) {
+        let [(t, span), (next, _)] = pair else { continue };
+        if let (Token::Ident(word), Token::Ident(_)) = (t, next) {
+            match &**word {
+                "def" if line_start => out.push((*span, "Simple declares functions with `fn`: `fn name(x):`")),
+                "lambda" => out.push((*span, "a lambda in Simple is `\\x: x + 1` (or `fn(x): x + 1`)")),
+                _ => {}
+            }
+        }
+        line_start = matches!(t, Token::Newline | Token::Indent | Token::Dedent);
+    }
+    out
 }
 
 /// Brackets left open at the end of the file: where the outermost one starts, and the
