@@ -145,20 +145,46 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         // ariadne colours custom report kinds even when colour is off
         text = strip_ansi(&text);
     }
-    // A runaway recursion would print thousands of identical lines: keep both ends.
-    const HEAD: usize = 25;
-    const TAIL: usize = 10;
-    let n = diag.stack.len();
-    for (i, entry) in diag.stack.iter().enumerate() {
-        if n > HEAD + TAIL && i == HEAD {
-            text.push_str(&format!("  ... {} more frames ...\n", n - HEAD - TAIL));
-        }
-        if n > HEAD + TAIL && i >= HEAD && i < n - TAIL {
-            continue;
-        }
-        text.push_str(&format!("  at {} ({})\n", entry.func, sources.location(entry.span)));
+    for line in stack_lines(diag, sources) {
+        text.push_str(&line);
+        text.push('\n');
     }
     text
+}
+
+/// The `at f (file:line:col)` lines, innermost first. A run of identical frames (a
+/// recursion) is one line and `... N more times`; past 35 lines, both ends are kept.
+fn stack_lines(diag: &Diagnostic, sources: &SourceMap) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut last: Option<String> = None;
+    let mut repeats = 0usize;
+    let flush = |lines: &mut Vec<String>, repeats: usize| {
+        if repeats > 0 {
+            lines.push(format!("  ... {repeats} more time{}", if repeats == 1 { "" } else { "s" }));
+        }
+    };
+    for entry in &diag.stack {
+        let line = format!("  at {} ({})", entry.func, sources.location(entry.span));
+        if last.as_ref() == Some(&line) {
+            repeats += 1;
+            continue;
+        }
+        flush(&mut lines, repeats);
+        repeats = 0;
+        lines.push(line.clone());
+        last = Some(line);
+    }
+    flush(&mut lines, repeats);
+    const HEAD: usize = 25;
+    const TAIL: usize = 10;
+    let n = lines.len();
+    if n > HEAD + TAIL {
+        let tail = lines.split_off(n - TAIL);
+        lines.truncate(HEAD);
+        lines.push(format!("  ... {} more frames ...", n - HEAD - TAIL));
+        lines.extend(tail);
+    }
+    lines
 }
 
 fn clamp_range(src: &str, span: Span) -> std::ops::Range<usize> {

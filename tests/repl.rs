@@ -60,7 +60,7 @@ fn error_then_recovery() {
     r.prompt();
     r.line("a / 0");
     r.expect("division by zero");
-    r.expect("<repl>:1:1");
+    r.expect("<repl-2>:1:1");
     r.prompt();
     r.line("let b = undefined_name + 1");
     r.expect("undefined name `undefined_name`");

@@ -89,6 +89,7 @@ fn interactive(opts: &RunOptions, highlight: bool) -> i32 {
     let editor = editor::spawn(events.clone(), printer_rx, editor::EditorConfig { highlight, history: history_path() });
     println!("simple {} — type :help for help, Ctrl-D to leave", env!("CARGO_PKG_VERSION"));
     let mut pending = String::new();
+    let mut entry_number = 0u32;
     loop {
         at_prompt.set(true);
         editor.read(!pending.is_empty());
@@ -127,7 +128,9 @@ fn interactive(opts: &RunOptions, highlight: bool) -> i32 {
         let entry = std::mem::take(&mut pending);
         let entry = entry.trim_end();
         editor.add_history(entry);
-        let _ = session.run_entry("<repl>", entry, cwd(), true);
+        // each entry is its own source, named like Python's `<python-input-3>`
+        entry_number += 1;
+        let _ = session.run_entry(&format!("<repl-{entry_number}>"), entry, cwd(), true);
         session.settle();
     }
     session.interp.flush();
