@@ -17,12 +17,12 @@ use std::time::{Duration, Instant};
 fn multi_line_definition_then_call() {
     let mut r = Repl::start(None, false, &[]);
     r.prompt();
+    // Enter adds a line to the entry (no `... ` prompt: rustyline draws the later lines
+    // of a buffer from column 0) until the empty line ends the block
     r.line("fn double(x):");
-    r.expect("... ");
     r.line("    let y = x * 2");
-    r.expect("... ");
     r.line("    return y");
-    r.expect("... ");
+    r.expect("    return y");
     r.line("");
     r.prompt();
     r.line("double(21)");
@@ -42,9 +42,7 @@ fn multi_line_definition_then_call() {
     r.expect("in block");
     r.prompt();
     r.line("[1,"); // an open bracket goes on across empty lines
-    r.expect("... ");
     r.line("");
-    r.expect("... ");
     r.line("2]");
     r.expect("[1, 2]");
     r.prompt();
@@ -339,6 +337,162 @@ fn echo_server_session(env: &[(&str, &str)]) {
     r.expect("session reset");
     r.prompt();
     assert!(std::net::TcpStream::connect(&addr).is_err(), "the listener is closed by :reset");
+}
+
+/// Up on a later line of the entry being typed moves to the line above (the entry is one
+/// buffer); from its first line, Up recalls the history.
+#[test]
+fn up_moves_within_the_entry_being_typed() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.line("let from_history = 100");
+    r.prompt();
+    r.send("fn pick(x):\r");
+    r.send("    return x + 1");
+    r.expect("return x + 1");
+    r.send(UP); // to the end of `fn pick(x):`, not the history
+    r.send(&LEFT.repeat(4));
+    r.send("ed"); // fn picked(x):
+    r.send(DOWN);
+    r.send(CTRL_E);
+    r.send("\r"); // complete: runs
+    r.prompt();
+    r.line("picked(41)");
+    r.expect("42");
+    r.prompt();
+    r.line("pick");
+    r.expect("undefined name `pick`");
+    r.prompt();
+    r.send("[from_history,\r"); // an open bracket: Enter adds a line
+    r.send("2");
+    r.send(UP); // to the first line
+    r.send(UP); // from the first line: the previous entry replaces the buffer
+    r.expect(">>> pick");
+    r.send("\r");
+    r.expect("undefined name `pick`");
+    r.prompt();
+}
+
+/// Enter in the middle of an entry recalled from the history inserts a line break; at
+/// its end, it runs the entry.
+#[test]
+fn enter_inside_a_recalled_entry_inserts_a_line() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.line("fn two():");
+    r.line("    let a = 1");
+    r.line("    return a + 1");
+    r.line("");
+    r.prompt();
+    r.send(UP);
+    r.expect("return a + 1");
+    r.send(UP); // the line `    let a = 1`
+    r.send(CTRL_E);
+    r.send("\r"); // not at the end: a new line, nothing runs
+    r.send("    print(\"in\" + \"serted\")");
+    r.send(DOWN);
+    r.send(CTRL_E);
+    r.send("\r"); // at the end, complete: runs (redefines two)
+    r.prompt();
+    r.line("two()");
+    r.expect("inserted\n2");
+    r.prompt();
+}
+
+/// An accepted multi-line entry, typed or recalled, is left on the screen with a `... `
+/// prompt on each later line (while it is edited, rustyline draws those lines without
+/// one).
+#[test]
+fn accepted_entries_show_continuation_prompts() {
+    for color in [false, true] {
+        let mut r = Repl::start(None, color, &[]);
+        r.prompt();
+        r.line("fn three():");
+        r.line("    return 3");
+        r.line("");
+        r.expect(">>> fn three():\n...     return 3\n... \n");
+        r.prompt();
+        r.send(UP);
+        r.expect("return 3");
+        r.send("\r");
+        r.expect(">>> fn three():\n...     return 3\n");
+        r.prompt();
+        r.line("[1,");
+        r.line("2]");
+        r.expect(">>> [1,\n... 2]\n[1, 2]");
+        r.prompt();
+    }
+}
+
+/// Ctrl-D on the empty last line of an unfinished entry cancels it: nothing runs, a
+/// fresh prompt follows, and the REPL goes on.
+#[test]
+fn ctrl_d_cancels_an_unfinished_entry() {
+    let mut r = Repl::start(None, false, &[]);
+    r.prompt();
+    r.line("fn never():");
+    r.line("    print(\"ran\")");
+    // the buffer is redrawn as it grows: wait for the drawing with the empty last line
+    // (rustyline drops keys typed ahead of a cancelled entry)
+    r.expect("print(\"ran\")\n");
+    r.send(CTRL_D);
+    r.prompt();
+    r.line("never");
+    r.expect("undefined name `never`");
+    r.prompt();
+    r.line("if true:"); // Ctrl-D on the empty second line, right after the opener
+    r.expect("if true:\n");
+    r.send(CTRL_D);
+    r.prompt();
+    r.line("1 + 1");
+    r.expect("2");
+    r.prompt();
+    r.send(CTRL_D); // on an empty first line: leave
+    assert_eq!(r.exit_code(), Some(0));
+}
+
+/// Tab completes `:commands`, and file names after `:load ` (in the current directory,
+/// or in the directory typed).
+#[test]
+fn tab_completes_commands_and_files() {
+    let dir = TempDir::new("loadtab");
+    std::fs::create_dir_all(dir.path("sub_dir")).unwrap();
+    std::fs::write(dir.path("uniq_script.spl"), "let top_value = 7\n").unwrap();
+    std::fs::write(dir.path("sub_dir/partial_file.spl"), "let sub_value = 5\n").unwrap();
+    let mut r = Repl::start_in(&dir.0, None, false, &[]);
+    r.prompt();
+    r.send(":he\t");
+    r.expect(":help");
+    r.send("\r");
+    r.expect(":load FILE");
+    r.prompt();
+    r.send(":lo\t");
+    r.expect(":load ");
+    r.send("uniq\t");
+    r.expect(":load uniq_script.spl");
+    r.send("\r");
+    r.prompt();
+    r.line("top_value");
+    r.expect("7");
+    r.prompt();
+    r.send(":load sub_\t");
+    r.expect(":load sub_dir/");
+    r.send("par\t");
+    r.expect(":load sub_dir/partial_file.spl");
+    r.send("\r");
+    r.prompt();
+    r.line("sub_value");
+    r.expect("5");
+    r.prompt();
+    for cmd in [":tasks", ":reset"] {
+        r.send(&format!("{}\t", &cmd[..3]));
+        r.expect(cmd);
+        r.send("\x15"); // Ctrl-U: clear the line
+    }
+    r.send(":q\t");
+    r.expect(":quit");
+    r.send("\r");
+    assert_eq!(r.exit_code(), Some(0));
 }
 
 #[test]

@@ -8,7 +8,10 @@
 //!   functions of a type (`Color::`);
 //! - in an `import` line: std module names, and the items of `import net::{...}`;
 //! - otherwise: keywords, the session's names and the prelude;
-//! - at the start of a line (only spaces before the cursor): four spaces of indentation.
+//! - at the start of a line (only spaces before the cursor): four spaces of indentation;
+//! - on a `:command` line ([`command_line`], answered on the editor thread): the command
+//!   names, and after `:load ` the files of the current directory (or of the directory
+//!   typed: `dir/par` completes to the entries of `dir` starting with `par`).
 
 use super::session::Session;
 use crate::interp::value::Value;
@@ -59,6 +62,53 @@ pub fn complete(session: &Session, line: &str, pos: usize) -> (usize, Vec<String
     };
     let set: BTreeSet<String> = found.into_iter().filter(|c| c.starts_with(prefix)).collect();
     (start, set.into_iter().collect())
+}
+
+/// The REPL's commands, as Tab offers them (`:load ` takes a file name).
+const COMMANDS: [&str; 5] = [":help", ":quit", ":load ", ":tasks", ":reset"];
+
+/// Completion on a `:command` line (the buffer's only line): command names, and file
+/// names after `:load `. None on any other line.
+pub fn command_line(line: &str, pos: usize) -> Option<(usize, Vec<String>)> {
+    let before = line.get(..pos)?;
+    let text = before.trim_start();
+    if !text.starts_with(':') || line.contains('\n') {
+        return None;
+    }
+    let lead = before.len() - text.len();
+    Some(match text.split_once(char::is_whitespace) {
+        None => (lead, COMMANDS.iter().filter(|c| c.starts_with(text)).map(|c| c.to_string()).collect()),
+        Some((":load", arg)) => {
+            let arg = arg.trim_start();
+            file_names(arg, pos - arg.len())
+        }
+        Some(_) => (pos, Vec::new()),
+    })
+}
+
+/// Entries of the directory named by `arg` (up to its last `/`; the current directory
+/// without one) that start with the rest of `arg`; directories end with `/`. Hidden
+/// entries only for a prefix starting with `.`. `start`: where `arg` starts in the line.
+fn file_names(arg: &str, start: usize) -> (usize, Vec<String>) {
+    let (dir, prefix) = match arg.rfind('/') {
+        Some(i) => arg.split_at(i + 1),
+        None => ("", arg),
+    };
+    let entries = std::fs::read_dir(if dir.is_empty() { "." } else { dir });
+    let mut found: Vec<String> = entries
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            if !name.starts_with(prefix) || (name.starts_with('.') && !prefix.starts_with('.')) {
+                return None;
+            }
+            Some(if e.path().is_dir() { name + "/" } else { name })
+        })
+        .collect();
+    found.sort();
+    (start + dir.len(), found)
 }
 
 /// A `name(.name)*` (or `::`) path ending at the end of `text`, if there is one.
@@ -221,5 +271,30 @@ mod tests {
         assert_eq!(at_end(&s, "import net::{UdpSocket, Tc").1, vec!["TcpListener", "TcpStream"]);
         assert_eq!(at_end(&s, "    "), (4, vec!["    ".to_string()]));
         assert!(at_end(&s, "nothing_here.").1.is_empty());
+    }
+
+    #[test]
+    fn commands_and_files() {
+        let at = |line: &str| command_line(line, line.len());
+        assert_eq!(at(":he"), Some((0, vec![":help".to_string()])));
+        assert_eq!(at("  :q"), Some((2, vec![":quit".to_string()])));
+        assert_eq!(at(":"), Some((0, COMMANDS.iter().map(|c| c.to_string()).collect())));
+        assert_eq!(at("print(1)"), None);
+        assert_eq!(at(":he\nx"), None);
+        assert_eq!(at(":tasks x"), Some((8, vec![])));
+        let dir = std::env::temp_dir().join(format!("simple-complete-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("sub_dir")).unwrap();
+        for f in ["part_one.spl", "part_two.spl", ".hidden", "other"] {
+            std::fs::write(dir.join(f), "").unwrap();
+        }
+        let d = dir.to_str().unwrap();
+        let line = format!(":load {d}/part_");
+        let want = vec!["part_one.spl".to_string(), "part_two.spl".to_string()];
+        assert_eq!(at(&line), Some((line.len() - 5, want)));
+        let line = format!(":load   {d}/");
+        let got = at(&line).unwrap();
+        assert_eq!(got, (line.len(), ["other", "part_one.spl", "part_two.spl", "sub_dir/"].map(String::from).to_vec()));
+        assert_eq!(at(&format!(":load {d}/.h")).unwrap().1, vec![".hidden"]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -55,6 +55,19 @@ pub fn buffer_complete(buffer: &str) -> bool {
     !a.awaits_block || last_line_blank(buffer)
 }
 
+/// Rule for the line editor, which holds the whole entry in one buffer: is `buffer`
+/// complete when Enter is pressed at its end? `typed` is the buffer as it was when Enter
+/// last asked for another line. A buffer that is that plus one more line is being typed
+/// line by line ([`needs_more`]: a block ends with an empty line); any other multi-line
+/// buffer was recalled, pasted or edited ([`buffer_complete`]). A `:command` is one line.
+pub fn entry_complete(buffer: &str, typed: Option<&str>) -> bool {
+    match buffer.rsplit_once('\n') {
+        None => buffer.trim_start().starts_with(':') || !needs_more(buffer),
+        Some((head, _)) if typed == Some(head) => !needs_more(buffer),
+        Some(_) => buffer_complete(buffer),
+    }
+}
+
 /// Cuts piped stdin into entries (see the module comment).
 #[derive(Default)]
 pub struct Splitter {
@@ -149,6 +162,19 @@ mod tests {
         assert!(buffer_complete("fn f(x):\n    return x"));
         assert!(!buffer_complete("fn f(x):"));
         assert!(!buffer_complete("[1,\n 2"));
+    }
+
+    #[test]
+    fn editor_buffers() {
+        assert!(!entry_complete("fn f(x):", None));
+        assert!(entry_complete(":load a:", None));
+        // typed line by line: the block goes on until an empty line
+        assert!(!entry_complete("fn f(x):\n    return x", Some("fn f(x):")));
+        assert!(entry_complete("fn f(x):\n    return x\n", Some("fn f(x):\n    return x")));
+        // recalled (or edited): complete once the block has a body
+        assert!(entry_complete("fn f(x):\n    return x", None));
+        assert!(entry_complete("fn g(x):\n    return x", Some("fn f(x):")));
+        assert!(!entry_complete("[1,\n 2", None));
     }
 
     #[test]

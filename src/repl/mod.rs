@@ -1,10 +1,11 @@
 //! The REPL (`simple` with no arguments, or `simple repl`).
 //!
 //! Interactive (stdin is a terminal): rustyline on its own thread (`editor`), the
-//! interpreter and its runtime on this one, which waits for each line *inside* the
-//! runtime so background tasks keep running at the prompt (`bridge`). Entries are
-//! completed line by line (`input`), run in one persistent session (`session`), and
-//! their trailing expression's value is echoed. `complete` and `highlight` serve the
+//! interpreter and its runtime on this one, which waits for each entry *inside* the
+//! runtime so background tasks keep running at the prompt (`bridge`). An entry is
+//! edited as one buffer, however many lines it has, until `input` finds it complete; it
+//! runs in one persistent session (`session`), and its trailing expression's value is
+//! echoed. `complete` and `highlight` serve the
 //! editor. Commands: `:help`, `:quit`, `:load FILE`, `:tasks`, `:reset`.
 //!
 //! Piped (stdin is not a terminal): the same session reads entries from stdin with no
@@ -33,9 +34,10 @@ use std::sync::{Arc, mpsc};
 
 const HELP: &str = "\
 Type an expression to see its value, or any statement, definition or import: names
-stay defined for the rest of the session. A line ending in `:`, or with a bracket left
-open, continues on a `... ` line; an empty line ends a block. `await` works at the top
-level, and tasks keep running while the prompt waits.
+stay defined for the rest of the session. After a line ending in `:`, or with a bracket
+left open, Enter starts another line of the same entry (its `... ` prompt is drawn when
+the entry is accepted); an empty line ends a block. `await` works at the top level, and tasks keep running while
+the prompt waits.
 
 commands:
   :help           this text
@@ -45,11 +47,15 @@ commands:
   :reset          cancel every task, close every socket, forget every name
 
 keys:
-  Tab             complete keywords, names, `value.` fields and methods, `module::` items
-  Up, Down        history (kept in $SIMPLE_HISTORY, default ~/.simple_history)
+  Tab             complete keywords, names, `value.` fields and methods, `module::` items,
+                  `:commands`, and file names after `:load `
+  Up, Down        move between the lines of an entry; from its first (last) line: history
+                  (kept in $SIMPLE_HISTORY, default ~/.simple_history)
+  Enter           at the end of an entry: run it if complete, else start a new line;
+                  elsewhere in a multi-line entry (one recalled from history): new line
   Ctrl-R          search the history
-  Ctrl-C          clear the line; while an entry runs, interrupt it (tasks keep running)
-  Ctrl-D          on an empty line: leave
+  Ctrl-C          clear the entry; while an entry runs, interrupt it (tasks keep running)
+  Ctrl-D          on an empty line: leave; on the empty last line of an entry: cancel it
 ";
 
 /// Runs the REPL; returns the exit code. `color`: the `--color` option (None = auto),
@@ -88,45 +94,29 @@ fn interactive(opts: &RunOptions, highlight: bool) -> i32 {
     *session.interp.out.borrow_mut() = Output::Sink(Box::new(ReplSink::new(at_prompt.clone(), printer_tx)));
     let editor = editor::spawn(events.clone(), printer_rx, editor::EditorConfig { highlight, history: history_path() });
     println!("simple {} — type :help for help, Ctrl-D to leave", env!("CARGO_PKG_VERSION"));
-    let mut pending = String::new();
     let mut entry_number = 0u32;
     loop {
         at_prompt.set(true);
-        editor.read(!pending.is_empty());
+        editor.read();
         let event = wait(&session, &events);
         at_prompt.set(false);
-        // Ctrl-D at a `... ` prompt runs what was typed so far
-        let (text, eof) = match event {
-            Event::Line(text) => (text, false),
-            Event::Interrupted => {
-                pending.clear();
-                continue;
-            }
-            Event::Eof if pending.is_empty() => break,
-            Event::Eof => (String::new(), true),
-            Event::Complete { .. } => continue,
+        // the editor returns whole entries, complete (Ctrl-C or Ctrl-D cancel the others)
+        let text = match event {
+            Event::Line(text) => text,
+            Event::Interrupted | Event::Complete { .. } => continue,
+            Event::Eof => break,
         };
-        if pending.is_empty() && text.trim().is_empty() {
+        if text.trim().is_empty() {
             continue;
         }
-        if pending.is_empty() && text.trim_start().starts_with(':') {
+        if text.trim_start().starts_with(':') && !text.trim().contains('\n') {
             editor.add_history(text.trim());
             if command(&mut session, text.trim()) == Flow::Quit {
                 break;
             }
             continue;
         }
-        if !pending.is_empty() {
-            pending.push('\n');
-        }
-        pending.push_str(&text);
-        // one typed line at a time: ask for more while incomplete; a multi-line buffer
-        // (recalled from history, pasted) was already checked by the editor
-        if !eof && !text.contains('\n') && input::needs_more(&pending) {
-            continue;
-        }
-        let entry = std::mem::take(&mut pending);
-        let entry = entry.trim_end();
+        let entry = text.trim_end();
         editor.add_history(entry);
         // each entry is its own source, named like Python's `<python-input-3>`
         entry_number += 1;

@@ -22,6 +22,9 @@ pub const WAIT: Duration = Duration::from_secs(15);
 pub const SESSION_LIMIT: Duration = Duration::from_secs(60);
 
 pub const UP: &str = "\x1b[A";
+pub const DOWN: &str = "\x1b[B";
+pub const LEFT: &str = "\x1b[D";
+pub const CTRL_E: &str = "\x05";
 pub const CTRL_C: &str = "\x03";
 pub const CTRL_D: &str = "\x04";
 pub const CTRL_R: &str = "\x12";
@@ -93,9 +96,16 @@ impl Repl {
 
     /// `simple ARGS...` on the terminal (e.g. `run file.spl`).
     pub fn start_args(args: &[&str], history: Option<&Path>, color: bool, env: &[(&str, &str)]) -> Repl {
+        Repl::spawn(Command::new(BIN).args(args), history, color, env)
+    }
+
+    /// The REPL started in the directory `dir`.
+    pub fn start_in(dir: &Path, history: Option<&Path>, color: bool, env: &[(&str, &str)]) -> Repl {
+        Repl::spawn(Command::new(BIN).current_dir(dir), history, color, env)
+    }
+
+    fn spawn(cmd: &mut Command, history: Option<&Path>, color: bool, env: &[(&str, &str)]) -> Repl {
         let (master, slave) = open_pty();
-        let mut cmd = Command::new(BIN);
-        cmd.args(args);
         cmd.stdin(Stdio::from(slave.try_clone().expect("dup")))
             .stdout(Stdio::from(slave.try_clone().expect("dup")))
             .stderr(Stdio::from(slave))
