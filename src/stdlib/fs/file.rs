@@ -201,7 +201,11 @@ async fn write(interp: &Interp, a: &[Value], kind: WriteKind) -> R<Value> {
 async fn write_once(h: &Handle, payload: Payload, at: Option<u64>) -> R<io::Result<usize>> {
     match payload {
         Payload::Str(s) => h.write_str(s, 0, at).await,
-        Payload::Bytes(vec) => Ok(h.write_vec(vec, 0, at).await?.0),
+        Payload::Bytes(vec) => {
+            let (r, vec) = h.write_vec(vec, 0, at).await?;
+            crate::stdlib::net::socket::recycle(vec);
+            Ok(r)
+        }
     }
 }
 
@@ -233,6 +237,7 @@ pub async fn write_all(h: &Handle, payload: Payload, at: Option<u64>) -> R<io::R
                     }
                 }
             }
+            crate::stdlib::net::socket::recycle(vec);
             if let Some(e) = failed {
                 return Ok(Err(e));
             }

@@ -269,6 +269,24 @@ pub fn bytes_arg(v: &Value) -> R<Rc<RefCell<Vec<u8>>>> {
     }
 }
 
+thread_local! {
+    /// Snapshot buffers that finished writes gave back: a loop copying a file in 1 MiB
+    /// pieces reuses the same few buffers instead of faulting in a fresh one each time.
+    static SNAPSHOTS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Gives a write's snapshot buffer back for the next write (a few, up to 4 MiB each).
+pub fn recycle(mut buf: Vec<u8>) {
+    if buf.capacity() <= 4 << 20 {
+        buf.clear();
+        SNAPSHOTS.with_borrow_mut(|pool| {
+            if pool.len() < 4 {
+                pool.push(buf);
+            }
+        });
+    }
+}
+
 /// Data to send: a snapshot of a Bytes value, or a String's shared text.
 pub enum Payload {
     /// a snapshot of a Bytes value's contents
@@ -283,7 +301,11 @@ impl Payload {
     /// value empty meanwhile, and a second concurrent write then sent nothing.
     pub fn from_value(v: &Value) -> R<Payload> {
         match v {
-            Value::Bytes(b) => Ok(Payload::Bytes(b.borrow().clone())),
+            Value::Bytes(b) => {
+                let mut snapshot = SNAPSHOTS.with_borrow_mut(|pool| pool.pop()).unwrap_or_default();
+                snapshot.extend_from_slice(&b.borrow());
+                Ok(Payload::Bytes(snapshot))
+            }
             Value::Str(s) => Ok(Payload::Str(s.clone())),
             other => fail(format!("data to send must be Bytes or String, got {}", other.type_name())),
         }

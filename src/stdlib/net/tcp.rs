@@ -470,7 +470,11 @@ fn write(interp: Rc<Interp>, a: Vec<Value>, all: bool) -> BoxFut<'static> {
         let o = stream_arg(&a)?;
         let s = as_stream(&o);
         let r = match Payload::from_value(a.get(1).unwrap_or(&Value::Nil))? {
-            Payload::Bytes(vec) => write_buf(&interp, s, vec, all).await.0,
+            Payload::Bytes(vec) => {
+                let (r, vec) = write_buf(&interp, s, vec, all).await;
+                socket::recycle(vec);
+                r
+            }
             Payload::Str(text) => write_buf(&interp, s, StrBuf(text), all).await.0,
         };
         match r? {

@@ -185,7 +185,11 @@ fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
             None
         };
         let r = match Payload::from_value(a.get(1).unwrap_or(&Value::Nil))? {
-            Payload::Bytes(vec) => send_buf(&interp, u, vec, target).await.0,
+            Payload::Bytes(vec) => {
+                let (r, vec) = send_buf(&interp, u, vec, target).await;
+                socket::recycle(vec);
+                r
+            }
             Payload::Str(text) => send_buf(&interp, u, StrBuf(text), target).await.0,
         };
         match r? {
