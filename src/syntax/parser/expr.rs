@@ -97,6 +97,12 @@ fn plain_param(name: Ident) -> Param {
 
 /// `\x, y: body`, `fn(x: T) -> R: body`, `|x, y| body`, `|| body`.
 fn lambda(rec: &Rec) -> P<Expr> {
+    lambda_forms(rec, true)
+}
+
+/// The lambda forms; `pipes`: also `|x| body` and `|| body`. A trailing lambda after a
+/// method name (`xs.map \x: x * 2`) takes no pipe form: `p.done || ready` is an `or`.
+fn lambda_forms(rec: &Rec, pipes_allowed: bool) -> P<Expr> {
     let body = lambda_body(rec);
     let backslash = just(T::Backslash)
         .map_with_span(|_, s: Span| s)
@@ -122,7 +128,8 @@ fn lambda(rec: &Rec) -> P<Expr> {
             .then_ignore(just(T::Pipe))
             .map(|(s, names)| (s, names.into_iter().map(plain_param).collect())),
     ));
-    choice((backslash, fn_form, pipes))
+    let forms = if pipes_allowed { choice((backslash, fn_form, pipes)).boxed() } else { backslash.or(fn_form).boxed() };
+    forms
         .then(body)
         .map(|((start, params), (body, block))| {
             let span = start.to(body.span);
@@ -402,7 +409,7 @@ fn index_or_slice(expr: P<Expr>) -> P<Post> {
 
 fn postfix(rec: &Rec, primary: P<Expr>, args: P<Vec<Arg>>, expr: P<Expr>) -> P<Expr> {
     // `.name(args)`, `.name \x: body` (a trailing lambda), `.name`
-    let trailing_lambda = lambda(rec).map(|l| vec![Arg { name: None, value: l }]);
+    let trailing_lambda = lambda_forms(rec, false).map(|l| vec![Arg { name: None, value: l }]);
     let method_or_field =
         field_ident().then(choice((args.clone(), trailing_lambda)).or_not()).map(|(name, args)| match args {
             Some(args) => Post::Method(name, args),
