@@ -273,10 +273,14 @@ async fn recv_datagram(
     };
     // A pending socket error (e.g. ICMP port unreachable on a connected socket) is
     // reported first: the epoll driver does not wake receives for error-only events.
-    // SAFETY: `sock` keeps the descriptor open for this call.
-    let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
-    if let Ok(Some(e)) = socket2::SockRef::from(&fd).take_error() {
-        return io_err(interp, &e).map(Err);
+    // Only a connected socket gets such errors (Linux reports ICMP errors to an
+    // unconnected one only with IP_RECVERR), so a server's receives skip the syscall.
+    if u.peer.get().is_some() {
+        // SAFETY: `sock` keeps the descriptor open for this call.
+        let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
+        if let Ok(Some(e)) = socket2::SockRef::from(&fd).take_error() {
+            return io_err(interp, &e).map(Err);
+        }
     }
     let mut vec = std::mem::take(&mut *buf.borrow_mut());
     vec.clear();
