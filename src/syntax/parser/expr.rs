@@ -302,7 +302,7 @@ fn primary(rec: &Rec, expr: &P<Expr>, or_level: P<Expr>) -> P<Expr> {
         Expr::new(ExprKind::AsyncBlock(decl), span)
     });
     // `match` and block-form `if` as values (`let x = match y:` + indented arms)
-    let block_stmt = choice((rec.match_stmt.clone(), rec.if_stmt.clone()))
+    let block_stmt = choice((rec.match_stmt.clone(), super::stmt::if_value(rec)))
         .map(|s| {
             let span = s.span;
             Expr::new(ExprKind::Block(Box::new(s)), span)

@@ -39,11 +39,13 @@ impl Rec {
 
     /// Simple statements on the rest of the line: `if n == 0: break; x += 1`.
     fn inline_stmts(&self) -> P<Vec<Stmt>> {
-        let inline_end = choice((
-            just(T::Newline).ignored(),
-            one_of([T::Else, T::Elif, T::RBrace, T::Dedent]).ignored().rewind(),
-            end(),
-        ));
+        self.inline_stmts_ending(just(T::Newline).ignored().boxed())
+    }
+
+    /// Statements on the line after a `:`, ended by `newline` (consumed or not), `;`-
+    /// separated, or by what follows an inline branch (`else`, `elif`, `}`, a dedent).
+    fn inline_stmts_ending(&self, newline: P<()>) -> P<Vec<Stmt>> {
+        let inline_end = choice((newline, one_of([T::Else, T::Elif, T::RBrace, T::Dedent]).ignored().rewind(), end()));
         let follow = choice((one_of([T::Semi, T::Newline, T::Else, T::Elif, T::RBrace, T::Dedent]).ignored(), end()));
         simple_stmt(self, follow.rewind().boxed())
             .separated_by(just(T::Semi))
@@ -55,9 +57,19 @@ impl Rec {
 
     /// `:` followed by an indented block or statements on the same line.
     pub(super) fn suite(&self) -> P<Block> {
+        self.suite_with(self.inline_stmts())
+    }
+
+    /// A suite of an `if` used as a value: a branch on the same line leaves its line
+    /// break to the statement the `if` is part of (`let x = if let Some(y) = z: y else: 0`).
+    fn value_suite(&self) -> P<Block> {
+        self.suite_with(self.inline_stmts_ending(just(T::Newline).ignored().rewind().boxed()))
+    }
+
+    fn suite_with(&self, inline: P<Vec<Stmt>>) -> P<Block> {
         just(T::Colon)
             .map_with_span(|_, s: Span| s)
-            .then(choice((self.indented_block().map(Ok), self.inline_stmts().map(Err))))
+            .then(choice((self.indented_block().map(Ok), inline.map(Err))))
             .map(|(colon, body)| match body {
                 Ok(block) => block,
                 Err(stmts) => block_of(stmts, colon),
@@ -300,13 +312,30 @@ pub(super) fn simple_stmt(rec: &Rec, follow: P<()>) -> P<Stmt> {
 }
 
 fn if_stmt(rec: &Rec) -> P<Stmt> {
-    let elif = choice((just(T::Elif).ignored(), just(T::Else).then(just(T::If)).ignored()));
+    if_with(rec, rec.suite(), None)
+}
+
+/// An `if` in expression position (`let x = if ...`, `1 + if ...`): a branch written on
+/// the same line leaves the line break to the enclosing statement, so the next
+/// branch may come after a line break.
+pub(super) fn if_value(rec: &Rec) -> P<Stmt> {
+    if_with(rec, rec.value_suite(), Some(just(T::Newline).or_not().ignored().boxed()))
+}
+
+/// `if` with its branches' suites; `gap`: what may come before `elif`/`else`.
+fn if_with(rec: &Rec, suite: P<Block>, gap: Option<P<()>>) -> P<Stmt> {
+    let gap = gap.unwrap_or_else(|| empty().boxed());
+    // a line break before `else`/`elif` only when one follows it (it ends the `if`
+    // otherwise, and belongs to the enclosing statement)
+    let elif_kw = choice((just(T::Elif).ignored(), just(T::Else).then(just(T::If)).ignored()));
+    let elif = gap.clone().then(elif_kw).ignored();
+    let else_kw = gap.then(just(T::Else)).then(just(T::If).not().rewind()).ignored();
     just(T::If)
         .map_with_span(|_, s: Span| s)
         .then(rec.condition())
-        .then(rec.suite())
-        .then(elif.ignore_then(rec.condition()).then(rec.suite()).repeated())
-        .then(just(T::Else).ignore_then(rec.suite()).or_not())
+        .then(suite.clone())
+        .then(elif.ignore_then(rec.condition()).then(suite.clone()).repeated())
+        .then(else_kw.ignore_then(suite).or_not())
         .map(|((((start, cond), body), elifs), else_)| {
             let mut end = body.span;
             let mut branches = vec![(cond, body)];
@@ -338,17 +367,16 @@ fn with_stmt(rec: &Rec) -> P<Stmt> {
 }
 
 /// `with open(p) as f:` reaches here as the cast `open(p) as f` (the expression parser
-/// takes `as` first): a cast to a single name that is not a type (lower case, not a
-/// primitive) is the binding instead.
+/// takes `as` first): a cast to a single lower-case name is the binding instead — also
+/// `as text` or `as str`, which would name types elsewhere (a cast makes no sense as a
+/// context manager).
 fn with_binding((expr, binding): (Expr, Option<Pattern>)) -> (Expr, Option<Pattern>) {
     if binding.is_some() {
         return (expr, binding);
     }
     let ExprKind::Cast(inner, TypeExpr::Named { path, args }) = expr.kind else { return (expr, None) };
-    let is_name = path.len() == 1
-        && args.is_empty()
-        && path[0].name.starts_with(|c: char| c.is_lowercase() || c == '_')
-        && !crate::syntax::ast::is_primitive_type(&path[0].name);
+    let is_name =
+        path.len() == 1 && args.is_empty() && path[0].name.starts_with(|c: char| c.is_lowercase() || c == '_');
     if !is_name {
         return (Expr { kind: ExprKind::Cast(inner, TypeExpr::Named { path, args }), ..expr }, None);
     }
