@@ -64,31 +64,36 @@ fn main() {
     std::process::exit(code);
 }
 
-/// `--name=value` becomes `--name value` (both spellings are accepted, as in most
-/// command-line tools); arguments after the program's file are left alone.
-fn split_equals(args: Vec<String>) -> Vec<String> {
-    let mut out = Vec::with_capacity(args.len());
-    let mut options_done = false;
-    for a in args {
-        match a.split_once('=') {
-            Some((name, value)) if !options_done && a.starts_with("--") => {
-                out.push(name.to_string());
-                out.push(value.to_string());
-            }
-            _ => {
-                // the first plain word after the options is a command or the file
-                if !a.starts_with('-') && !matches!(a.as_str(), "run" | "check" | "test" | "repl" | "doc") {
-                    options_done = true;
-                }
-                out.push(a);
-            }
-        }
+/// The option at the front of `rest` (`--name value` or `--name=value`), applied to
+/// `cli`: how many arguments it took (0: `rest` does not start with one of these
+/// options), or the usage error's exit code. `--threads` only where `threads`.
+fn take_option(cli: &mut Cli, rest: &[String], threads: bool) -> Result<usize, i32> {
+    let Some(first) = rest.first() else { return Ok(0) };
+    let (name, inline) = match first.split_once('=') {
+        Some((name, value)) => (name, Some(value)),
+        None => (first.as_str(), None),
+    };
+    let known = matches!(name, "--color" | "--driver") || (threads && name == "--threads");
+    if !known {
+        return Ok(0);
     }
-    out
+    let (value, used) = match inline {
+        Some(v) => (Some(v), 1),
+        None => (rest.get(1).map(String::as_str), 2),
+    };
+    if name == "--threads" {
+        let Some(n) = value.and_then(|v| v.parse::<usize>().ok()) else {
+            return Err(usage_error("--threads needs a number (0: one per core)"));
+        };
+        cli.opts.threads = if n == 0 { num_cpus::get() } else { n };
+        return Ok(used);
+    }
+    let Some(value) = value else { return Err(usage_error(&format!("{name} needs a value"))) };
+    apply_option(cli, name, value).map_err(|e| usage_error(&e))?;
+    Ok(used)
 }
 
 fn dispatch(args: Vec<String>) -> i32 {
-    let args = split_equals(args);
     let mut cli = Cli { opts: RunOptions::default(), color: None };
     let mut rest = args.as_slice();
     while let Some(first) = rest.first() {
@@ -101,14 +106,11 @@ fn dispatch(args: Vec<String>) -> i32 {
                 println!("simple {}", env!("CARGO_PKG_VERSION"));
                 return 0;
             }
-            "--color" | "--driver" => {
-                let Some(value) = rest.get(1) else { return usage_error(&format!("{first} needs a value")) };
-                if let Err(e) = apply_option(&mut cli, first, value) {
-                    return usage_error(&e);
-                }
-                rest = &rest[2..];
-            }
-            _ => break,
+            _ => match take_option(&mut cli, rest, false) {
+                Ok(0) => break,
+                Ok(used) => rest = &rest[used..],
+                Err(code) => return code,
+            },
         }
     }
     let Some(command) = rest.first() else {
@@ -189,21 +191,11 @@ fn run_stdin(cli: &mut Cli, args: &[String]) -> i32 {
 fn run(cli: &mut Cli, rest: &[String]) -> i32 {
     let mut rest = rest;
     while let Some(first) = rest.first() {
-        if first == "--threads" {
-            let n = rest.get(1).and_then(|v| v.parse::<usize>().ok());
-            let Some(n) = n else { return usage_error("--threads needs a number (0: one per core)") };
-            cli.opts.threads = if n == 0 { num_cpus::get() } else { n };
-            rest = &rest[2..];
-        } else if first == "--color" || first == "--driver" {
-            let Some(value) = rest.get(1) else { return usage_error(&format!("{first} needs a value")) };
-            if let Err(e) = apply_option(cli, first, value) {
-                return usage_error(&e);
-            }
-            rest = &rest[2..];
-        } else if first.starts_with("--") {
-            return usage_error(&format!("unknown option `{first}`"));
-        } else {
-            break;
+        match take_option(cli, rest, true) {
+            Ok(0) if first.starts_with("--") => return usage_error(&format!("unknown option `{first}`")),
+            Ok(0) => break,
+            Ok(used) => rest = &rest[used..],
+            Err(code) => return code,
         }
     }
     let Some(file) = rest.first() else { return usage_error("`run` needs a file") };

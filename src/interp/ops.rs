@@ -76,38 +76,8 @@ pub fn is_same(a: &Value, b: &Value) -> bool {
     }
 }
 
-pub fn op_symbol(op: BinOp) -> &'static str {
-    match op {
-        BinOp::Add => "+",
-        BinOp::Sub => "-",
-        BinOp::Mul => "*",
-        BinOp::Div => "/",
-        BinOp::FloorDiv => "//",
-        BinOp::Rem => "%",
-        BinOp::Pow => "**",
-        BinOp::Eq => "==",
-        BinOp::Ne => "!=",
-        BinOp::Lt => "<",
-        BinOp::Le => "<=",
-        BinOp::Gt => ">",
-        BinOp::Ge => ">=",
-        BinOp::And => "and",
-        BinOp::Or => "or",
-        BinOp::BitAnd => "&",
-        BinOp::BitOr => "|",
-        BinOp::BitXor => "^",
-        BinOp::Shl => "<<",
-        BinOp::Shr => ">>",
-        BinOp::In => "in",
-        BinOp::NotIn => "not in",
-        BinOp::Is => "is",
-        BinOp::IsNot => "is not",
-        BinOp::Coalesce => "??",
-    }
-}
-
 fn type_error(op: BinOp, a: &Value, b: &Value) -> Ctrl {
-    Ctrl::error(format!("unsupported operand types for {}: {} and {}", op_symbol(op), a.type_name(), b.type_name()))
+    Ctrl::error(format!("unsupported operand types for {}: {} and {}", op.symbol(), a.type_name(), b.type_name()))
 }
 
 #[inline(always)]
@@ -168,7 +138,7 @@ pub fn int_op(op: BinOp, x: i64, y: i64) -> R<Value> {
         BinOp::IsNot => Value::Bool(x != y),
         BinOp::In | BinOp::NotIn => return fail("`in` needs a container on the right, got i64"),
         BinOp::And | BinOp::Or | BinOp::Coalesce => {
-            return fail(format!("`{}` is not an arithmetic operator", op_symbol(op)));
+            return fail(format!("`{}` is not an arithmetic operator", op.symbol()));
         }
     })
 }

@@ -254,17 +254,17 @@ impl Resolver<'_> {
                     _ => value,
                 };
                 let op = match &value.kind {
-                    ExprKind::Binary(op, ..) => match op {
-                        BinOp::Eq => "==",
-                        BinOp::Ne => "!=",
-                        BinOp::Lt => "<",
-                        BinOp::Le => "<=",
-                        BinOp::Gt => ">",
-                        BinOp::Ge => ">=",
-                        BinOp::In => "in",
-                        BinOp::NotIn => "not in",
-                        _ => return,
-                    },
+                    ExprKind::Binary(
+                        op @ (BinOp::Eq
+                        | BinOp::Ne
+                        | BinOp::Lt
+                        | BinOp::Le
+                        | BinOp::Gt
+                        | BinOp::Ge
+                        | BinOp::In
+                        | BinOp::NotIn),
+                        ..,
+                    ) => op.symbol(),
                     _ => return,
                 };
                 let ExprKind::Binary(_, a, b) = std::mem::replace(&mut value.kind, ExprKind::Nil) else { return };

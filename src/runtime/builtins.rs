@@ -161,7 +161,7 @@ impl Future for Race<'_> {
 
 fn block_on(interp: &Interp, a: Vec<Value>) -> R<Value> {
     let v = a.into_iter().next().unwrap_or_default();
-    if interp.rt.in_runtime.get() {
+    if interp.rt.in_runtime() {
         return fail("block_on() cannot be called from async code; use `await` instead");
     }
     match v {

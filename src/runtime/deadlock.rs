@@ -31,7 +31,7 @@ impl Watch {
     /// Everything alive waits on a channel or a task, some on a channel.
     fn suspicious(&self, rt: &RuntimeState) -> bool {
         let waiting = self.on_channel.get() + self.on_task.get();
-        rt.in_runtime.get() && self.on_channel.get() > 0 && waiting > rt.stats.tasks_alive.get() as usize
+        rt.in_runtime() && self.on_channel.get() > 0 && waiting > rt.stats.tasks_alive.get() as usize
     }
 }
 

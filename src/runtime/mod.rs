@@ -62,8 +62,6 @@ pub struct RuntimeState {
     pub reuse_port: Cell<bool>,
     /// `--threads N`: which thread this runtime belongs to
     pub thread_index: Cell<usize>,
-    /// inside `block_on` (async code is running)
-    pub in_runtime: Cell<bool>,
     /// new tasks wait in `pending` (outside the runtime, and during the first poll of a
     /// `block_on` root, so that FIFO order holds across entries into the runtime)
     defer_spawns: Cell<bool>,
@@ -90,7 +88,6 @@ impl Default for RuntimeState {
             entries: Cell::new(256),
             reuse_port: Cell::new(false),
             thread_index: Cell::new(0),
-            in_runtime: Cell::new(false),
             defer_spawns: Cell::new(true),
             pending: RefCell::new(Vec::new()),
             stats: Stats::default(),
@@ -116,8 +113,14 @@ impl RuntimeState {
         }
     }
 
+    /// Inside `block_on` (async code is running): the thread-wide flag that cancellation
+    /// also reads (`task::entered`; one runtime per thread).
+    pub fn in_runtime(&self) -> bool {
+        task::entered()
+    }
+
     pub fn is_started(&self) -> bool {
-        self.runtime.borrow().is_some() || self.in_runtime.get()
+        self.runtime.borrow().is_some() || self.in_runtime()
     }
 
     /// Builds the thread's runtime (once): io_uring unless told otherwise, epoll when
@@ -312,7 +315,7 @@ impl<T, F: Future<Output = R<T>>> Future for Root<'_, F> {
 impl Interp {
     /// Runs the runtime until `fut` completes (the top level's way into async code).
     pub fn block_on<T>(&self, fut: impl Future<Output = R<T>>) -> R<T> {
-        if self.rt.in_runtime.get() {
+        if self.rt.in_runtime() {
             return fail("block_on() cannot be called from async code; use `await` instead");
         }
         if self.sandbox.get() {
@@ -324,12 +327,10 @@ impl Interp {
         let Some(mut rt) = self.rt.runtime.borrow_mut().take() else {
             return fail("the runtime has been shut down");
         };
-        self.rt.in_runtime.set(true);
         self.rt.defer_spawns.set(true);
         let entered = task::Entered::enter();
         let out = rt.block_on(Root { fut: Box::pin(fut), interp: self, first: true });
         drop(entered);
-        self.rt.in_runtime.set(false);
         self.rt.defer_spawns.set(true);
         *self.rt.runtime.borrow_mut() = Some(rt);
         self.flush();
@@ -387,7 +388,7 @@ impl Interp {
     /// Lets other tasks run; every ~10 ms waits on a timer instead, so that due timers
     /// fire even while a task is busy.
     pub async fn fairness_yield(&self) {
-        if !self.rt.in_runtime.get() {
+        if !self.rt.in_runtime() {
             return;
         }
         let now = Instant::now();

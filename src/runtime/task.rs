@@ -61,6 +61,11 @@ pub fn fire(op: &OpCancel) {
     }
 }
 
+/// Inside `Runtime::block_on` on this thread (async code is running).
+pub fn entered() -> bool {
+    ENTERED.get()
+}
+
 /// Marks this thread as inside its runtime while alive (see `DEFERRED`).
 pub struct Entered(());
 

@@ -58,6 +58,11 @@ const MATCHERS: &[(&str, &str)] = &[
     ("be_a", "be_instance_of(type)"),
 ];
 
+/// The matcher functions' names, aliases included.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    MATCHERS.iter().map(|(_, sig)| sig.split('(').next().unwrap_or(sig))
+}
+
 pub fn register(reg: &mut Registry) {
     for (kind, sig) in MATCHERS {
         reg.function(sig, "A matcher for `expect(x).to(...)`.", matcher_fn(kind));

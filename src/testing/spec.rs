@@ -85,62 +85,31 @@ pub fn register(reg: &mut Registry) {
             name,
             doc: "The spec DSL (built in; importing it is accepted).",
             source: Some(""),
-            reexports: SPEC_NAMES,
+            reexports: &SPEC_NAMES,
         });
     }
     reg.module_function("spec", "summary()", "Prints `N examples, M failures`.", Callable::Sync(|i, _| summary(i)));
 }
 
-/// What the spec modules (`std.spec`, ...) re-export.
-const SPEC_NAMES: &[&str] = &[
-    "describe",
-    "context",
-    "it",
-    "test",
-    "example",
-    "specify",
-    "skip",
-    "before_each",
-    "after_each",
-    "expect",
-    "expect_that",
-    "fail",
-    "eq",
-    "to_equal",
-    "be",
-    "be_nil",
-    "be_none",
-    "be_some",
-    "be_ok",
-    "be_err",
-    "be_true",
-    "be_false",
-    "be_truthy",
-    "be_falsy",
-    "gt",
-    "be_gt",
-    "be_greater_than",
-    "lt",
-    "be_lt",
-    "be_less_than",
-    "gte",
-    "be_gte",
-    "lte",
-    "be_lte",
-    "include",
-    "contain",
-    "include_string",
-    "start_with",
-    "end_with",
-    "be_empty",
-    "have_length",
-    "have_size",
-    "be_blank",
-    "be_close_to",
-    "be_a",
-    "be_an",
-    "be_instance_of",
-];
+/// What the spec modules (`std.spec`, ...) re-export: the DSL's functions and every
+/// matcher function (`matchers::MATCHERS`).
+static SPEC_NAMES: std::sync::LazyLock<Vec<&'static str>> = std::sync::LazyLock::new(|| {
+    let dsl = [
+        "describe",
+        "context",
+        "it",
+        "test",
+        "example",
+        "specify",
+        "skip",
+        "before_each",
+        "after_each",
+        "expect",
+        "expect_that",
+        "fail",
+    ];
+    dsl.into_iter().chain(super::matchers::names()).collect()
+});
 
 /// The error that ends an example whose expectation failed.
 pub fn expectation_failed(message: String) -> Ctrl {

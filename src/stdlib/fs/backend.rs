@@ -115,6 +115,21 @@ impl Handle {
         }
     }
 
+    /// `read` into a Bytes value's buffer, which is lent to the operation and given back
+    /// (no copy): at most `max` bytes into `buf[start..]`.
+    pub async fn read_shared(
+        &self,
+        buf: &crate::interp::value::Shared<Vec<u8>>,
+        start: usize,
+        max: usize,
+        offset: Option<u64>,
+    ) -> R<io::Result<usize>> {
+        let vec = std::mem::take(&mut *buf.borrow_mut());
+        let (res, vec) = self.read(vec, start, max, offset).await?;
+        *buf.borrow_mut() = vec;
+        Ok(res)
+    }
+
     /// Writes `vec[from..]` once at `offset` (None: the descriptor's position, or the
     /// end for files opened to append); how many bytes went, and the buffer back.
     pub async fn write_vec(&self, vec: Vec<u8>, from: usize, offset: Option<u64>) -> R<(io::Result<usize>, Vec<u8>)> {

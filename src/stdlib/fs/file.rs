@@ -122,12 +122,9 @@ pub async fn read_into(
     let f = file_arg(std::slice::from_ref(v))?;
     let Some(h) = f.open_handle() else { return Ok(Err(closed_error(interp, &f)?)) };
     let busy = crate::stdlib::Busy::take(&f.busy, BUSY)?;
-    let vec = std::mem::take(&mut *buf.borrow_mut());
-    let res = h.read(vec, start, max, Some(f.pos.get())).await;
+    let res = h.read_shared(buf, start, max, Some(f.pos.get())).await;
     drop(busy);
-    let (res, vec) = res?;
-    *buf.borrow_mut() = vec;
-    match res {
+    match res? {
         Ok(n) => {
             f.pos.set(f.pos.get() + n as u64);
             Ok(Ok(n))
@@ -148,10 +145,7 @@ async fn read(interp: &Interp, a: &[Value], at: bool) -> R<Value> {
     let f = file_arg(a)?;
     let offset = offset_arg(a.get(3))?;
     let Some(h) = f.open_handle() else { return closed(interp, &f) };
-    let vec = std::mem::take(&mut *buf.borrow_mut());
-    let (res, vec) = h.read(vec, 0, max, Some(offset)).await?;
-    *buf.borrow_mut() = vec;
-    match res {
+    match h.read_shared(&buf, 0, max, Some(offset)).await? {
         Ok(n) => Ok(interp.ok(Value::Int(n as i64))),
         Err(e) => io_err(interp, &e, &f.path),
     }

@@ -112,10 +112,7 @@ async fn read_stdin_now(
         }
     };
     interp.flush(); // a prompt printed before reading shows up first
-    let vec = std::mem::take(&mut *buf.borrow_mut());
-    let (res, vec) = handle.read(vec, start, max, None).await?;
-    *buf.borrow_mut() = vec;
-    match res {
+    match handle.read_shared(buf, start, max, None).await? {
         Ok(n) => Ok(Ok(n)),
         Err(e) => io_error(interp, &e, "<stdin>").map(Err),
     }

@@ -25,7 +25,7 @@ fn path(p: &[Ident]) -> String {
 }
 
 fn op(o: BinOp) -> &'static str {
-    crate::interp::ops::op_symbol(o)
+    o.symbol()
 }
 
 fn ex(e: &Expr) -> String {
