@@ -7,7 +7,7 @@ use super::call::Args;
 use super::dict::check_key;
 use super::value::*;
 use super::{Ctrl, Interp, R, fail};
-use crate::syntax::ast::Ident;
+use crate::syntax::ast::{Ident, SiteCache};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -72,6 +72,57 @@ fn slice_bound(v: &Value, what: &str) -> R<Option<i64>> {
 }
 
 impl Interp {
+    /// `v.name` through the site's inline cache: a struct's field by its slot when the
+    /// struct's type is the one this site saw last; otherwise as `field` (and remembered).
+    #[inline]
+    pub fn field_at(&self, v: &Value, name: &Ident, cache: &SiteCache) -> R<Value> {
+        if let Value::Struct(s) = v {
+            if cache.key.get() == site_key(&s.def, FIELD) {
+                return Ok(s.fields.borrow()[cache.slot.get() as usize].clone());
+            }
+            if let Some(i) = s.def.field_index(&name.name) {
+                remember(cache, &s.def, FIELD, i as u32);
+                return Ok(s.fields.borrow()[i].clone());
+            }
+        }
+        self.field(v, name)
+    }
+
+    /// `v.name = new` through the site's inline cache (see `field_at`).
+    #[inline]
+    pub fn set_field_at(&self, v: &Value, name: &Ident, cache: &SiteCache, new: Value) -> R<()> {
+        if let Value::Struct(s) = v {
+            if cache.key.get() == site_key(&s.def, FIELD) {
+                s.fields.borrow_mut()[cache.slot.get() as usize] = new;
+                return Ok(());
+            }
+            if let Some(i) = s.def.field_index(&name.name) {
+                remember(cache, &s.def, FIELD, i as u32);
+                s.fields.borrow_mut()[i] = new;
+                return Ok(());
+            }
+        }
+        self.set_field(v, name, new)
+    }
+
+    /// A method of a value, as `find_method`, through the site's inline cache for the
+    /// methods of user structs and enums.
+    #[inline]
+    pub fn method_at(&self, recv: &Value, name: &str, cache: &SiteCache) -> Option<Value> {
+        let def = match recv {
+            Value::Struct(s) => &s.def,
+            Value::Enum(e) => &e.def,
+            _ => return self.find_method(recv, name),
+        };
+        let members = def.members.borrow();
+        if cache.key.get() == site_key(def, METHOD) {
+            return Some(members.at(cache.slot.get()));
+        }
+        let slot = members.slot_of(name)?;
+        remember(cache, def, METHOD, slot);
+        Some(members.at(slot))
+    }
+
     pub fn field(&self, v: &Value, name: &Ident) -> R<Value> {
         match v {
             Value::Struct(s) => match s.def.field_index(&name.name) {
@@ -136,7 +187,7 @@ impl Interp {
         names
     }
 
-    pub fn set_field(&self, v: &Value, name: &Ident, new: Value) -> R<()> {
+    fn set_field(&self, v: &Value, name: &Ident, new: Value) -> R<()> {
         match v {
             Value::Struct(s) => match s.def.field_index(&name.name) {
                 Some(i) => {
@@ -357,4 +408,19 @@ fn enum_field(e: &EnumValue, name: &str) -> Option<usize> {
         _ => None,
     };
     decl_fields.and_then(|fs| fs.iter().position(|(n, _)| n.as_ref().is_some_and(|n| &*n.name == name)))
+}
+
+/// What a site's cache key says `name` is in the type: a field or a method (both kinds
+/// are slots that never move, see `value::Members`).
+const FIELD: u64 = 1;
+const METHOD: u64 = 2;
+
+#[inline]
+fn site_key(def: &TypeDef, kind: u64) -> u64 {
+    (def.id << 2) | kind
+}
+
+fn remember(cache: &SiteCache, def: &TypeDef, kind: u64, slot: u32) {
+    cache.key.set(site_key(def, kind));
+    cache.slot.set(slot);
 }

@@ -245,12 +245,20 @@ impl Interp {
             }
             let x = self.eval(a, f)?;
             let y = self.eval(b, f)?;
-            if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
-                let r = int_compare(*op, *i, *j);
-                // ints own nothing: skip the out-of-line drop glue on the hot path
-                std::mem::forget(x);
-                std::mem::forget(y);
-                return Ok(r);
+            match (&x, &y) {
+                (Value::Int(i), Value::Int(j)) => {
+                    let r = int_compare(*op, *i, *j);
+                    // ints own nothing: skip the out-of-line drop glue on the hot path
+                    std::mem::forget(x);
+                    std::mem::forget(y);
+                    return Ok(r);
+                }
+                (Value::Float(p), Value::Float(q)) => {
+                    if let Some(Value::Bool(r)) = super::ops::float_fast(*op, *p, *q) {
+                        return Ok(r);
+                    }
+                }
+                _ => {}
             }
             return match self.binary(*op, x, y) {
                 Ok(v) => Ok(truthy_value(&v)),
@@ -336,14 +344,14 @@ impl Interp {
                 }
                 self.set_index(&container, index, rhs).map_err(|e| stamp(e, target.span))
             }
-            ExprKind::Field(base, name) => {
+            ExprKind::Field(base, name, cache) => {
                 let obj = self.eval(base, f)?;
                 let mut rhs = self.eval(value, f)?;
                 if let Some(op) = op {
-                    let old = self.field(&obj, name).map_err(|e| stamp(e, target.span))?;
+                    let old = self.field_at(&obj, name, cache).map_err(|e| stamp(e, target.span))?;
                     rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
                 }
-                self.set_field(&obj, name, rhs).map_err(|e| stamp(e, target.span))
+                self.set_field_at(&obj, name, cache, rhs).map_err(|e| stamp(e, target.span))
             }
             ExprKind::Slice(base, parts) if op.is_none() => {
                 let container = self.eval(base, f)?;
@@ -383,9 +391,9 @@ impl Interp {
                 let index = self.eval(idx, f)?;
                 self.set_index(&container, index, v)
             }
-            ExprKind::Field(base, name) => {
+            ExprKind::Field(base, name, cache) => {
                 let obj = self.eval(base, f)?;
-                self.set_field(&obj, name, v)
+                self.set_field_at(&obj, name, cache, v)
             }
             ExprKind::Tuple(targets) => self.assign_tuple(targets, v, f),
             _ => fail("invalid assignment target"),

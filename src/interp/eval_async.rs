@@ -257,16 +257,16 @@ impl Interp {
                 };
                 self.set_index(&container, index, rhs).map_err(|e| stamp(e, target.span))
             }
-            ExprKind::Field(base, name) => {
+            ExprKind::Field(base, name, cache) => {
                 let obj = eval_m!(self, base, f)?;
                 let rhs = eval_m!(self, value, f)?;
                 let rhs = if op.is_some() {
-                    let old = self.field(&obj, name).map_err(|e| stamp(e, target.span))?;
+                    let old = self.field_at(&obj, name, cache).map_err(|e| stamp(e, target.span))?;
                     combine(self, old, rhs)?
                 } else {
                     rhs
                 };
-                self.set_field(&obj, name, rhs).map_err(|e| stamp(e, target.span))
+                self.set_field_at(&obj, name, cache, rhs).map_err(|e| stamp(e, target.span))
             }
             ExprKind::Tuple(targets) if op.is_none() => {
                 let rhs = eval_m!(self, value, f)?;
@@ -297,10 +297,10 @@ impl Interp {
                 let v = self.call_value(&fv, argv, inner.span).map_err(|c| stamp(c, inner.span))?;
                 self.await_value(v).await
             }
-            ExprKind::MethodCall { recv, method, args } => {
+            ExprKind::MethodCall { recv, method, args, cache } => {
                 let r = eval_b!(self, recv, f)?;
                 let argv = self.eval_args_async(args, f).await?;
-                if let Some(m) = self.find_method(&r, &method.name)
+                if let Some(m) = self.method_at(&r, &method.name, cache)
                     && is_async_callable(&m)
                 {
                     let (_, fut) = self.async_call(&m, Some(r), argv, depth).map_err(|c| stamp(c, inner.span))?;

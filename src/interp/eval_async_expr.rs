@@ -49,7 +49,7 @@ impl Interp {
                 let argv = self.eval_args_async(args, f).await?;
                 self.call_value(&fv, argv, e.span)?
             }
-            ExprKind::MethodCall { recv, method, args } => {
+            ExprKind::MethodCall { recv, method, args, .. } => {
                 let r = eval_m!(self, recv, f)?;
                 let argv = self.eval_args_async(args, f).await?;
                 self.call_method(r, method, argv, e.span)?
@@ -82,9 +82,9 @@ impl Interp {
                 self.try_unwrap(v)?
             }
             ExprKind::Ref { inner, .. } => eval_m!(self, inner, f)?,
-            ExprKind::Field(x, name) => {
+            ExprKind::Field(x, name, cache) => {
                 let v = eval_m!(self, x, f)?;
-                self.field(&v, name)?
+                self.field_at(&v, name, cache)?
             }
             ExprKind::Member { base, name } => {
                 let v = eval_m!(self, base, f)?;

@@ -2,7 +2,7 @@
 //! (binary operators, calls, method calls) in `eval_node`, the rest in `eval_rare`.
 
 use super::eval::stamp;
-use super::ops::int_op;
+use super::ops::{float_fast, int_op};
 use super::value::Value;
 use super::{Ctrl, Frame, Interp, R};
 use crate::syntax::ast::*;
@@ -27,9 +27,13 @@ impl Interp {
             ExprKind::Var(v) => self.load(v.slot, f),
             ExprKind::Binary(op, a, b) => return self.eval_binary(*op, a, b, f).map_err(at),
             ExprKind::Call { callee, args } => return self.eval_call(callee, args, f, e.span).map_err(at),
-            ExprKind::MethodCall { recv, method, args } => {
+            ExprKind::MethodCall { recv, method, args, cache } => {
                 let r = self.eval(recv, f)?;
-                return self.eval_method_call(r, method, args, f, e.span).map_err(at);
+                return self.eval_method_call(r, method, cache, args, f, e.span).map_err(at);
+            }
+            ExprKind::Field(x, name, cache) => {
+                let v = self.eval(x, f)?;
+                return self.field_at(&v, name, cache).map_err(at);
             }
             _ => return self.eval_rare(e, f),
         })
@@ -118,10 +122,6 @@ impl Interp {
                 let v = self.eval(x, f)?;
                 self.unary(*op, v).map_err(at)?
             }
-            ExprKind::Field(x, name) => {
-                let v = self.eval(x, f)?;
-                self.field(&v, name).map_err(at)?
-            }
             ExprKind::Member { base, name } => {
                 let v = self.eval(base, f)?;
                 self.member(&v, name).map_err(at)?
@@ -160,7 +160,8 @@ impl Interp {
             | ExprKind::Var(_)
             | ExprKind::Binary(..)
             | ExprKind::Call { .. }
-            | ExprKind::MethodCall { .. } => {
+            | ExprKind::MethodCall { .. }
+            | ExprKind::Field(..) => {
                 return self.eval_node(e, f);
             }
         })
@@ -190,11 +191,19 @@ impl Interp {
 
     /// `recv.method(args)`: user methods get their arguments straight in their frame,
     /// built-in methods with up to two positional arguments avoid an argument vector.
-    fn eval_method_call(&self, r: Value, method: &Ident, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
+    fn eval_method_call(
+        &self,
+        r: Value,
+        method: &Ident,
+        cache: &SiteCache,
+        args: &[Arg],
+        f: &mut Frame,
+        span: Span,
+    ) -> R<Value> {
         let positional = args.iter().all(|a| a.name.is_none());
         match &r {
             Value::Struct(_) | Value::Enum(_) => {
-                if let Some(Value::Func(c)) = self.find_method(&r, &method.name)
+                if let Some(Value::Func(c)) = self.method_at(&r, &method.name, cache)
                     && positional
                     && c.decl.takes_receiver()
                     && !c.decl.is_async
@@ -259,11 +268,19 @@ impl Interp {
                 }
                 let x = self.eval(a, f)?;
                 let y = self.eval(b, f)?;
-                if let (Value::Int(i), Value::Int(j)) = (&x, &y) {
-                    let r = int_op(op, *i, *j);
-                    std::mem::forget(x);
-                    std::mem::forget(y);
-                    return r;
+                match (&x, &y) {
+                    (Value::Int(i), Value::Int(j)) => {
+                        let r = int_op(op, *i, *j);
+                        std::mem::forget(x);
+                        std::mem::forget(y);
+                        return r;
+                    }
+                    (Value::Float(p), Value::Float(q)) => {
+                        if let Some(v) = float_fast(op, *p, *q) {
+                            return Ok(v);
+                        }
+                    }
+                    _ => {}
                 }
                 self.binary(op, x, y)
             }

@@ -143,6 +143,25 @@ pub fn int_op(op: BinOp, x: i64, y: i64) -> R<Value> {
     })
 }
 
+/// Two floats under an arithmetic or comparison operator (the evaluator's fast path;
+/// IEEE semantics, as `binary` gives: a NaN compares false, `/ 0.0` is infinite).
+#[inline]
+pub fn float_fast(op: BinOp, x: f64, y: f64) -> Option<Value> {
+    Some(match op {
+        BinOp::Add => Value::Float(x + y),
+        BinOp::Sub => Value::Float(x - y),
+        BinOp::Mul => Value::Float(x * y),
+        BinOp::Div => Value::Float(x / y),
+        BinOp::Lt => Value::Bool(x < y),
+        BinOp::Le => Value::Bool(x <= y),
+        BinOp::Gt => Value::Bool(x > y),
+        BinOp::Ge => Value::Bool(x >= y),
+        BinOp::Eq => Value::Bool(x == y),
+        BinOp::Ne => Value::Bool(x != y),
+        _ => return None,
+    })
+}
+
 fn float_op(op: BinOp, x: f64, y: f64) -> Option<Value> {
     Some(match op {
         BinOp::Add => Value::Float(x + y),

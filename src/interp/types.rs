@@ -6,7 +6,6 @@
 use super::value::{TypeDef, TypeKind, Value};
 use super::{Frame, Interp, R, fail};
 use crate::syntax::ast::*;
-use std::cell::RefCell;
 use std::rc::Rc;
 
 impl Interp {
@@ -18,39 +17,20 @@ impl Interp {
                 None => None,
             });
         }
-        let def = TypeDef {
-            name: decl.name.name.clone(),
-            kind: TypeKind::Struct(Some(decl.clone())),
-            members: RefCell::new(Default::default()),
-            fields: decl.fields.iter().map(|f| f.name.name.clone()).collect(),
-            defaults,
-            variants: Vec::new(),
-        };
+        let fields = decl.fields.iter().map(|f| f.name.name.clone()).collect();
+        let def = TypeDef::new(decl.name.name.clone(), TypeKind::Struct(Some(decl.clone())), fields, defaults, Vec::new());
         self.with_methods(def, &decl.methods, frame)
     }
 
     pub fn enum_type(&self, decl: &Rc<EnumDecl>, frame: &mut Frame) -> R<Rc<TypeDef>> {
-        let def = TypeDef {
-            name: decl.name.name.clone(),
-            kind: TypeKind::Enum(Some(decl.clone())),
-            members: RefCell::new(Default::default()),
-            fields: Vec::new(),
-            defaults: Vec::new(),
-            variants: decl.variants.iter().map(|v| (v.name.name.clone(), v.fields.as_ref().map(|f| f.len()))).collect(),
-        };
+        let variants = decl.variants.iter().map(|v| (v.name.name.clone(), v.fields.as_ref().map(|f| f.len()))).collect();
+        let def = TypeDef::new(decl.name.name.clone(), TypeKind::Enum(Some(decl.clone())), Vec::new(), Vec::new(), variants);
         self.with_methods(def, &decl.methods, frame)
     }
 
     /// A trait as a value: its members are its default methods.
     pub fn trait_type(&self, decl: &Rc<TraitDecl>, frame: &mut Frame) -> R<Rc<TypeDef>> {
-        let def = TypeDef {
-            name: decl.name.name.clone(),
-            kind: TypeKind::Trait,
-            members: RefCell::new(Default::default()),
-            fields: Vec::new(),
-            defaults: Vec::new(),
-            variants: Vec::new(),
-        };
+        let def = TypeDef::new(decl.name.name.clone(), TypeKind::Trait, Vec::new(), Vec::new(), Vec::new());
         let defaults: Vec<Rc<FnDecl>> = decl.methods.iter().filter(|m| !m.is_abstract).cloned().collect();
         self.with_methods(def, &defaults, frame)
     }
@@ -81,7 +61,7 @@ impl Interp {
                 t.members.borrow().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
             let mut members = def.members.borrow_mut();
             for (name, m) in defaults {
-                members.entry(name).or_insert(m);
+                members.insert_if_absent(name, m);
             }
         }
         Ok(())

@@ -135,10 +135,13 @@ pub struct NativeFn {
 
 /// A declared struct or enum, with its methods and associated functions.
 pub struct TypeDef {
+    /// unique for the thread's lifetime (never reused): the key of the per-site inline
+    /// caches (`SiteCache`), which a freed type's address could not be
+    pub id: u64,
     pub name: Rc<str>,
     pub kind: TypeKind,
     /// methods (with self) and associated functions, by name
-    pub members: RefCell<HashMap<Rc<str>, Value, crate::interp::dict::FxBuild>>,
+    pub members: RefCell<Members>,
     /// field names for structs
     pub fields: Vec<Rc<str>>,
     /// per field: a function of no arguments giving its default value (`x: i64 = 0`)
@@ -154,7 +157,63 @@ pub enum TypeKind {
     Trait,
 }
 
+/// A type's methods and associated functions: each name gets a slot on first insertion
+/// and keeps it (a later `impl` replaces the value, never moves it), so an inline cache
+/// holding a slot stays right for as long as the type lives.
+#[derive(Default)]
+pub struct Members {
+    slots: HashMap<Rc<str>, u32, crate::interp::dict::FxBuild>,
+    values: Vec<(Rc<str>, Value)>,
+}
+
+impl Members {
+    pub fn slot_of(&self, name: &str) -> Option<u32> {
+        self.slots.get(name).copied()
+    }
+    pub fn get(&self, name: &str) -> Option<Value> {
+        self.slot_of(name).map(|i| self.at(i))
+    }
+    pub fn at(&self, slot: u32) -> Value {
+        self.values[slot as usize].1.clone()
+    }
+    pub fn insert(&mut self, name: Rc<str>, v: Value) {
+        match self.slots.get(&name) {
+            Some(&i) => self.values[i as usize].1 = v,
+            None => {
+                self.slots.insert(name.clone(), self.values.len() as u32);
+                self.values.push((name, v));
+            }
+        }
+    }
+    pub fn insert_if_absent(&mut self, name: Rc<str>, v: Value) {
+        if !self.slots.contains_key(&name) {
+            self.insert(name, v);
+        }
+    }
+    /// In declaration order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Rc<str>, &Value)> {
+        self.values.iter().map(|(k, v)| (k, v))
+    }
+    pub fn keys(&self) -> impl Iterator<Item = &Rc<str>> {
+        self.values.iter().map(|(k, _)| k)
+    }
+}
+
+thread_local! {
+    static NEXT_TYPE_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
+}
+
 impl TypeDef {
+    pub fn new(
+        name: Rc<str>,
+        kind: TypeKind,
+        fields: Vec<Rc<str>>,
+        defaults: Vec<Option<Value>>,
+        variants: Vec<(Rc<str>, Option<usize>)>,
+    ) -> TypeDef {
+        let id = NEXT_TYPE_ID.with(|n| n.replace(n.get() + 1));
+        TypeDef { id, name, kind, members: RefCell::default(), fields, defaults, variants }
+    }
     pub fn is_enum(&self) -> bool {
         matches!(self.kind, TypeKind::Enum(_))
     }
@@ -165,7 +224,7 @@ impl TypeDef {
         self.variants.iter().position(|(v, _)| &**v == name)
     }
     pub fn member(&self, name: &str) -> Option<Value> {
-        self.members.borrow().get(name).cloned()
+        self.members.borrow().get(name)
     }
 }
 

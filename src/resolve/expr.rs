@@ -103,7 +103,7 @@ impl Resolver<'_> {
                 aw
             }
             ExprKind::Unary(_, x) | ExprKind::Try(x) | ExprKind::Ref { inner: x, .. } => self.expr(x),
-            ExprKind::Field(x, name) => {
+            ExprKind::Field(x, name, _) => {
                 let aw = self.expr(x);
                 self.check_member(x, name);
                 aw
@@ -117,7 +117,7 @@ impl Resolver<'_> {
                 let aw = self.expr(callee);
                 aw | self.args(args)
             }
-            ExprKind::MethodCall { recv, args, method } => {
+            ExprKind::MethodCall { recv, args, method, .. } => {
                 let aw = self.expr(recv);
                 self.check_member(recv, method);
                 aw | self.args(args)

@@ -282,7 +282,7 @@ impl Resolver<'_> {
                 }
                 aw
             }
-            ExprKind::Field(base, _) => self.expr(base),
+            ExprKind::Field(base, ..) => self.expr(base),
             ExprKind::Tuple(items) => {
                 let mut aw = false;
                 for t in items.iter_mut() {

@@ -173,6 +173,16 @@ pub struct Comprehension {
     pub scope_slots: Vec<u32>,
 }
 
+/// A per-site inline cache for `e.name` and `e.name(...)`, filled in by the interpreter:
+/// the key of the user type last seen at this site (its unique id and what `name` is in
+/// it: field or method) and the slot it was found at. Type ids are never reused and a
+/// type's slots never move, so a matching key is always right (see `interp::types`).
+#[derive(Clone, Debug, Default)]
+pub struct SiteCache {
+    pub key: std::cell::Cell<u64>,
+    pub slot: std::cell::Cell<u32>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Expr {
     pub kind: ExprKind,
@@ -228,9 +238,10 @@ pub enum ExprKind {
         recv: Box<Expr>,
         method: Ident,
         args: Vec<Arg>,
+        cache: SiteCache,
     },
     /// `e.name`; `t.0` is a field whose name is the digits.
-    Field(Box<Expr>, Ident),
+    Field(Box<Expr>, Ident, SiteCache),
     Index(Box<Expr>, Box<Expr>),
     /// `xs[a:b:c]`
     Slice(Box<Expr>, Box<SliceParts>),

@@ -12,8 +12,6 @@ use super::value::*;
 use super::{Interp, R, fail};
 use crate::registry::{Callable, Registry, Sig};
 use crate::resolve::GlobalKind;
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 pub use convert::{parse_float, parse_int};
@@ -34,14 +32,8 @@ pub fn builtin_types() -> super::BuiltinTypes {
 }
 
 fn enum_def(name: &str, variants: &[(&str, Option<usize>)]) -> Rc<TypeDef> {
-    Rc::new(TypeDef {
-        name: Rc::from(name),
-        kind: TypeKind::Enum(None),
-        members: RefCell::new(Default::default()),
-        fields: Vec::new(),
-        defaults: Vec::new(),
-        variants: variants.iter().map(|(n, c)| (Rc::from(*n), *c)).collect(),
-    })
+    let variants = variants.iter().map(|(n, c)| (Rc::from(*n), *c)).collect();
+    Rc::new(TypeDef::new(Rc::from(name), TypeKind::Enum(None), Vec::new(), Vec::new(), variants))
 }
 
 pub fn make_variant(def: &Rc<TypeDef>, variant: u32, fields: Vec<Value>) -> Value {
@@ -88,18 +80,11 @@ fn variants_of(def: &TypeDef) -> GlobalKind {
 /// A built-in type as a value: its associated functions are the registry's functions
 /// of the module of the same name (`Bytes::new`, `String::from_bytes`).
 fn builtin_type(interp: &Interp, name: &str) -> Value {
-    let mut members: HashMap<Rc<str>, Value, super::dict::FxBuild> = HashMap::default();
+    let def = TypeDef::new(Rc::from(name), TypeKind::Struct(None), Vec::new(), Vec::new(), Vec::new());
     for f in interp.registry.module_functions(name) {
-        members.insert(Rc::from(f.sig.name), registered(&f.sig, f.imp));
+        def.members.borrow_mut().insert(Rc::from(f.sig.name), registered(&f.sig, f.imp));
     }
-    Value::Type(Rc::new(TypeDef {
-        name: Rc::from(name),
-        kind: TypeKind::Struct(None),
-        members: RefCell::new(members),
-        fields: Vec::new(),
-        defaults: Vec::new(),
-        variants: Vec::new(),
-    }))
+    Value::Type(Rc::new(def))
 }
 
 /// The types every module sees by name (besides `Option` and `Result`); `text` is

@@ -340,12 +340,14 @@ fn apply_post(base: Expr, (post, span): (Post, Span)) -> Expr {
     let whole = base.span.to(span);
     let kind = match post {
         Post::Call(args) => ExprKind::Call { callee: Box::new(base), args },
-        Post::Method(method, args) => ExprKind::MethodCall { recv: Box::new(base), method, args },
-        Post::Field(name) => ExprKind::Field(Box::new(base), name),
+        Post::Method(method, args) => {
+            ExprKind::MethodCall { recv: Box::new(base), method, args, cache: SiteCache::default() }
+        }
+        Post::Field(name) => ExprKind::Field(Box::new(base), name, SiteCache::default()),
         Post::Field2(a, b) => {
             let first_span = base.span.to(a.span);
-            let first = Expr::new(ExprKind::Field(Box::new(base), a), first_span);
-            ExprKind::Field(Box::new(first), b)
+            let first = Expr::new(ExprKind::Field(Box::new(base), a, SiteCache::default()), first_span);
+            ExprKind::Field(Box::new(first), b, SiteCache::default())
         }
         Post::Index(i) => ExprKind::Index(Box::new(base), Box::new(i)),
         Post::Slice(parts) => ExprKind::Slice(Box::new(base), parts),

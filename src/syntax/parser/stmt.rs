@@ -266,6 +266,7 @@ fn expect_infix(rec: &Rec) -> P<Stmt> {
                 recv: Box::new(recv),
                 method,
                 args: vec![Arg { name: None, value: matcher_value }],
+                cache: SiteCache::default(),
             };
             Stmt::new(StmtKind::Expr(Expr::new(call, span)), span)
         })
