@@ -354,7 +354,9 @@ pub struct Registry {
     pub modules: Vec<ModuleEntry>,
     /// `extern fn` targets by qualified name (`init_runtime`, `TcpStream::read`)
     pub natives: HashMap<&'static str, Callable>,
-    method_index: HashMap<(&'static str, &'static str), usize>,
+    /// (type, method) → index in `methods` (Fx: looked up on every native method call
+    /// whose site has not cached it; the keys are our own names, not input)
+    method_index: HashMap<(&'static str, &'static str), usize, crate::interp::dict::FxBuild>,
     /// the value `timeout` gives when time runs out (a library defines its error type)
     pub timeout_error: Option<fn(&Interp) -> R<Value>>,
     /// run when a program has finished (the spec DSL prints its summary); a hook may

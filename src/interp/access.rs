@@ -112,6 +112,17 @@ impl Interp {
         let def = match recv {
             Value::Struct(s) => &s.def,
             Value::Enum(e) => &e.def,
+            Value::Object(o) => {
+                // a native type is known by its (static) type name
+                let key = native_key(o.type_name());
+                if cache.key.get() == key {
+                    return Some(self.registered_method_at(cache.slot.get() as usize));
+                }
+                let index = self.registry.method_index(o.type_name(), name)?;
+                cache.key.set(key);
+                cache.slot.set(index as u32);
+                return Some(self.registered_method_at(index));
+            }
             _ => return self.find_method(recv, name),
         };
         let members = def.members.borrow();
@@ -414,6 +425,15 @@ fn enum_field(e: &EnumValue, name: &str) -> Option<usize> {
 /// are slots that never move, see `value::Members`).
 const FIELD: u64 = 1;
 const METHOD: u64 = 2;
+/// a registered method of a native object (the key holds its type name's address)
+const NATIVE: u64 = 3;
+
+/// The cache key of a built-in or native type, known by its static type name (address
+/// and length: two names never share both).
+#[inline]
+pub fn native_key(type_name: &'static str) -> u64 {
+    ((((type_name.len() as u64) << 47) | type_name.as_ptr() as u64) << 2) | NATIVE
+}
 
 #[inline]
 fn site_key(def: &TypeDef, kind: u64) -> u64 {

@@ -43,12 +43,13 @@ impl Interp {
                 match n.kind {
                     NativeKind::Sync(fun) => fun(self, self.native_args(n, args)?),
                     NativeKind::Method(fun) => {
-                        let mut positional = self.native_args(n, args)?;
+                        let mut positional = args.positional;
                         if positional.is_empty() {
                             return fail(format!("{}() needs its receiver", n.name));
                         }
                         let recv = positional.remove(0);
-                        fun(self, &recv, &positional)
+                        let rest = self.native_args(n, Args { positional, named: args.named })?;
+                        fun(self, &recv, &rest)
                     }
                     NativeKind::Async(_) => self.start_task_value(f.clone(), args),
                 }
@@ -83,6 +84,15 @@ impl Interp {
                 }
                 self.call_closure(c, Some(recv), args)
             }
+            // a registered method of a native type: the receiver goes alongside the
+            // arguments (no shifting of the argument vector)
+            Value::Native(n) if n.variant_of.is_none() => match n.kind {
+                NativeKind::Method(fun) => fun(self, &recv, &self.native_args(n, args)?),
+                _ => {
+                    args.positional.insert(0, recv);
+                    self.call_value(method, args, span)
+                }
+            },
             Value::Native(_) => {
                 args.positional.insert(0, recv);
                 self.call_value(method, args, span)
@@ -272,7 +282,12 @@ impl Interp {
                 frame.async_depth = depth + 1;
                 self.bind_params(&c.decl, &mut frame, this, args)?;
                 let fut = async move {
-                    let r = interp.exec_block_async(&c.decl.body, &mut frame).await;
+                    // a body without `await` runs straight through (no boxed block future)
+                    let r = if super::eval_async::block_has_await(&c.decl.body) {
+                        interp.exec_block_async(&c.decl.body, &mut frame).await
+                    } else {
+                        interp.exec_block_value(&c.decl.body, &mut frame)
+                    };
                     let r = interp.finish_async_body(&c, r);
                     interp.give_frame(frame);
                     r
@@ -282,13 +297,15 @@ impl Interp {
             Value::Native(n) => match n.kind {
                 NativeKind::Async(fun) => {
                     let positional = match this {
-                        Some(t) if args.named.is_empty() => {
-                            let mut v = Vec::with_capacity(args.positional.len() + 1);
+                        // a method: its arguments are checked without the receiver
+                        Some(t) => {
+                            let rest = self.native_args(n, args)?;
+                            let mut v = Vec::with_capacity(rest.len() + 1);
                             v.push(t);
-                            v.extend(args.positional);
+                            v.extend(rest);
                             v
                         }
-                        _ => args.into_positional(&n.name)?,
+                        None => args.into_positional(&n.name)?,
                     };
                     Ok((n.name.clone(), fun(self.rc(), positional)))
                 }
@@ -338,8 +355,13 @@ impl Interp {
     /// A registered method as a value, made once per interpreter and method.
     pub fn registered_method(&self, ty: &str, name: &str) -> Option<Value> {
         let index = self.registry.method_index(ty, name)?;
-        if let Some(v) = self.method_values.borrow().get(&index) {
-            return Some(v.clone());
+        Some(self.registered_method_at(index))
+    }
+
+    /// Registered method number `index` as a value.
+    pub fn registered_method_at(&self, index: usize) -> Value {
+        if let Some(Some(v)) = self.method_values.borrow().get(index) {
+            return v.clone();
         }
         let entry = &self.registry.methods[index];
         let kind = match entry.imp {
@@ -349,11 +371,11 @@ impl Interp {
         let v = Value::Native(Rc::new(super::value::NativeFn {
             name: Rc::from(entry.sig.name),
             kind,
-            sig: None,
+            sig: Some(&entry.sig),
             variant_of: None,
         }));
-        self.method_values.borrow_mut().insert(index, v.clone());
-        Some(v)
+        self.method_values.borrow_mut()[index] = Some(v.clone());
+        v
     }
 
     pub fn call_method(&self, recv: Value, method: &Ident, args: Args, span: Span) -> R<Value> {

@@ -37,7 +37,7 @@ macro_rules! eval_m {
 }
 pub(super) use {eval_b, eval_m};
 
-fn block_has_await(b: &Block) -> bool {
+pub(super) fn block_has_await(b: &Block) -> bool {
     b.stmts.iter().any(|s| s.has_await)
 }
 
@@ -60,6 +60,17 @@ impl Interp {
             super::eval::clear_scope(block, f);
             r
         })
+    }
+
+    /// A block inside async code, without a box of its own: synchronously when nothing
+    /// in it can suspend. (Recursion goes through `exec_async`, which is boxed.)
+    async fn run_block(&self, block: &Block, f: &mut Frame) -> R<Value> {
+        if !block_has_await(block) {
+            return self.exec_block_value(block, f);
+        }
+        let r = self.exec_stmts_async(block, f).await;
+        super::eval::clear_scope(block, f);
+        r
     }
 
     /// Runs the statements; the value is that of the last one (implicit return).
@@ -90,7 +101,7 @@ impl Interp {
 
     /// A loop body: synchronously when it cannot suspend.
     async fn loop_body(&self, body: &Block, f: &mut Frame) -> R<()> {
-        if block_has_await(body) { self.exec_block_async(body, f).await.map(|_| ()) } else { self.exec_block(body, f) }
+        if block_has_await(body) { self.run_block(body, f).await.map(|_| ()) } else { self.exec_block(body, f) }
     }
 
     pub(super) async fn truthy_async(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
@@ -116,11 +127,11 @@ impl Interp {
                 StmtKind::If { branches, else_ } => {
                     for (cond, body) in branches {
                         if self.truthy_async(cond, f).await? {
-                            return self.exec_block_async(body, f).await;
+                            return self.run_block(body, f).await;
                         }
                     }
                     if let Some(b) = else_ {
-                        return self.exec_block_async(b, f).await;
+                        return self.run_block(b, f).await;
                     }
                 }
                 StmtKind::While { cond, body } if !cond.has_await && !block_has_await(body) => {
@@ -208,7 +219,7 @@ impl Interp {
                             Some(g) => self.truthy_async(g, f).await?,
                         };
                         if take {
-                            return self.exec_block_async(&arm.body, f).await;
+                            return self.run_block(&arm.body, f).await;
                         }
                     }
                     return Err(stamp(Ctrl::error(format!("no match arm matched {}", v.repr())), scrutinee.span));
@@ -223,7 +234,7 @@ impl Interp {
                             self.bind_pattern(p, bound, f, p.span)?;
                         }
                     }
-                    let r = self.exec_block_async(body, f).await;
+                    let r = self.run_block(body, f).await;
                     self.with_exit(entered, stmt.span)?;
                     return r;
                 }

@@ -212,6 +212,12 @@ impl Interp {
                     return self.call_direct_with(&c, Some(r), args, f);
                 }
             }
+            Value::Object(_) if positional => {
+                if let Some(m) = self.method_at(&r, &method.name, cache) {
+                    let argv = self.eval_args(args, f)?;
+                    return self.call_member(&m, r, argv, span);
+                }
+            }
             Value::List(_) | Value::Str(_) | Value::Dict(_) | Value::Bytes(_) | Value::Set(_)
                 if positional && args.len() <= 2 =>
             {
@@ -219,7 +225,7 @@ impl Interp {
                 for (slot, a) in argv.iter_mut().zip(args) {
                     *slot = self.eval(&a.value, f)?;
                 }
-                return self.call_builtin_method(&r, &method.name, &argv[..args.len()], &[]);
+                return self.call_builtin_method_at(&r, &method.name, &argv[..args.len()], cache);
             }
             _ => {}
         }

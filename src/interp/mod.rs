@@ -247,7 +247,7 @@ pub struct Interp {
     /// everything built in: prelude, methods, std modules, natives
     pub registry: &'static crate::registry::Registry,
     /// registered methods of native types as values (`find_method`), made on first use
-    pub method_values: RefCell<HashMap<usize, Value>>,
+    pub method_values: RefCell<Vec<Option<Value>>>,
     /// this interpreter's own `Rc` (`rc()`), set at construction
     me: std::rc::Weak<Interp>,
     pub color: bool,
@@ -283,7 +283,7 @@ impl Interp {
             none,
             script_args,
             registry,
-            method_values: RefCell::new(HashMap::new()),
+            method_values: RefCell::new(vec![None; registry.methods.len()]),
             me: me.clone(),
             color,
             rt: crate::runtime::RuntimeState::default(),

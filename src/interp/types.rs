@@ -18,13 +18,16 @@ impl Interp {
             });
         }
         let fields = decl.fields.iter().map(|f| f.name.name.clone()).collect();
-        let def = TypeDef::new(decl.name.name.clone(), TypeKind::Struct(Some(decl.clone())), fields, defaults, Vec::new());
+        let def =
+            TypeDef::new(decl.name.name.clone(), TypeKind::Struct(Some(decl.clone())), fields, defaults, Vec::new());
         self.with_methods(def, &decl.methods, frame)
     }
 
     pub fn enum_type(&self, decl: &Rc<EnumDecl>, frame: &mut Frame) -> R<Rc<TypeDef>> {
-        let variants = decl.variants.iter().map(|v| (v.name.name.clone(), v.fields.as_ref().map(|f| f.len()))).collect();
-        let def = TypeDef::new(decl.name.name.clone(), TypeKind::Enum(Some(decl.clone())), Vec::new(), Vec::new(), variants);
+        let variants =
+            decl.variants.iter().map(|v| (v.name.name.clone(), v.fields.as_ref().map(|f| f.len()))).collect();
+        let def =
+            TypeDef::new(decl.name.name.clone(), TypeKind::Enum(Some(decl.clone())), Vec::new(), Vec::new(), variants);
         self.with_methods(def, &decl.methods, frame)
     }
 

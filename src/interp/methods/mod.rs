@@ -11,6 +11,7 @@ mod string;
 use super::value::*;
 use super::{Interp, R, fail};
 use crate::registry::{MethodFn, Registry};
+use crate::syntax::ast::SiteCache;
 use std::rc::Rc;
 
 pub fn register(reg: &mut Registry) {
@@ -70,7 +71,43 @@ impl Interp {
         named: &[(Rc<str>, Value)],
     ) -> R<Value> {
         let tag = recv.type_tag();
-        let Some(entry) = self.registry.find_method(tag, name).or_else(|| self.registry.find_method("*", name)) else {
+        let index = self.registry.method_index(tag, name).or_else(|| self.registry.method_index("*", name));
+        self.call_builtin_method_entry(recv, name, index, positional, named)
+    }
+
+    /// `call_builtin_method` through the site's inline cache (positional arguments).
+    pub fn call_builtin_method_at(
+        &self,
+        recv: &Value,
+        name: &str,
+        positional: &[Value],
+        cache: &SiteCache,
+    ) -> R<Value> {
+        let key = super::access::native_key(recv.type_tag());
+        let index = if cache.key.get() == key {
+            Some(cache.slot.get() as usize)
+        } else {
+            let tag = recv.type_tag();
+            let index = self.registry.method_index(tag, name).or_else(|| self.registry.method_index("*", name));
+            if let Some(i) = index {
+                cache.key.set(key);
+                cache.slot.set(i as u32);
+            }
+            index
+        };
+        self.call_builtin_method_entry(recv, name, index, positional, &[])
+    }
+
+    fn call_builtin_method_entry(
+        &self,
+        recv: &Value,
+        name: &str,
+        index: Option<usize>,
+        positional: &[Value],
+        named: &[(Rc<str>, Value)],
+    ) -> R<Value> {
+        let tag = recv.type_tag();
+        let Some(entry) = index.map(|i| &self.registry.methods[i]) else {
             let hint = if matches!(recv, Value::Task(_)) {
                 // `f().unwrap()` where `f` is async: the call made a Task
                 "; did you forget `await`? (`(await task).method()`)".to_string()
