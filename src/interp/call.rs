@@ -158,7 +158,7 @@ impl Interp {
         let decl = &c.decl;
         let depth = self.depth.get();
         self.depth.set(depth + 1);
-        let r = self.exec_block_value(&decl.body, &mut frame);
+        let r = self.body_value(&decl.body, &mut frame);
         self.depth.set(depth);
         self.give_frame(frame);
         match r {

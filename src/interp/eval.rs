@@ -238,10 +238,8 @@ impl Interp {
         if let ExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne), a, b) =
             &cond.kind
         {
-            if let (ExprKind::Var(VarRef { slot: Slot::Local(s), .. }), ExprKind::Int(k)) = (&a.kind, &b.kind)
-                && let Some(Value::Int(x)) = f.slots.get(*s as usize)
-            {
-                return Ok(int_compare(*op, *x, *k));
+            if let Some((x, y)) = local_int_operands(a, b, f) {
+                return Ok(int_compare(*op, x, y));
             }
             let x = self.eval(a, f)?;
             let y = self.eval(b, f)?;
@@ -267,6 +265,10 @@ impl Interp {
         }
         match &cond.kind {
             ExprKind::Bool(b) => Ok(*b),
+            // `and`, `or` and `not` as conditions: no Bool values in between
+            ExprKind::Binary(BinOp::And, a, b) => Ok(self.truthy(a, f)? && self.truthy(b, f)?),
+            ExprKind::Binary(BinOp::Or, a, b) => Ok(self.truthy(a, f)? || self.truthy(b, f)?),
+            ExprKind::Unary(UnOp::Not, x) => Ok(!self.truthy(x, f)?),
             ExprKind::LetCond { pat, value } => {
                 let v = self.eval(value, f)?;
                 self.match_pattern(pat, &v, f)
@@ -281,6 +283,47 @@ impl Interp {
         let r = self.block_value(block, f);
         clear_scope(block, f);
         r
+    }
+
+    /// A function body's value (the implicit-return rule). A `return` in tail position —
+    /// the body's last statement, or the last of the branch an `if`/`match` there takes —
+    /// gives its value straight back instead of unwinding as `Ctrl::Return`.
+    pub fn body_value(&self, block: &Block, f: &mut Frame) -> R<Value> {
+        let r = self.tail_value(block, f);
+        clear_scope(block, f);
+        r
+    }
+
+    fn tail_value(&self, block: &Block, f: &mut Frame) -> R<Value> {
+        let Some((last, rest)) = block.stmts.split_last() else { return Ok(Value::Nil) };
+        for stmt in rest {
+            self.exec(stmt, f)?;
+        }
+        match &last.kind {
+            StmtKind::Return(Some(e)) => self.eval(e, f),
+            StmtKind::Return(None) => Ok(Value::Nil),
+            StmtKind::If { branches, else_ } => {
+                for (cond, body) in branches {
+                    if self.truthy(cond, f)? {
+                        return self.body_value(body, f);
+                    }
+                }
+                match else_ {
+                    Some(b) => self.body_value(b, f),
+                    None => Ok(Value::Nil),
+                }
+            }
+            StmtKind::Match { scrutinee, arms } => {
+                let v = self.eval(scrutinee, f)?;
+                for arm in arms {
+                    if self.match_arm(arm, &v, f)? {
+                        return self.body_value(&arm.body, f);
+                    }
+                }
+                fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, scrutinee.span))
+            }
+            _ => self.stmt_value(last, f),
+        }
     }
 
     fn block_value(&self, block: &Block, f: &mut Frame) -> R<Value> {
@@ -451,5 +494,22 @@ pub fn stamp(c: Ctrl, span: Span) -> Ctrl {
             Ctrl::Error(e)
         }
         other => other,
+    }
+}
+
+/// The operands of `local op literal` or `local op local` when they are ints, read in
+/// place (no clones, no recursion): the commonest shapes of loop conditions and index
+/// arithmetic.
+#[inline]
+pub fn local_int_operands(a: &Expr, b: &Expr, f: &Frame) -> Option<(i64, i64)> {
+    let ExprKind::Var(VarRef { slot: Slot::Local(s), .. }) = &a.kind else { return None };
+    let Some(Value::Int(x)) = f.slots.get(*s as usize) else { return None };
+    match &b.kind {
+        ExprKind::Int(k) => Some((*x, *k)),
+        ExprKind::Var(VarRef { slot: Slot::Local(t), .. }) => match f.slots.get(*t as usize) {
+            Some(Value::Int(y)) => Some((*x, *y)),
+            _ => None,
+        },
+        _ => None,
     }
 }

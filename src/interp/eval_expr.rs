@@ -127,6 +127,13 @@ impl Interp {
                 self.member(&v, name).map_err(at)?
             }
             ExprKind::Index(x, i) => {
+                // a local container is indexed where it lies (no clone of the Rc); the
+                // index cannot rebind a plain local (Simple has no assignment
+                // expressions, and a captured local is a cell, not `Slot::Local`)
+                if let ExprKind::Var(VarRef { slot: Slot::Local(s), .. }) = &x.kind {
+                    let i = self.eval(i, f)?;
+                    return self.index(&f.slots[*s as usize], &i).map_err(at);
+                }
                 let v = self.eval(x, f)?;
                 let i = self.eval(i, f)?;
                 self.index(&v, &i).map_err(at)?
@@ -266,11 +273,10 @@ impl Interp {
                 self.coalesce(x, || self.eval(b, f))
             }
             _ => {
-                // `local op literal` (n - 1, i < 10, x % 3): no recursion, no clones
-                if let (ExprKind::Var(VarRef { slot: Slot::Local(s), .. }), ExprKind::Int(k)) = (&a.kind, &b.kind)
-                    && let Some(Value::Int(x)) = f.slots.get(*s as usize)
-                {
-                    return int_op(op, *x, *k);
+                // `local op literal`, `local op local` (n - 1, i < n, x % 3): no recursion,
+                // no clones
+                if let Some((x, y)) = super::eval::local_int_operands(a, b, f) {
+                    return int_op(op, x, y);
                 }
                 let x = self.eval(a, f)?;
                 let y = self.eval(b, f)?;
