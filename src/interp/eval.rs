@@ -387,6 +387,13 @@ impl Interp {
                 }
                 self.set_index(&container, index, rhs).map_err(|e| stamp(e, target.span))
             }
+            ExprKind::Field(base, name, cache) if op.is_none() && local_slot(base).is_some() => {
+                // `self.x = e`: the object stays in its slot (the value cannot rebind a
+                // plain local, see `Index` in `eval_rare`)
+                let s = local_slot(base).unwrap_or_default();
+                let rhs = self.eval(value, f)?;
+                self.set_field_at(&f.slots[s as usize], name, cache, rhs).map_err(|e| stamp(e, target.span))
+            }
             ExprKind::Field(base, name, cache) => {
                 let obj = self.eval(base, f)?;
                 let mut rhs = self.eval(value, f)?;
@@ -510,6 +517,15 @@ pub fn local_int_operands(a: &Expr, b: &Expr, f: &Frame) -> Option<(i64, i64)> {
             Some(Value::Int(y)) => Some((*x, *y)),
             _ => None,
         },
+        _ => None,
+    }
+}
+
+/// The frame slot of a plain (uncaptured) local variable expression.
+#[inline]
+pub fn local_slot(e: &Expr) -> Option<u32> {
+    match e.kind {
+        ExprKind::Var(VarRef { slot: Slot::Local(s), .. }) => Some(s),
         _ => None,
     }
 }

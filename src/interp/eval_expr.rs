@@ -1,7 +1,7 @@
 //! The synchronous evaluator's expressions: leaves inline, the common node kinds
 //! (binary operators, calls, method calls) in `eval_node`, the rest in `eval_rare`.
 
-use super::eval::stamp;
+use super::eval::{local_slot, stamp};
 use super::ops::{float_fast, int_op};
 use super::value::Value;
 use super::{Ctrl, Frame, Interp, R};
@@ -32,6 +32,10 @@ impl Interp {
                 return self.eval_method_call(r, method, cache, args, f, e.span).map_err(at);
             }
             ExprKind::Field(x, name, cache) => {
+                // `self.x`, `p.y`: a local read where it lies (no clone of the Rc)
+                if let Some(s) = local_slot(x) {
+                    return self.field_at(&f.slots[s as usize], name, cache).map_err(at);
+                }
                 let v = self.eval(x, f)?;
                 return self.field_at(&v, name, cache).map_err(at);
             }
@@ -130,9 +134,9 @@ impl Interp {
                 // a local container is indexed where it lies (no clone of the Rc); the
                 // index cannot rebind a plain local (Simple has no assignment
                 // expressions, and a captured local is a cell, not `Slot::Local`)
-                if let ExprKind::Var(VarRef { slot: Slot::Local(s), .. }) = &x.kind {
+                if let Some(s) = local_slot(x) {
                     let i = self.eval(i, f)?;
-                    return self.index(&f.slots[*s as usize], &i).map_err(at);
+                    return self.index(&f.slots[s as usize], &i).map_err(at);
                 }
                 let v = self.eval(x, f)?;
                 let i = self.eval(i, f)?;
