@@ -964,11 +964,13 @@ fn udp_64k_datagrams_streamed_rss_flat(driver: Driver) {
 const FAILING_TASKS_SCRIPT: &str = r#"import net::{init_runtime}
 
 async fn bad(i):
-    await sleep(0.001)
+    # long enough that no timer is due before the spawning loop is done (a busy loop
+    # lets due timers fire)
+    await sleep(0.05)
     let x = 10 / (i - i)
 
 async fn good(i, ch):
-    await sleep(0.002)
+    await sleep(0.06)
     ch.send(i)
 
 fn consistent(rt):

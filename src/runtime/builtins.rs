@@ -69,10 +69,11 @@ fn task_arg(v: &Value, what: &str) -> R<Rc<TaskState>> {
 
 fn sleep(interp: &Interp, a: Vec<Value>) -> R<Value> {
     let d = seconds(a.first().unwrap_or(&Value::Nil), "sleep()")?;
+    let me = interp.rc();
     Ok(interp.spawn_task(
         Rc::from("sleep"),
         Box::pin(async move {
-            monoio::time::sleep(d).await;
+            super::timers::sleep(&me.rt.timers, d).await;
             Ok(Value::Nil)
         }),
     ))
@@ -121,8 +122,11 @@ fn timeout(interp: &Interp, a: Vec<Value>) -> R<Value> {
         Rc::from("timeout"),
         Box::pin(async move {
             let sleep = monoio::time::sleep(d);
+            let armed = me.rt.timers.arm(d);
             let race = Race { task: WaitTask::raced(task.clone(), &me), timer: Box::pin(sleep) };
-            match race.await {
+            let outcome = race.await;
+            drop(armed);
+            match outcome {
                 Some(_) => {
                     let v = wait(&me, &task).await?;
                     Ok(me.ok(v))

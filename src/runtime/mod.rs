@@ -7,6 +7,7 @@ pub mod builtins;
 pub mod channel;
 pub mod deadlock;
 pub mod task;
+pub mod timers;
 
 use crate::interp::value::Value;
 use crate::interp::{BoxFut, Interp, R, fail};
@@ -73,7 +74,8 @@ pub struct RuntimeState {
     /// every task ever started that may still be alive (for shutdown and `:tasks`)
     pub tasks: RefCell<Vec<Weak<TaskState>>>,
     idle_waiters: RefCell<Vec<Waker>>,
-    last_timer_yield: Cell<Option<Instant>>,
+    /// deadlines of the timers Simple code waits on (see `timers`)
+    pub timers: timers::Deadlines,
     /// what is waiting on channels and tasks (deadlock detection)
     pub watch: deadlock::Watch,
 }
@@ -96,7 +98,7 @@ impl Default for RuntimeState {
             tasks: RefCell::new(Vec::new()),
             idle_waiters: RefCell::new(Vec::new()),
             watch: deadlock::Watch::default(),
-            last_timer_yield: Cell::new(None),
+            timers: timers::Deadlines::default(),
         }
     }
 }
@@ -375,8 +377,8 @@ impl Interp {
         }
     }
 
-    /// Called at loop back-edges in async bodies: every so often let other tasks run,
-    /// and every ~10 ms wait on a timer so that due timers fire even while busy.
+    /// Called at loop back-edges in async bodies: every so often let other tasks run
+    /// (and due timers fire, see `fairness_yield`).
     pub async fn fairness_point(&self) {
         let steps = self.steps.get().wrapping_add(1);
         self.steps.set(steps);
@@ -385,21 +387,16 @@ impl Interp {
         }
     }
 
-    /// Lets other tasks run; every ~10 ms waits on a timer instead, so that due timers
-    /// fire even while a task is busy.
+    /// Lets other tasks run. When a timer Simple code waits on is due, waits on a timer
+    /// instead, so that the runtime parks and fires it even while this task is busy
+    /// (monoio fires timers only when nothing is runnable; see `timers`).
     pub async fn fairness_yield(&self) {
         if !self.rt.in_runtime() {
             return;
         }
-        let now = Instant::now();
-        let last = self.rt.last_timer_yield.get().unwrap_or(now);
-        if now.duration_since(last) >= Duration::from_millis(10) {
-            self.rt.last_timer_yield.set(Some(now));
+        if self.rt.timers.any_due(Instant::now()) {
             monoio::time::sleep(Duration::from_micros(1)).await;
         } else {
-            if self.rt.last_timer_yield.get().is_none() {
-                self.rt.last_timer_yield.set(Some(now));
-            }
             YieldNow(false).await;
         }
     }

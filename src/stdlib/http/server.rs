@@ -67,7 +67,7 @@ async fn accept_loop(interp: &Rc<Interp>, srv: &ServerObj, site: Rc<Site>) -> R<
                 }
                 // out of descriptors, say: report, give the system a moment, go on
                 interp.eprint(&format!("http: accept failed: {}\n", e.display()));
-                monoio::time::sleep(std::time::Duration::from_millis(50)).await;
+                crate::runtime::timers::sleep(&interp.rt.timers, std::time::Duration::from_millis(50)).await;
             }
         }
     }
