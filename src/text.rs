@@ -36,6 +36,16 @@ impl Str {
         self.char_len() == self.s.len()
     }
 
+    /// Appends `tail` (to a string nothing else holds: `s += t` in place), keeping the
+    /// character count; the character index is rebuilt on next need.
+    pub fn push_str(&mut self, tail: &Str) {
+        let n = self.chars.get();
+        let m = tail.chars.get();
+        self.s.push_str(&tail.s);
+        self.chars.set(if n != UNKNOWN && m != UNKNOWN { n + m } else { UNKNOWN });
+        self.index = OnceCell::new();
+    }
+
     /// The byte offset of character `i` (`i <= char_len()`; `char_len()` gives the end).
     pub fn byte_offset(&self, i: usize) -> usize {
         if self.is_ascii() {

@@ -256,6 +256,9 @@ impl Interp {
                         return Ok(r);
                     }
                 }
+                (Value::Str(p), Value::Str(q)) if matches!(op, BinOp::Eq | BinOp::Ne) => {
+                    return Ok(super::ops::str_equal(p, q) == (*op == BinOp::Eq));
+                }
                 _ => {}
             }
             return match self.binary(*op, x, y) {
@@ -366,6 +369,15 @@ impl Interp {
         match &target.kind {
             ExprKind::Var(v) => {
                 let mut rhs = self.eval(value, f)?;
+                // `s += t` on a string only this variable holds: appended in place
+                if op == Some(BinOp::Add)
+                    && let (Slot::Local(s), Value::Str(tail)) = (v.slot, &rhs)
+                    && let Some(Value::Str(cur)) = f.slots.get_mut(s as usize)
+                    && let Some(unique) = Rc::get_mut(cur)
+                {
+                    unique.push_str(tail);
+                    return Ok(());
+                }
                 if let Some(op) = op {
                     let old = self.load(v.slot, f);
                     rhs = match (&old, &rhs) {

@@ -296,6 +296,9 @@ impl Interp {
                             return Ok(v);
                         }
                     }
+                    (Value::Str(p), Value::Str(q)) if matches!(op, BinOp::Eq | BinOp::Ne) => {
+                        return Ok(Value::Bool(super::ops::str_equal(p, q) == (op == BinOp::Eq)));
+                    }
                     _ => {}
                 }
                 self.binary(op, x, y)

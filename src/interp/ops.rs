@@ -143,6 +143,12 @@ pub fn int_op(op: BinOp, x: i64, y: i64) -> R<Value> {
     })
 }
 
+/// String equality (the evaluator's fast path for `==`/`!=`; as `values_equal`).
+#[inline]
+pub fn str_equal(x: &std::rc::Rc<crate::text::Str>, y: &std::rc::Rc<crate::text::Str>) -> bool {
+    std::rc::Rc::ptr_eq(x, y) || x.s == y.s
+}
+
 /// Two floats under an arithmetic or comparison operator (the evaluator's fast path;
 /// IEEE semantics, as `binary` gives: a NaN compares false, `/ 0.0` is infinite).
 #[inline]

@@ -356,7 +356,7 @@ pub fn values_equal(a: &Value, b: &Value) -> bool {
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => {
             super::ops::cmp_int_float(*x, *y) == Some(std::cmp::Ordering::Equal)
         }
-        (Value::Str(x), Value::Str(y)) => Rc::ptr_eq(x, y) || x.s == y.s,
+        (Value::Str(x), Value::Str(y)) => super::ops::str_equal(x, y),
         (Value::Bytes(x), Value::Bytes(y)) => Rc::ptr_eq(x, y) || *x.borrow() == *y.borrow(),
         (Value::List(x), Value::List(y)) => Rc::ptr_eq(x, y) || seq_equal(&x.borrow(), &y.borrow()),
         (Value::Tuple(x), Value::Tuple(y)) => seq_equal(x, y),
