@@ -283,72 +283,49 @@ impl Interp {
     /// Runs a block and gives its value: that of its last statement (the implicit-return
     /// rule: an expression, or an `if`/`match` whose chosen branch ends in one).
     pub fn exec_block_value(&self, block: &Block, f: &mut Frame) -> R<Value> {
-        let r = self.block_value(block, f);
-        clear_scope(block, f);
-        r
+        self.branch_value(block, f, false)
     }
 
     /// A function body's value (the implicit-return rule). A `return` in tail position —
     /// the body's last statement, or the last of the branch an `if`/`match` there takes —
     /// gives its value straight back instead of unwinding as `Ctrl::Return`.
     pub fn body_value(&self, block: &Block, f: &mut Frame) -> R<Value> {
-        let r = self.tail_value(block, f);
+        self.branch_value(block, f, true)
+    }
+
+    fn branch_value(&self, block: &Block, f: &mut Frame, tail: bool) -> R<Value> {
+        let r = self.block_value(block, f, tail);
         clear_scope(block, f);
         r
     }
 
-    fn tail_value(&self, block: &Block, f: &mut Frame) -> R<Value> {
+    fn block_value(&self, block: &Block, f: &mut Frame, tail: bool) -> R<Value> {
         let Some((last, rest)) = block.stmts.split_last() else { return Ok(Value::Nil) };
         for stmt in rest {
             self.exec(stmt, f)?;
         }
-        match &last.kind {
-            StmtKind::Return(Some(e)) => self.eval(e, f),
-            StmtKind::Return(None) => Ok(Value::Nil),
-            StmtKind::If { branches, else_ } => {
-                for (cond, body) in branches {
-                    if self.truthy(cond, f)? {
-                        return self.body_value(body, f);
-                    }
-                }
-                match else_ {
-                    Some(b) => self.body_value(b, f),
-                    None => Ok(Value::Nil),
-                }
-            }
-            StmtKind::Match { scrutinee, arms } => {
-                let v = self.eval(scrutinee, f)?;
-                for arm in arms {
-                    if self.match_arm(arm, &v, f)? {
-                        return self.body_value(&arm.body, f);
-                    }
-                }
-                fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, scrutinee.span))
-            }
-            _ => self.stmt_value(last, f),
-        }
-    }
-
-    fn block_value(&self, block: &Block, f: &mut Frame) -> R<Value> {
-        let Some((last, rest)) = block.stmts.split_last() else { return Ok(Value::Nil) };
-        for stmt in rest {
-            self.exec(stmt, f)?;
-        }
-        self.stmt_value(last, f)
+        self.stmt_value_at(last, f, tail)
     }
 
     /// Runs a statement and gives its value (nil for statements that have none).
     pub fn stmt_value(&self, stmt: &Stmt, f: &mut Frame) -> R<Value> {
+        self.stmt_value_at(stmt, f, false)
+    }
+
+    /// `stmt_value`; in tail position (`tail`), a `return` gives its value.
+    fn stmt_value_at(&self, stmt: &Stmt, f: &mut Frame, tail: bool) -> R<Value> {
         match &stmt.kind {
             StmtKind::Expr(e) => self.eval(e, f),
+            StmtKind::Return(Some(e)) if tail => self.eval(e, f),
+            StmtKind::Return(None) if tail => Ok(Value::Nil),
             StmtKind::If { branches, else_ } => {
                 for (cond, body) in branches {
                     if self.truthy(cond, f)? {
-                        return self.exec_block_value(body, f);
+                        return self.branch_value(body, f, tail);
                     }
                 }
                 match else_ {
-                    Some(b) => self.exec_block_value(b, f),
+                    Some(b) => self.branch_value(b, f, tail),
                     None => Ok(Value::Nil),
                 }
             }
@@ -356,7 +333,7 @@ impl Interp {
                 let v = self.eval(scrutinee, f)?;
                 for arm in arms {
                     if self.match_arm(arm, &v, f)? {
-                        return self.exec_block_value(&arm.body, f);
+                        return self.branch_value(&arm.body, f, tail);
                     }
                 }
                 fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, scrutinee.span))
