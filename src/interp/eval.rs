@@ -268,6 +268,10 @@ impl Interp {
         }
         match &cond.kind {
             ExprKind::Bool(b) => Ok(*b),
+            // `x is nil`, `x is not nil`
+            ExprKind::Binary(op @ (BinOp::Is | BinOp::IsNot), a, b) if matches!(b.kind, ExprKind::Nil) => {
+                Ok(self.is_nil(a, f)? == (*op == BinOp::Is))
+            }
             // `and`, `or` and `not` as conditions: no Bool values in between
             ExprKind::Binary(BinOp::And, a, b) => Ok(self.truthy(a, f)? && self.truthy(b, f)?),
             ExprKind::Binary(BinOp::Or, a, b) => Ok(self.truthy(a, f)? || self.truthy(b, f)?),
@@ -278,6 +282,15 @@ impl Interp {
             }
             _ => Ok(truthy_value(&self.eval(cond, f)?)),
         }
+    }
+
+    /// Whether `e` is nil (a plain local is looked at where it lies).
+    #[inline]
+    pub fn is_nil(&self, e: &Expr, f: &mut Frame) -> R<bool> {
+        if let Some(s) = local_slot(e) {
+            return Ok(matches!(f.slots[s as usize], Value::Nil));
+        }
+        Ok(matches!(self.eval(e, f)?, Value::Nil))
     }
 
     /// Runs a block and gives its value: that of its last statement (the implicit-return

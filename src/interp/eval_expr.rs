@@ -272,6 +272,9 @@ impl Interp {
                 }
                 Ok(Value::Bool(self.truthy(b, f)?))
             }
+            BinOp::Is | BinOp::IsNot if matches!(b.kind, ExprKind::Nil) => {
+                Ok(Value::Bool(self.is_nil(a, f)? == (op == BinOp::Is)))
+            }
             BinOp::Coalesce => {
                 let x = self.eval(a, f)?;
                 self.coalesce(x, || self.eval(b, f))

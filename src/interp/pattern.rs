@@ -72,6 +72,10 @@ impl Interp {
             },
             PatKind::EnumVariant { ty, variant, args, .. } => {
                 let Value::Enum(e) = v else { return Ok(false) };
+                // another variant cannot match, whatever the type: skip loading the type
+                if e.variant != *variant {
+                    return Ok(false);
+                }
                 let Value::Type(def) = self.load(*ty, f) else { return Ok(false) };
                 if !std::rc::Rc::ptr_eq(&e.def, &def) || e.variant != *variant {
                     return Ok(false);
