@@ -389,12 +389,20 @@ impl Interp {
                 }
                 self.set_index(&container, index, rhs).map_err(|e| stamp(e, target.span))
             }
-            ExprKind::Field(base, name, cache) if op.is_none() && local_slot(base).is_some() => {
-                // `self.x = e`: the object stays in its slot (the value cannot rebind a
-                // plain local, see `Index` in `eval_rare`)
-                let s = local_slot(base).unwrap_or_default();
-                let rhs = self.eval(value, f)?;
-                self.set_field_at(&f.slots[s as usize], name, cache, rhs).map_err(|e| stamp(e, target.span))
+            ExprKind::Field(base, name, cache) if local_slot(base).is_some() => {
+                // `self.x = e`, `r.count -= 1`: the object stays in its slot (the value
+                // cannot rebind a plain local, see `Index` in `eval_rare`)
+                let s = local_slot(base).unwrap_or_default() as usize;
+                let mut rhs = self.eval(value, f)?;
+                if let Some(op) = op {
+                    let old = self.field_at(&f.slots[s], name, cache).map_err(|e| stamp(e, target.span))?;
+                    rhs = match (&old, &rhs) {
+                        (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
+                        _ => self.binary(op, old, rhs),
+                    }
+                    .map_err(|e| stamp(e, target.span.to(value.span)))?;
+                }
+                self.set_field_at(&f.slots[s], name, cache, rhs).map_err(|e| stamp(e, target.span))
             }
             ExprKind::Field(base, name, cache) => {
                 let obj = self.eval(base, f)?;
