@@ -28,6 +28,16 @@ impl Interp {
             ExprKind::Binary(op, a, b) => return self.eval_binary(*op, a, b, f).map_err(at),
             ExprKind::Call { callee, args } => return self.eval_call(callee, args, f, e.span).map_err(at),
             ExprKind::MethodCall { recv, method, args, cache } => {
+                if let Some(s) = local_slot(recv)
+                    && is_builtin_receiver(&f.slots[s as usize])
+                    && args.len() <= 2
+                    && args.iter().all(|a| a.name.is_none())
+                {
+                    // `xs.push(x)` on a local list: the receiver stays in its slot
+                    let argv = self.eval_two_args(args, f)?;
+                    let r = &f.slots[s as usize];
+                    return self.call_builtin_method_at(r, &method.name, &argv[..args.len()], cache).map_err(at);
+                }
                 let r = self.eval(recv, f)?;
                 return self.eval_method_call(r, method, cache, args, f, e.span).map_err(at);
             }
@@ -229,19 +239,23 @@ impl Interp {
                     return self.call_member(&m, r, argv, span);
                 }
             }
-            Value::List(_) | Value::Str(_) | Value::Dict(_) | Value::Bytes(_) | Value::Set(_)
-                if positional && args.len() <= 2 =>
-            {
-                let mut argv: [Value; 2] = Default::default();
-                for (slot, a) in argv.iter_mut().zip(args) {
-                    *slot = self.eval(&a.value, f)?;
-                }
+            _ if is_builtin_receiver(&r) && positional && args.len() <= 2 => {
+                let argv = self.eval_two_args(args, f)?;
                 return self.call_builtin_method_at(&r, &method.name, &argv[..args.len()], cache);
             }
             _ => {}
         }
         let argv = self.eval_args(args, f)?;
         self.call_method(r, method, argv, span)
+    }
+
+    /// Up to two positional arguments, in a fixed array (no vector).
+    fn eval_two_args(&self, args: &[Arg], f: &mut Frame) -> R<[Value; 2]> {
+        let mut argv: [Value; 2] = Default::default();
+        for (slot, a) in argv.iter_mut().zip(args) {
+            *slot = self.eval(&a.value, f)?;
+        }
+        Ok(argv)
     }
 
     fn eval_call(&self, callee: &Expr, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
@@ -343,4 +357,10 @@ impl Interp {
         }
         Ok(Value::Bool(true))
     }
+}
+
+/// A value whose methods are all registered built-ins (no user methods, no fields).
+#[inline]
+fn is_builtin_receiver(v: &Value) -> bool {
+    matches!(v, Value::List(_) | Value::Str(_) | Value::Dict(_) | Value::Bytes(_) | Value::Set(_))
 }
