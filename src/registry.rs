@@ -405,6 +405,12 @@ impl Registry {
         self.method_index.get(&(ty, name)).copied()
     }
 
+    /// The method a value of built-in type `ty` has by that name: its type's own, else
+    /// one every value has (`"*"`).
+    pub fn builtin_method_index(&self, ty: &str, name: &str) -> Option<usize> {
+        self.method_index(ty, name).or_else(|| self.method_index("*", name))
+    }
+
     /// Shorthands for `extern fn` targets.
     pub fn sync(&mut self, qualified: &'static str, imp: SyncNative) {
         self.native(qualified, Callable::Sync(imp));
@@ -420,10 +426,6 @@ impl Registry {
     /// The target of `extern fn name` in a std source.
     pub fn native(&mut self, qualified: &'static str, imp: Callable) {
         self.natives.insert(qualified, imp);
-    }
-
-    pub fn find_method(&self, ty: &str, name: &str) -> Option<&MethodEntry> {
-        self.method_index.get(&(ty, name)).map(|&i| &self.methods[i])
     }
 
     pub fn find_module(&self, name: &str) -> Option<&ModuleEntry> {

@@ -197,20 +197,12 @@ fn ctrl_c_interrupts_the_running_entry() {
     r.send("abc");
     r.send(CTRL_C); // at the prompt: clears the line
     r.prompt();
-    r.line("await sleep(10)");
-    std::thread::sleep(Duration::from_millis(500));
     let start = Instant::now();
-    r.send(CTRL_C);
-    r.expect_within("interrupted", Duration::from_secs(3));
-    r.prompt();
-    assert!(start.elapsed() < Duration::from_secs(3));
+    r.interrupt_line("await sleep(10)", Duration::from_millis(500));
+    assert!(start.elapsed() < Duration::from_millis(3500));
     r.line("let mut n = 0");
     r.prompt();
-    r.line("while true: n += 1");
-    std::thread::sleep(Duration::from_millis(300));
-    r.send(CTRL_C);
-    r.expect_within("interrupted", Duration::from_secs(3));
-    r.prompt();
+    r.interrupt_line("while true: n += 1", Duration::from_millis(300));
     r.line("n > 0");
     r.expect("true");
     r.prompt();
@@ -236,11 +228,7 @@ fn ctrl_c_during_a_read_keeps_the_stream_usable() {
         r.prompt();
         r.line("let buf = Bytes::new()");
         r.prompt();
-        r.line("await s.read(&mut buf, 10)");
-        std::thread::sleep(Duration::from_millis(300));
-        r.send(CTRL_C);
-        r.expect_within("interrupted", Duration::from_secs(3));
-        r.prompt();
+        r.interrupt_line("await s.read(&mut buf, 10)", Duration::from_millis(300));
         r.line("await c.write_all(\"ping\")?");
         r.prompt();
         r.line("print(\"<<\" + str(await s.read(&mut buf, 10)) + \">>\")");

@@ -76,14 +76,10 @@ impl Interp {
     /// struct's type is the one this site saw last; otherwise as `field` (and remembered).
     #[inline]
     pub fn field_at(&self, v: &Value, name: &Ident, cache: &SiteCache) -> R<Value> {
-        if let Value::Struct(s) = v {
-            if cache.key.get() == site_key(&s.def, FIELD) {
-                return Ok(s.fields.borrow()[cache.slot.get() as usize].clone());
-            }
-            if let Some(i) = s.def.field_index(&name.name) {
-                remember(cache, &s.def, FIELD, i as u32);
-                return Ok(s.fields.borrow()[i].clone());
-            }
+        if let Value::Struct(s) = v
+            && let Some(i) = field_slot(s, name, cache)
+        {
+            return Ok(s.fields.borrow()[i].clone());
         }
         self.field(v, name)
     }
@@ -91,16 +87,11 @@ impl Interp {
     /// `v.name = new` through the site's inline cache (see `field_at`).
     #[inline]
     pub fn set_field_at(&self, v: &Value, name: &Ident, cache: &SiteCache, new: Value) -> R<()> {
-        if let Value::Struct(s) = v {
-            if cache.key.get() == site_key(&s.def, FIELD) {
-                s.fields.borrow_mut()[cache.slot.get() as usize] = new;
-                return Ok(());
-            }
-            if let Some(i) = s.def.field_index(&name.name) {
-                remember(cache, &s.def, FIELD, i as u32);
-                s.fields.borrow_mut()[i] = new;
-                return Ok(());
-            }
+        if let Value::Struct(s) = v
+            && let Some(i) = field_slot(s, name, cache)
+        {
+            s.fields.borrow_mut()[i] = new;
+            return Ok(());
         }
         self.set_field(v, name, new)
     }
@@ -119,8 +110,7 @@ impl Interp {
                     return Some(self.registered_method_at(cache.slot.get() as usize));
                 }
                 let index = self.registry.method_index(o.type_name(), name)?;
-                cache.key.set(key);
-                cache.slot.set(index as u32);
+                remember_key(cache, key, index as u32);
                 return Some(self.registered_method_at(index));
             }
             _ => return self.find_method(recv, name),
@@ -130,7 +120,7 @@ impl Interp {
             return Some(members.at(cache.slot.get()));
         }
         let slot = members.slot_of(name)?;
-        remember(cache, def, METHOD, slot);
+        remember_key(cache, site_key(def, METHOD), slot);
         Some(members.at(slot))
     }
 
@@ -172,9 +162,7 @@ impl Interp {
             }
             return self.call_member(&m, v.clone(), Args::default(), name.span);
         }
-        if self.registry.find_method(v.type_tag(), &name.name).is_some()
-            || self.registry.find_method("*", &name.name).is_some()
-        {
+        if self.registry.builtin_method_index(v.type_tag(), &name.name).is_some() {
             return self.call_builtin_method(v, &name.name, &[], &[]);
         }
         let hint = crate::diag::did_you_mean(&name.name, self.member_names(v).iter().map(|s| s.as_str()));
@@ -440,7 +428,19 @@ fn site_key(def: &TypeDef, kind: u64) -> u64 {
     (def.id << 2) | kind
 }
 
-fn remember(cache: &SiteCache, def: &TypeDef, kind: u64, slot: u32) {
-    cache.key.set(site_key(def, kind));
+pub fn remember_key(cache: &SiteCache, key: u64, slot: u32) {
+    cache.key.set(key);
     cache.slot.set(slot);
+}
+
+/// The index of field `name` in struct `s`, through the site's cache.
+#[inline]
+fn field_slot(s: &StructValue, name: &Ident, cache: &SiteCache) -> Option<usize> {
+    let key = site_key(&s.def, FIELD);
+    if cache.key.get() == key {
+        return Some(cache.slot.get() as usize);
+    }
+    let i = s.def.field_index(&name.name)?;
+    remember_key(cache, key, i as u32);
+    Some(i)
 }

@@ -396,11 +396,7 @@ impl Interp {
                 let mut rhs = self.eval(value, f)?;
                 if let Some(op) = op {
                     let old = self.field_at(&f.slots[s], name, cache).map_err(|e| stamp(e, target.span))?;
-                    rhs = match (&old, &rhs) {
-                        (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
-                        _ => self.binary(op, old, rhs),
-                    }
-                    .map_err(|e| stamp(e, target.span.to(value.span)))?;
+                    rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
                 }
                 self.set_field_at(&f.slots[s], name, cache, rhs).map_err(|e| stamp(e, target.span))
             }

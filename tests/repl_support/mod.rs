@@ -190,6 +190,16 @@ impl Repl {
         }
     }
 
+    /// Enters `text`, gives it `running` to get going, presses Ctrl-C, and waits (3 s at
+    /// most) for "interrupted" and the next prompt.
+    pub fn interrupt_line(&mut self, text: &str, running: Duration) {
+        self.line(text);
+        std::thread::sleep(running);
+        self.send(CTRL_C);
+        self.expect_within("interrupted", Duration::from_secs(3));
+        self.prompt();
+    }
+
     /// Waits for the primary prompt.
     pub fn prompt(&mut self) {
         self.expect(">>> ");

@@ -70,8 +70,7 @@ impl Interp {
         positional: &[Value],
         named: &[(Rc<str>, Value)],
     ) -> R<Value> {
-        let tag = recv.type_tag();
-        let index = self.registry.method_index(tag, name).or_else(|| self.registry.method_index("*", name));
+        let index = self.registry.builtin_method_index(recv.type_tag(), name);
         self.call_builtin_method_entry(recv, name, index, positional, named)
     }
 
@@ -83,15 +82,14 @@ impl Interp {
         positional: &[Value],
         cache: &SiteCache,
     ) -> R<Value> {
-        let key = super::access::native_key(recv.type_tag());
+        let tag = recv.type_tag();
+        let key = super::access::native_key(tag);
         let index = if cache.key.get() == key {
             Some(cache.slot.get() as usize)
         } else {
-            let tag = recv.type_tag();
-            let index = self.registry.method_index(tag, name).or_else(|| self.registry.method_index("*", name));
+            let index = self.registry.builtin_method_index(tag, name);
             if let Some(i) = index {
-                cache.key.set(key);
-                cache.slot.set(i as u32);
+                super::access::remember_key(cache, key, i as u32);
             }
             index
         };
