@@ -26,6 +26,36 @@ impl Args {
     }
 }
 
+/// Call arguments not yet evaluated: syntax-tree arguments or their evaluation-tree
+/// nodes (`lower::Args`). The call paths are written once over this.
+pub trait ArgSource {
+    fn count(&self) -> usize;
+    /// no argument is named
+    fn all_positional(&self) -> bool;
+    /// evaluates argument number `k`
+    fn value(&self, k: usize, interp: &Interp, f: &mut Frame) -> R<Value>;
+    /// evaluates every argument, named ones kept as `(name, value)`
+    fn collect(&self, interp: &Interp, f: &mut Frame) -> R<Args>;
+}
+
+impl ArgSource for [Arg] {
+    #[inline]
+    fn count(&self) -> usize {
+        self.len()
+    }
+    #[inline]
+    fn all_positional(&self) -> bool {
+        self.iter().all(|a| a.name.is_none())
+    }
+    #[inline]
+    fn value(&self, k: usize, interp: &Interp, f: &mut Frame) -> R<Value> {
+        interp.eval(&self[k].value, f)
+    }
+    fn collect(&self, interp: &Interp, f: &mut Frame) -> R<Args> {
+        interp.eval_args(self, f)
+    }
+}
+
 impl Interp {
     /// The interpreter's own `Rc` (for futures that outlive a borrow of it).
     pub fn rc(&self) -> Rc<Interp> {
@@ -115,13 +145,15 @@ impl Interp {
         self.run_body(c, frame)
     }
 
-    /// The hot path: plain positional arguments evaluated straight into the new frame.
-    pub fn call_direct(&self, c: &Rc<Closure>, args: &[Arg], f: &mut Frame) -> R<Value> {
-        self.call_direct_with(c, None, args, f)
-    }
-
-    /// `call_direct` for methods: `this` goes to slot 0.
-    pub fn call_direct_with(&self, c: &Rc<Closure>, this: Option<Value>, args: &[Arg], f: &mut Frame) -> R<Value> {
+    /// The hot path: plain positional arguments (exactly as many as `c` has parameters)
+    /// evaluated straight into the new frame; for methods `this` goes to slot 0.
+    pub fn call_direct_with<A: ArgSource + ?Sized>(
+        &self,
+        c: &Rc<Closure>,
+        this: Option<Value>,
+        args: &A,
+        f: &mut Frame,
+    ) -> R<Value> {
         if self.depth.get() >= MAX_DEPTH {
             return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
         }
@@ -131,8 +163,8 @@ impl Interp {
             frame.slots[0] =
                 if decl.info.cell_params.contains(&0) { Value::Cell(Rc::new(std::cell::RefCell::new(t))) } else { t };
         }
-        for (a, p) in args.iter().zip(&decl.params) {
-            match self.eval(&a.value, f) {
+        for (k, p) in decl.params.iter().enumerate() {
+            match args.value(k, self, f) {
                 Ok(v) => self.bind(p.slot, v, &mut frame),
                 Err(e) => {
                     self.give_frame(frame);
@@ -158,7 +190,8 @@ impl Interp {
         let decl = &c.decl;
         let depth = self.depth.get();
         self.depth.set(depth + 1);
-        let r = self.body_value(&decl.body, &mut frame);
+        // the body runs as its evaluation tree (lowered on the first call)
+        let r = super::lower::body_of(decl)(self, &mut frame);
         self.depth.set(depth);
         self.give_frame(frame);
         match r {

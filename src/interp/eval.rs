@@ -141,7 +141,14 @@ impl Interp {
             },
             StmtKind::For { pat, iter, body, shorthand } => {
                 let iterable = self.eval(iter, f)?;
-                self.exec_for(pat, *shorthand, iterable, body, f, iter.span)?;
+                self.exec_for(
+                    pat,
+                    *shorthand,
+                    iterable,
+                    &|i: &Interp, f: &mut Frame| i.exec_block(body, f),
+                    f,
+                    iter.span,
+                )?;
             }
             StmtKind::Break => return Err(Ctrl::Break),
             StmtKind::Continue => return Err(Ctrl::Continue),
@@ -190,12 +197,12 @@ impl Interp {
     }
 
     /// Runs one `for` loop over any iterable; `body` runs synchronously.
-    fn exec_for(
+    pub fn exec_for(
         &self,
         pat: &Pattern,
         shorthand: bool,
         iterable: Value,
-        body: &Block,
+        body: &dyn Fn(&Interp, &mut Frame) -> R<()>,
         f: &mut Frame,
         span: Span,
     ) -> R<()> {
@@ -210,7 +217,7 @@ impl Interp {
         pat: &Pattern,
         shorthand: bool,
         it: &mut super::iter::Iter,
-        body: &Block,
+        body: &dyn Fn(&Interp, &mut Frame) -> R<()>,
         f: &mut Frame,
     ) -> R<()> {
         let mut index = 0;
@@ -222,7 +229,7 @@ impl Interp {
             } else {
                 self.bind_pattern(pat, item, f, pat.span)?;
             }
-            match self.exec_block(body, f) {
+            match body(self, f) {
                 Ok(()) | Err(Ctrl::Continue) => {}
                 Err(Ctrl::Break) => break,
                 Err(other) => return Err(other),
@@ -243,28 +250,7 @@ impl Interp {
             }
             let x = self.eval(a, f)?;
             let y = self.eval(b, f)?;
-            match (&x, &y) {
-                (Value::Int(i), Value::Int(j)) => {
-                    let r = int_compare(*op, *i, *j);
-                    // ints own nothing: skip the out-of-line drop glue on the hot path
-                    std::mem::forget(x);
-                    std::mem::forget(y);
-                    return Ok(r);
-                }
-                (Value::Float(p), Value::Float(q)) => {
-                    if let Some(Value::Bool(r)) = super::ops::float_fast(*op, *p, *q) {
-                        return Ok(r);
-                    }
-                }
-                (Value::Str(p), Value::Str(q)) if matches!(op, BinOp::Eq | BinOp::Ne) => {
-                    return Ok(super::ops::str_equal(p, q) == (*op == BinOp::Eq));
-                }
-                _ => {}
-            }
-            return match self.binary(*op, x, y) {
-                Ok(v) => Ok(truthy_value(&v)),
-                Err(e) => Err(stamp(e, cond.span)),
-            };
+            return self.compare_values(*op, x, y, cond.span);
         }
         match &cond.kind {
             ExprKind::Bool(b) => Ok(*b),
@@ -281,6 +267,33 @@ impl Interp {
                 self.match_pattern(pat, &v, f)
             }
             _ => Ok(truthy_value(&self.eval(cond, f)?)),
+        }
+    }
+
+    /// A comparison's truth on evaluated operands (errors stamped with `span`).
+    #[inline]
+    pub fn compare_values(&self, op: BinOp, x: Value, y: Value, span: Span) -> R<bool> {
+        match (&x, &y) {
+            (Value::Int(i), Value::Int(j)) => {
+                let r = int_compare(op, *i, *j);
+                // ints own nothing: skip the out-of-line drop glue on the hot path
+                std::mem::forget(x);
+                std::mem::forget(y);
+                return Ok(r);
+            }
+            (Value::Float(p), Value::Float(q)) => {
+                if let Some(Value::Bool(r)) = super::ops::float_fast(op, *p, *q) {
+                    return Ok(r);
+                }
+            }
+            (Value::Str(p), Value::Str(q)) if matches!(op, BinOp::Eq | BinOp::Ne) => {
+                return Ok(super::ops::str_equal(p, q) == (op == BinOp::Eq));
+            }
+            _ => {}
+        }
+        match self.binary(op, x, y) {
+            Ok(v) => Ok(truthy_value(&v)),
+            Err(e) => Err(stamp(e, span)),
         }
     }
 
@@ -326,7 +339,7 @@ impl Interp {
     }
 
     /// `stmt_value`; in tail position (`tail`), a `return` gives its value.
-    fn stmt_value_at(&self, stmt: &Stmt, f: &mut Frame, tail: bool) -> R<Value> {
+    pub fn stmt_value_at(&self, stmt: &Stmt, f: &mut Frame, tail: bool) -> R<Value> {
         match &stmt.kind {
             StmtKind::Expr(e) => self.eval(e, f),
             StmtKind::Return(Some(e)) if tail => self.eval(e, f),
@@ -358,47 +371,21 @@ impl Interp {
     fn exec_assign(&self, target: &Expr, op: Option<BinOp>, value: &Expr, f: &mut Frame) -> R<()> {
         match &target.kind {
             ExprKind::Var(v) => {
-                let mut rhs = self.eval(value, f)?;
-                // `s += t` on a string only this variable holds: appended in place
-                if op == Some(BinOp::Add)
-                    && let (Slot::Local(s), Value::Str(tail)) = (v.slot, &rhs)
-                    && let Some(Value::Str(cur)) = f.slots.get_mut(s as usize)
-                    && let Some(unique) = Rc::get_mut(cur)
-                {
-                    unique.push_str(tail);
-                    return Ok(());
-                }
-                if let Some(op) = op {
-                    let old = self.load(v.slot, f);
-                    rhs = match (&old, &rhs) {
-                        (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
-                        _ => self.binary(op, old, rhs),
-                    }
-                    .map_err(|e| stamp(e, target.span.to(value.span)))?;
-                }
-                self.assign(v.slot, rhs, f);
-                Ok(())
+                let rhs = self.eval(value, f)?;
+                self.assign_var_op(v.slot, op, rhs, f, target.span.to(value.span))
             }
             ExprKind::Index(base, idx) => {
                 let container = self.eval(base, f)?;
                 let index = self.eval(idx, f)?;
-                let mut rhs = self.eval(value, f)?;
-                if let Some(op) = op {
-                    let old = self.index(&container, &index).map_err(|e| stamp(e, target.span))?;
-                    rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
-                }
-                self.set_index(&container, index, rhs).map_err(|e| stamp(e, target.span))
+                let rhs = self.eval(value, f)?;
+                self.assign_index_op(&container, index, op, rhs, target.span, value.span)
             }
             ExprKind::Field(base, name, cache) if local_slot(base).is_some() => {
                 // `self.x = e`, `r.count -= 1`: the object stays in its slot (the value
                 // cannot rebind a plain local, see `Index` in `eval_rare`)
-                let s = local_slot(base).unwrap_or_default() as usize;
-                let mut rhs = self.eval(value, f)?;
-                if let Some(op) = op {
-                    let old = self.field_at(&f.slots[s], name, cache).map_err(|e| stamp(e, target.span))?;
-                    rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
-                }
-                self.set_field_at(&f.slots[s], name, cache, rhs).map_err(|e| stamp(e, target.span))
+                let s = local_slot(base).unwrap_or_default();
+                let rhs = self.eval(value, f)?;
+                self.assign_local_field_op(s, name, cache, op, rhs, f, target.span, value.span)
             }
             ExprKind::Field(base, name, cache) => {
                 let obj = self.eval(base, f)?;
@@ -421,6 +408,67 @@ impl Interp {
             }
             _ => fail("invalid assignment target").map_err(|e| stamp(e, target.span)),
         }
+    }
+
+    /// `v = rhs` / `v op= rhs` with `rhs` evaluated (errors stamped with `span`).
+    pub fn assign_var_op(&self, slot: Slot, op: Option<BinOp>, mut rhs: Value, f: &mut Frame, span: Span) -> R<()> {
+        // `s += t` on a string only this variable holds: appended in place
+        if op == Some(BinOp::Add)
+            && let (Slot::Local(s), Value::Str(tail)) = (slot, &rhs)
+            && let Some(Value::Str(cur)) = f.slots.get_mut(s as usize)
+            && let Some(unique) = Rc::get_mut(cur)
+        {
+            unique.push_str(tail);
+            return Ok(());
+        }
+        if let Some(op) = op {
+            let old = self.load(slot, f);
+            rhs = match (&old, &rhs) {
+                (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
+                _ => self.binary(op, old, rhs),
+            }
+            .map_err(|e| stamp(e, span))?;
+        }
+        self.assign(slot, rhs, f);
+        Ok(())
+    }
+
+    /// `c[i] = rhs` / `c[i] op= rhs` with every part evaluated.
+    pub fn assign_index_op(
+        &self,
+        container: &Value,
+        index: Value,
+        op: Option<BinOp>,
+        mut rhs: Value,
+        target: Span,
+        value: Span,
+    ) -> R<()> {
+        if let Some(op) = op {
+            let old = self.index(container, &index).map_err(|e| stamp(e, target))?;
+            rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.to(value)))?;
+        }
+        self.set_index(container, index, rhs).map_err(|e| stamp(e, target))
+    }
+
+    /// `x.name = rhs` / `x.name op= rhs` for the plain local `x` in slot `s`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assign_local_field_op(
+        &self,
+        s: u32,
+        name: &Ident,
+        cache: &SiteCache,
+        op: Option<BinOp>,
+        mut rhs: Value,
+        f: &mut Frame,
+        target: Span,
+        value: Span,
+    ) -> R<()> {
+        let s = s as usize;
+        if let Some(op) = op {
+            let old = self.field_at(&f.slots[s], name, cache).map_err(|e| stamp(e, target))?;
+            rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.to(value)))?;
+        }
+        self.set_field_at(&f.slots[s], name, cache, rhs).map_err(|e| stamp(e, target))
     }
 
     /// `a, b = b, a`: the value (already evaluated) is split over the targets.

@@ -1,6 +1,7 @@
 //! The synchronous evaluator's expressions: leaves inline, the common node kinds
 //! (binary operators, calls, method calls) in `eval_node`, the rest in `eval_rare`.
 
+use super::call::ArgSource;
 use super::eval::{local_slot, stamp};
 use super::ops::{float_fast, int_op};
 use super::value::Value;
@@ -28,18 +29,11 @@ impl Interp {
             ExprKind::Binary(op, a, b) => return self.eval_binary(*op, a, b, f).map_err(at),
             ExprKind::Call { callee, args } => return self.eval_call(callee, args, f, e.span).map_err(at),
             ExprKind::MethodCall { recv, method, args, cache } => {
-                if let Some(s) = local_slot(recv)
-                    && is_builtin_receiver(&f.slots[s as usize])
-                    && args.len() <= 2
-                    && args.iter().all(|a| a.name.is_none())
-                {
-                    // `xs.push(x)` on a local list: the receiver stays in its slot
-                    let argv = self.eval_two_args(args, f)?;
-                    let r = &f.slots[s as usize];
-                    return self.call_builtin_method_at(r, &method.name, &argv[..args.len()], cache).map_err(at);
+                if let Some(s) = local_slot(recv) {
+                    return self.method_call_on_local(s, method, cache, &args[..], f, e.span).map_err(at);
                 }
                 let r = self.eval(recv, f)?;
-                return self.eval_method_call(r, method, cache, args, f, e.span).map_err(at);
+                return self.eval_method_call(r, method, cache, &args[..], f, e.span).map_err(at);
             }
             ExprKind::Field(x, name, cache) => {
                 // `self.x`, `p.y`: a local read where it lies (no clone of the Rc)
@@ -210,66 +204,91 @@ impl Interp {
         Ok(super::call::Args { positional, named })
     }
 
+    /// `recv.method(args)` with `recv` a plain local: a built-in receiver (`xs.push(x)`
+    /// on a local list) stays in its slot.
+    pub fn method_call_on_local<A: ArgSource + ?Sized>(
+        &self,
+        s: u32,
+        method: &Ident,
+        cache: &SiteCache,
+        args: &A,
+        f: &mut Frame,
+        span: Span,
+    ) -> R<Value> {
+        if is_builtin_receiver(&f.slots[s as usize]) && args.count() <= 2 && args.all_positional() {
+            let argv = self.eval_two_args(args, f)?;
+            let r = &f.slots[s as usize];
+            return self.call_builtin_method_at(r, &method.name, &argv[..args.count()], cache);
+        }
+        let r = f.slots[s as usize].clone();
+        self.eval_method_call(r, method, cache, args, f, span)
+    }
+
     /// `recv.method(args)`: user methods get their arguments straight in their frame,
     /// built-in methods with up to two positional arguments avoid an argument vector.
-    fn eval_method_call(
+    pub fn eval_method_call<A: ArgSource + ?Sized>(
         &self,
         r: Value,
         method: &Ident,
         cache: &SiteCache,
-        args: &[Arg],
+        args: &A,
         f: &mut Frame,
         span: Span,
     ) -> R<Value> {
-        let positional = args.iter().all(|a| a.name.is_none());
+        let positional = args.all_positional();
         match &r {
             Value::Struct(_) | Value::Enum(_) => {
                 if let Some(Value::Func(c)) = self.method_at(&r, &method.name, cache)
                     && positional
                     && c.decl.takes_receiver()
                     && !c.decl.is_async
-                    && c.decl.params.len() == args.len()
+                    && c.decl.params.len() == args.count()
                 {
                     return self.call_direct_with(&c, Some(r), args, f);
                 }
             }
             Value::Object(_) if positional => {
                 if let Some(m) = self.method_at(&r, &method.name, cache) {
-                    let argv = self.eval_args(args, f)?;
+                    let argv = args.collect(self, f)?;
                     return self.call_member(&m, r, argv, span);
                 }
             }
-            _ if is_builtin_receiver(&r) && positional && args.len() <= 2 => {
+            _ if is_builtin_receiver(&r) && positional && args.count() <= 2 => {
                 let argv = self.eval_two_args(args, f)?;
-                return self.call_builtin_method_at(&r, &method.name, &argv[..args.len()], cache);
+                return self.call_builtin_method_at(&r, &method.name, &argv[..args.count()], cache);
             }
             _ => {}
         }
-        let argv = self.eval_args(args, f)?;
+        let argv = args.collect(self, f)?;
         self.call_method(r, method, argv, span)
     }
 
     /// Up to two positional arguments, in a fixed array (no vector).
-    fn eval_two_args(&self, args: &[Arg], f: &mut Frame) -> R<[Value; 2]> {
+    fn eval_two_args<A: ArgSource + ?Sized>(&self, args: &A, f: &mut Frame) -> R<[Value; 2]> {
         let mut argv: [Value; 2] = Default::default();
-        for (slot, a) in argv.iter_mut().zip(args) {
-            *slot = self.eval(&a.value, f)?;
+        for (k, slot) in argv.iter_mut().enumerate().take(args.count()) {
+            *slot = args.value(k, self, f)?;
         }
         Ok(argv)
     }
 
-    fn eval_call(&self, callee: &Expr, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
-        let fv = self.eval(callee, f)?;
-        if let Value::Func(c) = &fv
-            && c.decl.params.len() == args.len()
+    /// A call of the value `fv` (the callee, already evaluated).
+    pub fn call_with_args<A: ArgSource + ?Sized>(&self, fv: &Value, args: &A, f: &mut Frame, span: Span) -> R<Value> {
+        if let Value::Func(c) = fv
+            && c.decl.params.len() == args.count()
             && !c.decl.is_async
             && !c.decl.takes_receiver()
-            && args.iter().all(|a| a.name.is_none())
+            && args.all_positional()
         {
-            return self.call_direct(c, args, f);
+            return self.call_direct_with(c, None, args, f);
         }
-        let argv = self.eval_args(args, f)?;
-        self.call_value(&fv, argv, span)
+        let argv = args.collect(self, f)?;
+        self.call_value(fv, argv, span)
+    }
+
+    fn eval_call(&self, callee: &Expr, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
+        let fv = self.eval(callee, f)?;
+        self.call_with_args(&fv, args, f, span)
     }
 
     fn eval_binary(&self, op: BinOp, a: &Expr, b: &Expr, f: &mut Frame) -> R<Value> {
@@ -301,26 +320,32 @@ impl Interp {
                 }
                 let x = self.eval(a, f)?;
                 let y = self.eval(b, f)?;
-                match (&x, &y) {
-                    (Value::Int(i), Value::Int(j)) => {
-                        let r = int_op(op, *i, *j);
-                        std::mem::forget(x);
-                        std::mem::forget(y);
-                        return r;
-                    }
-                    (Value::Float(p), Value::Float(q)) => {
-                        if let Some(v) = float_fast(op, *p, *q) {
-                            return Ok(v);
-                        }
-                    }
-                    (Value::Str(p), Value::Str(q)) if matches!(op, BinOp::Eq | BinOp::Ne) => {
-                        return Ok(Value::Bool(super::ops::str_equal(p, q) == (op == BinOp::Eq)));
-                    }
-                    _ => {}
-                }
-                self.binary(op, x, y)
+                self.binary_values(op, x, y)
             }
         }
+    }
+
+    /// `x op y` on evaluated operands: ints, floats and string equality first.
+    #[inline]
+    pub fn binary_values(&self, op: BinOp, x: Value, y: Value) -> R<Value> {
+        match (&x, &y) {
+            (Value::Int(i), Value::Int(j)) => {
+                let r = int_op(op, *i, *j);
+                std::mem::forget(x);
+                std::mem::forget(y);
+                return r;
+            }
+            (Value::Float(p), Value::Float(q)) => {
+                if let Some(v) = float_fast(op, *p, *q) {
+                    return Ok(v);
+                }
+            }
+            (Value::Str(p), Value::Str(q)) if matches!(op, BinOp::Eq | BinOp::Ne) => {
+                return Ok(Value::Bool(super::ops::str_equal(p, q) == (op == BinOp::Eq)));
+            }
+            _ => {}
+        }
+        self.binary(op, x, y)
     }
 
     /// `a ?? b`: `b` when `a` is nil or `None` (or an `Err`); the payload of `Some`/`Ok`;
@@ -361,6 +386,6 @@ impl Interp {
 
 /// A value whose methods are all registered built-ins (no user methods, no fields).
 #[inline]
-fn is_builtin_receiver(v: &Value) -> bool {
+pub fn is_builtin_receiver(v: &Value) -> bool {
     matches!(v, Value::List(_) | Value::Str(_) | Value::Dict(_) | Value::Bytes(_) | Value::Set(_))
 }

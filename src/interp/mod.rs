@@ -33,6 +33,7 @@ pub mod eval_async_expr;
 pub mod eval_expr;
 pub mod format;
 pub mod iter;
+pub mod lower;
 pub mod methods;
 pub mod module;
 pub mod ops;

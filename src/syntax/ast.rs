@@ -495,6 +495,8 @@ pub struct FnInfo {
     pub self_slot: Slot,
     /// the body refers to `self` (decides how a `SelfMode::Implicit` method is called)
     pub uses_self: bool,
+    /// the body's evaluation tree, made on the first call (`interp::lower`)
+    pub lowered: crate::interp::lower::LoweredCell,
 }
 
 #[derive(Clone, Debug)]

@@ -1,0 +1,280 @@
+//! Lowering expressions and conditions. Each specialised node stamps its errors with
+//! its own span, exactly where `eval_node` does (`at`), so an error's position does not
+//! depend on which evaluator ran the code.
+
+use super::{Args, Cond, Node, Ptr};
+use crate::interp::R;
+use crate::interp::eval::{local_slot, stamp};
+use crate::interp::ops::{int_compare, int_op, truthy_value};
+use crate::interp::value::Value;
+use crate::syntax::ast::*;
+
+/// Stamps an error leaving a node with the node's span (the first stamp wins).
+#[inline]
+fn at<T>(span: Span, r: R<T>) -> R<T> {
+    r.map_err(|c| stamp(c, span))
+}
+
+/// A node that evaluates `e` with the syntax-tree evaluator.
+pub fn fallback(e: &Expr) -> Node {
+    let e = Ptr::new(e);
+    Box::new(move |i, f| i.eval(e.get(), f))
+}
+
+pub fn expr(e: &Expr) -> Node {
+    let span = e.span;
+    match &e.kind {
+        ExprKind::Int(k) => {
+            let k = *k;
+            Box::new(move |_, _| Ok(Value::Int(k)))
+        }
+        ExprKind::Float(x) => {
+            let x = *x;
+            Box::new(move |_, _| Ok(Value::Float(x)))
+        }
+        ExprKind::Bool(b) => {
+            let b = *b;
+            Box::new(move |_, _| Ok(Value::Bool(b)))
+        }
+        ExprKind::Nil => Box::new(|_, _| Ok(Value::Nil)),
+        ExprKind::Str(s) => {
+            let s = s.clone();
+            Box::new(move |_, _| Ok(Value::Str(s.clone())))
+        }
+        ExprKind::Var(v) => match v.slot {
+            Slot::Local(s) => Box::new(move |_, f| Ok(f.slots[s as usize].clone())),
+            Slot::Global(g) => Box::new(move |i, _| Ok(i.global(g))),
+            slot => Box::new(move |i, f| Ok(i.load(slot, f))),
+        },
+        ExprKind::Binary(op, a, b) => binary(*op, a, b, e),
+        ExprKind::Call { callee, args } => {
+            let callee = expr(callee);
+            let args = args_of(args);
+            Box::new(move |i, f| {
+                let r = match callee(i, f) {
+                    Ok(fv) => i.call_with_args(&fv, &args, f, span),
+                    Err(c) => Err(c),
+                };
+                at(span, r)
+            })
+        }
+        ExprKind::MethodCall { recv, method, args, cache } => method_call(recv, method, args, cache, span),
+        ExprKind::Field(x, name, cache) => {
+            let (name, cache) = (Ptr::new(name), Ptr::new(cache));
+            if let Some(s) = local_slot(x) {
+                return Box::new(move |i, f| at(span, i.field_at(&f.slots[s as usize], name.get(), cache.get())));
+            }
+            let x = expr(x);
+            Box::new(move |i, f| {
+                let v = x(i, f)?;
+                at(span, i.field_at(&v, name.get(), cache.get()))
+            })
+        }
+        ExprKind::Index(x, index) => {
+            let index = expr(index);
+            if let Some(s) = local_slot(x) {
+                // the index cannot rebind a plain local (see `Index` in `eval_rare`)
+                return Box::new(move |i, f| {
+                    let k = index(i, f)?;
+                    at(span, i.index(&f.slots[s as usize], &k))
+                });
+            }
+            let x = expr(x);
+            Box::new(move |i, f| {
+                let v = x(i, f)?;
+                let k = index(i, f)?;
+                at(span, i.index(&v, &k))
+            })
+        }
+        ExprKind::Unary(op, x) => {
+            let (op, x) = (*op, expr(x));
+            Box::new(move |i, f| {
+                let v = x(i, f)?;
+                at(span, i.unary(op, v))
+            })
+        }
+        ExprKind::List(items) => {
+            let items: Vec<Node> = items.iter().map(expr).collect();
+            Box::new(move |i, f| {
+                let mut out = Vec::with_capacity(items.len());
+                for x in &items {
+                    out.push(x(i, f)?);
+                }
+                Ok(Value::list(out))
+            })
+        }
+        ExprKind::If { branches, else_ } => {
+            let branches: Vec<(Cond, Node)> = branches.iter().map(|(c, v)| (cond(c), expr(v))).collect();
+            let else_ = expr(else_);
+            Box::new(move |i, f| {
+                for (c, v) in &branches {
+                    if c(i, f)? {
+                        return v(i, f);
+                    }
+                }
+                else_(i, f)
+            })
+        }
+        _ => fallback(e),
+    }
+}
+
+fn args_of(args: &[Arg]) -> Args {
+    Args {
+        nodes: args.iter().map(|a| expr(&a.value)).collect(),
+        names: args.iter().map(|a| a.name.as_ref().map(|n| n.name.clone())).collect(),
+        positional: args.iter().all(|a| a.name.is_none()),
+    }
+}
+
+fn method_call(recv: &Expr, method: &Ident, args: &[Arg], cache: &SiteCache, span: Span) -> Node {
+    let (method, cache, args) = (Ptr::new(method), Ptr::new(cache), args_of(args));
+    if let Some(s) = local_slot(recv) {
+        return Box::new(move |i, f| at(span, i.method_call_on_local(s, method.get(), cache.get(), &args, f, span)));
+    }
+    let recv = expr(recv);
+    Box::new(move |i, f| {
+        let r = recv(i, f)?;
+        at(span, i.eval_method_call(r, method.get(), cache.get(), &args, f, span))
+    })
+}
+
+fn binary(op: BinOp, a: &Expr, b: &Expr, e: &Expr) -> Node {
+    let span = e.span;
+    match op {
+        BinOp::And | BinOp::Or => {
+            let (a, b) = (cond(a), cond(b));
+            let stop = op == BinOp::Or;
+            Box::new(move |i, f| {
+                let r = match a(i, f) {
+                    Ok(x) if x == stop => Ok(Value::Bool(stop)),
+                    Ok(_) => b(i, f).map(Value::Bool),
+                    Err(c) => Err(c),
+                };
+                at(span, r)
+            })
+        }
+        BinOp::Is | BinOp::IsNot if matches!(b.kind, ExprKind::Nil) => {
+            let is = op == BinOp::Is;
+            let a = nil_test(a);
+            Box::new(move |i, f| at(span, a(i, f).map(|nil| Value::Bool(nil == is))))
+        }
+        BinOp::Coalesce => {
+            let (a, b) = (expr(a), expr(b));
+            Box::new(move |i, f| {
+                let r = match a(i, f) {
+                    Ok(x) => i.coalesce(x, || b(i, f)),
+                    Err(c) => Err(c),
+                };
+                at(span, r)
+            })
+        }
+        _ => {
+            if let Some(node) = local_int_binary(op, a, b, e) {
+                return node;
+            }
+            let (a, b) = (expr(a), expr(b));
+            Box::new(move |i, f| {
+                let r = (|| {
+                    let x = a(i, f)?;
+                    let y = b(i, f)?;
+                    i.binary_values(op, x, y)
+                })();
+                at(span, r)
+            })
+        }
+    }
+}
+
+/// `local op literal` and `local op local` on ints read the slots in place; any other
+/// operand values go to the syntax-tree evaluator's general path.
+fn local_int_binary(op: BinOp, a: &Expr, b: &Expr, e: &Expr) -> Option<Node> {
+    let s = local_slot(a)? as usize;
+    let (span, whole) = (e.span, Ptr::new(e));
+    if let ExprKind::Int(k) = b.kind {
+        return Some(Box::new(move |i, f| match f.slots[s] {
+            Value::Int(x) => at(span, int_op(op, x, k)),
+            _ => i.eval(whole.get(), f),
+        }));
+    }
+    let t = local_slot(b)? as usize;
+    Some(Box::new(move |i, f| match (&f.slots[s], &f.slots[t]) {
+        (Value::Int(x), Value::Int(y)) => at(span, int_op(op, *x, *y)),
+        _ => i.eval(whole.get(), f),
+    }))
+}
+
+/// Whether `e` is nil (a plain local is looked at where it lies).
+fn nil_test(e: &Expr) -> Cond {
+    if let Some(s) = local_slot(e) {
+        return Box::new(move |_, f| Ok(matches!(f.slots[s as usize], Value::Nil)));
+    }
+    let e = expr(e);
+    Box::new(move |i, f| Ok(matches!(e(i, f)?, Value::Nil)))
+}
+
+fn is_comparison(op: BinOp) -> bool {
+    matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne)
+}
+
+/// A condition, with `Interp::truthy`'s meaning: Python truthiness, comparisons and
+/// `and`/`or`/`not` without `Bool` values in between, `let` conditions binding.
+pub fn cond(e: &Expr) -> Cond {
+    let span = e.span;
+    match &e.kind {
+        ExprKind::Binary(op, a, b) if is_comparison(*op) => {
+            let op = *op;
+            if let Some(s) = local_slot(a) {
+                let (s, whole) = (s as usize, Ptr::new(e));
+                if let ExprKind::Int(k) = b.kind {
+                    return Box::new(move |i, f| match f.slots[s] {
+                        Value::Int(x) => Ok(int_compare(op, x, k)),
+                        _ => i.truthy(whole.get(), f),
+                    });
+                }
+                if let Some(t) = local_slot(b) {
+                    let t = t as usize;
+                    return Box::new(move |i, f| match (&f.slots[s], &f.slots[t]) {
+                        (Value::Int(x), Value::Int(y)) => Ok(int_compare(op, *x, *y)),
+                        _ => i.truthy(whole.get(), f),
+                    });
+                }
+            }
+            let (a, b) = (expr(a), expr(b));
+            Box::new(move |i, f| {
+                let x = a(i, f)?;
+                let y = b(i, f)?;
+                i.compare_values(op, x, y, span)
+            })
+        }
+        ExprKind::Bool(b) => {
+            let b = *b;
+            Box::new(move |_, _| Ok(b))
+        }
+        ExprKind::Binary(op @ (BinOp::Is | BinOp::IsNot), a, b) if matches!(b.kind, ExprKind::Nil) => {
+            let is = *op == BinOp::Is;
+            let a = nil_test(a);
+            Box::new(move |i, f| Ok(a(i, f)? == is))
+        }
+        ExprKind::Binary(BinOp::And, a, b) => {
+            let (a, b) = (cond(a), cond(b));
+            Box::new(move |i, f| Ok(a(i, f)? && b(i, f)?))
+        }
+        ExprKind::Binary(BinOp::Or, a, b) => {
+            let (a, b) = (cond(a), cond(b));
+            Box::new(move |i, f| Ok(a(i, f)? || b(i, f)?))
+        }
+        ExprKind::Unary(UnOp::Not, x) => {
+            let x = cond(x);
+            Box::new(move |i, f| Ok(!x(i, f)?))
+        }
+        ExprKind::LetCond { .. } => {
+            let e = Ptr::new(e);
+            Box::new(move |i, f| i.truthy(e.get(), f))
+        }
+        _ => {
+            let e = expr(e);
+            Box::new(move |i, f| Ok(truthy_value(&e(i, f)?)))
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! The evaluation tree: a synchronous function's body lowered, on its first call, to a
+//! tree of closures (`Node`, `Cond`, `Exec`), each specialised for the shape it was
+//! made from — a local read is a slot index, `n < 2` on a local int is one compare,
+//! `x.f` on a local reads through the site's inline cache, a call evaluates its
+//! arguments straight into the callee's frame. This is still a tree-walker: each node
+//! calls its children directly; what it saves over walking the syntax tree is the
+//! `match` on every node's kind, the shape tests the syntax-tree fast paths repeat on
+//! every evaluation, and the big stack frames of the general evaluator functions.
+//!
+//! Lowering never decides meaning. A specialised node handles the case it was made
+//! for and hands anything else (an int operand that turns out to be a float, a call
+//! with named arguments) to the same function the syntax-tree evaluator uses; a node
+//! kind not specialised here lowers to a closure that runs the syntax tree itself
+//! (`expr::fallback`, `stmt::fallback`), so every construct is covered and both
+//! evaluators share one frame layout, one error-stamping rule (an error gets the span
+//! of the innermost node it leaves: the same nodes stamp as in `eval_node`) and one
+//! control-flow protocol (`Ctrl`).
+//!
+//! Invariant (why the raw pointers in `Ptr` are sound): a function's evaluation tree
+//! lives in its `FnDecl` (`FnInfo::lowered`) and points only into that same `FnDecl`,
+//! which sits in an `Rc`, is never mutated after resolution, and drops its tree with
+//! itself. Cloning an `FnInfo` gives an empty cell (the clone lowers itself anew).
+//! Async bodies are not lowered: their await points need the syntax-tree evaluator's
+//! futures (`eval_async`), though await-free code inside them is lowered when it is a
+//! function of its own.
+
+mod expr;
+mod stmt;
+
+use super::call::{ArgSource, Args as Evaluated};
+use super::value::Value;
+use super::{Frame, Interp, R};
+use crate::syntax::ast::FnDecl;
+use std::cell::OnceCell;
+use std::rc::Rc;
+
+/// An expression: evaluates to a value.
+pub type Node = Box<dyn Fn(&Interp, &mut Frame) -> R<Value>>;
+/// A condition: evaluates to a truth value (no `Bool` in between).
+pub type Cond = Box<dyn Fn(&Interp, &mut Frame) -> R<bool>>;
+/// A statement or block.
+pub type Exec = Box<dyn Fn(&Interp, &mut Frame) -> R<()>>;
+
+/// The evaluation tree of a function body, made on its first call.
+#[derive(Default)]
+pub struct LoweredCell(OnceCell<Node>);
+
+impl Clone for LoweredCell {
+    /// A copied declaration lowers itself: a tree points into its own declaration.
+    fn clone(&self) -> Self {
+        LoweredCell::default()
+    }
+}
+
+impl std::fmt::Debug for LoweredCell {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        out.write_str(if self.0.get().is_some() { "LoweredCell(lowered)" } else { "LoweredCell(empty)" })
+    }
+}
+
+/// The body of `decl` as an evaluation tree (lowered now if this is its first call):
+/// it gives the body's value by the implicit-return rule, a tail `return` directly.
+#[inline]
+pub fn body_of(decl: &FnDecl) -> &Node {
+    decl.info.lowered.0.get_or_init(|| stmt::body(&decl.body))
+}
+
+/// A pointer into the `FnDecl` that owns the evaluation tree holding it (see the
+/// module invariant): the syntax a node falls back to, a site cache, a name.
+pub struct Ptr<T>(*const T);
+
+impl<T> Ptr<T> {
+    fn new(r: &T) -> Ptr<T> {
+        Ptr(r)
+    }
+    #[inline]
+    fn get(&self) -> &T {
+        // SAFETY: the pointee lives in the same `Rc<FnDecl>` as this node, is never
+        // mutated or moved after resolution, and outlives the node (module invariant).
+        unsafe { &*self.0 }
+    }
+}
+
+/// Call arguments as evaluation-tree nodes.
+pub struct Args {
+    nodes: Vec<Node>,
+    /// the name of each named argument (`None` for positional ones)
+    names: Vec<Option<Rc<str>>>,
+    positional: bool,
+}
+
+impl ArgSource for Args {
+    #[inline]
+    fn count(&self) -> usize {
+        self.nodes.len()
+    }
+    #[inline]
+    fn all_positional(&self) -> bool {
+        self.positional
+    }
+    #[inline]
+    fn value(&self, k: usize, interp: &Interp, f: &mut Frame) -> R<Value> {
+        self.nodes[k](interp, f)
+    }
+    fn collect(&self, interp: &Interp, f: &mut Frame) -> R<Evaluated> {
+        let mut out = Evaluated { positional: Vec::with_capacity(self.nodes.len()), named: Vec::new() };
+        for (node, name) in self.nodes.iter().zip(&self.names) {
+            let v = node(interp, f)?;
+            match name {
+                None => out.positional.push(v),
+                Some(n) => out.named.push((n.clone(), v)),
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,272 @@
+//! Lowering statements and blocks, in the two modes of the syntax-tree evaluator:
+//! `stmt`/`block` run for effect (`exec`, `exec_block`), `value`/`body` give the
+//! value of the last statement (`stmt_value_at`, `branch_value`; in tail position a
+//! `return` gives its value directly instead of unwinding as `Ctrl::Return`).
+
+use super::expr::{cond, expr};
+use super::{Cond, Exec, Node, Ptr};
+use crate::interp::eval::{clear_slots, local_slot, stamp};
+use crate::interp::value::Value;
+use crate::interp::{Ctrl, R, fail};
+use crate::syntax::ast::*;
+
+/// A function body: its value by the implicit-return rule, tail `return`s direct.
+pub fn body(b: &Block) -> Node {
+    block_value(b, true)
+}
+
+/// A statement run by the syntax-tree evaluator.
+fn fallback(s: &Stmt) -> Exec {
+    let s = Ptr::new(s);
+    Box::new(move |i, f| i.exec(s.get(), f))
+}
+
+/// A block's value (`branch_value`): its variables are cleared however it is left.
+fn block_value(b: &Block, tail: bool) -> Node {
+    let Some((last, rest)) = b.stmts.split_last() else { return Box::new(|_, _| Ok(Value::Nil)) };
+    let rest: Vec<Exec> = rest.iter().map(stmt).collect();
+    let last = value(last, tail);
+    let scope: Box<[u32]> = b.scope_slots.clone().into();
+    match (rest.is_empty(), scope.is_empty()) {
+        (true, true) => last,
+        (false, true) => Box::new(move |i, f| {
+            for s in &rest {
+                s(i, f)?;
+            }
+            last(i, f)
+        }),
+        _ => Box::new(move |i, f| {
+            let r = (|| {
+                for s in &rest {
+                    s(i, f)?;
+                }
+                last(i, f)
+            })();
+            clear_slots(&scope, f);
+            r
+        }),
+    }
+}
+
+/// A statement's value (`stmt_value_at`): nil for statements that have none.
+fn value(s: &Stmt, tail: bool) -> Node {
+    match &s.kind {
+        StmtKind::Expr(e) => expr(e),
+        StmtKind::Return(Some(e)) if tail => expr(e),
+        StmtKind::Return(None) if tail => Box::new(|_, _| Ok(Value::Nil)),
+        StmtKind::If { branches, else_ } => {
+            let branches: Vec<(Cond, Node)> = branches.iter().map(|(c, b)| (cond(c), block_value(b, tail))).collect();
+            let else_ = else_.as_ref().map(|b| block_value(b, tail));
+            Box::new(move |i, f| {
+                for (c, b) in &branches {
+                    if c(i, f)? {
+                        return b(i, f);
+                    }
+                }
+                match &else_ {
+                    Some(b) => b(i, f),
+                    None => Ok(Value::Nil),
+                }
+            })
+        }
+        StmtKind::Match { scrutinee, arms } => {
+            let arms: Vec<(Ptr<MatchArm>, Node)> =
+                arms.iter().map(|a| (Ptr::new(a), block_value(&a.body, tail))).collect();
+            let span = scrutinee.span;
+            let scrutinee = expr(scrutinee);
+            Box::new(move |i, f| {
+                let v = scrutinee(i, f)?;
+                for (arm, body) in &arms {
+                    if i.match_arm(arm.get(), &v, f)? {
+                        return body(i, f);
+                    }
+                }
+                no_arm(&v, span)
+            })
+        }
+        _ => {
+            let s = stmt(s);
+            Box::new(move |i, f| {
+                s(i, f)?;
+                Ok(Value::Nil)
+            })
+        }
+    }
+}
+
+fn no_arm<T>(v: &Value, span: Span) -> R<T> {
+    fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, span))
+}
+
+/// A block run for effect (`exec_block`).
+fn block(b: &Block) -> Exec {
+    let mut stmts: Vec<Exec> = b.stmts.iter().map(stmt).collect();
+    let scope: Box<[u32]> = b.scope_slots.clone().into();
+    if scope.is_empty() {
+        if stmts.len() == 1
+            && let Some(only) = stmts.pop()
+        {
+            return only;
+        }
+        return Box::new(move |i, f| {
+            for s in &stmts {
+                s(i, f)?;
+            }
+            Ok(())
+        });
+    }
+    Box::new(move |i, f| {
+        let r = stmts.iter().try_for_each(|s| s(i, f));
+        clear_slots(&scope, f);
+        r
+    })
+}
+
+/// What a loop does with its body's outcome: go on (`true`), stop, or pass it out.
+#[inline]
+fn loop_step(r: R<()>) -> R<bool> {
+    match r {
+        Ok(()) | Err(Ctrl::Continue) => Ok(true),
+        Err(Ctrl::Break) => Ok(false),
+        Err(other) => Err(other),
+    }
+}
+
+fn stmt(s: &Stmt) -> Exec {
+    match &s.kind {
+        StmtKind::Expr(e) => {
+            let e = expr(e);
+            Box::new(move |i, f| e(i, f).map(drop))
+        }
+        StmtKind::Let { pat, value, .. } => {
+            let value = expr(value);
+            if let PatKind::Bind(var) = &pat.kind {
+                let slot = var.slot;
+                return Box::new(move |i, f| {
+                    let v = value(i, f)?;
+                    i.bind(slot, v, f);
+                    Ok(())
+                });
+            }
+            let (pat, span) = (Ptr::new(pat), s.span);
+            Box::new(move |i, f| {
+                let v = value(i, f)?;
+                i.bind_pattern(pat.get(), v, f, span)
+            })
+        }
+        StmtKind::Assign { target, op, value } => assign(target, *op, value).unwrap_or_else(|| fallback(s)),
+        StmtKind::If { branches, else_ } => {
+            let branches: Vec<(Cond, Exec)> = branches.iter().map(|(c, b)| (cond(c), block(b))).collect();
+            let else_ = else_.as_ref().map(block);
+            Box::new(move |i, f| {
+                for (c, b) in &branches {
+                    if c(i, f)? {
+                        return b(i, f);
+                    }
+                }
+                match &else_ {
+                    Some(b) => b(i, f),
+                    None => Ok(()),
+                }
+            })
+        }
+        StmtKind::While { cond: c, body } => {
+            let (c, body) = (cond(c), block(body));
+            Box::new(move |i, f| {
+                while c(i, f)? {
+                    i.check_interrupt()?;
+                    if !loop_step(body(i, f))? {
+                        break;
+                    }
+                }
+                Ok(())
+            })
+        }
+        StmtKind::Loop { body } => {
+            let body = block(body);
+            Box::new(move |i, f| {
+                loop {
+                    i.check_interrupt()?;
+                    if !loop_step(body(i, f))? {
+                        return Ok(());
+                    }
+                }
+            })
+        }
+        StmtKind::For { pat, iter, body, shorthand } => {
+            let (pat, shorthand, span) = (Ptr::new(pat), *shorthand, iter.span);
+            let (iter, body) = (expr(iter), block(body));
+            Box::new(move |i, f| {
+                let iterable = iter(i, f)?;
+                i.exec_for(pat.get(), shorthand, iterable, &*body, f, span)
+            })
+        }
+        StmtKind::Break => Box::new(|_, _| Err(Ctrl::Break)),
+        StmtKind::Continue => Box::new(|_, _| Err(Ctrl::Continue)),
+        StmtKind::Return(v) => {
+            let v = v.as_ref().map(expr);
+            Box::new(move |i, f| {
+                let v = match &v {
+                    Some(e) => e(i, f)?,
+                    None => Value::Nil,
+                };
+                Err(i.ret(v))
+            })
+        }
+        StmtKind::Match { scrutinee, arms } => {
+            let arms: Vec<(Ptr<MatchArm>, Exec)> = arms.iter().map(|a| (Ptr::new(a), block(&a.body))).collect();
+            let span = scrutinee.span;
+            let scrutinee = expr(scrutinee);
+            Box::new(move |i, f| {
+                let v = scrutinee(i, f)?;
+                for (arm, body) in &arms {
+                    if i.match_arm(arm.get(), &v, f)? {
+                        return body(i, f);
+                    }
+                }
+                no_arm(&v, span)
+            })
+        }
+        _ => fallback(s),
+    }
+}
+
+/// `target = value`, `target op= value` for a variable, a local's field or an index;
+/// `None` for the other targets (the syntax-tree evaluator runs those).
+fn assign(target: &Expr, op: Option<BinOp>, value: &Expr) -> Option<Exec> {
+    let (target_span, value_span) = (target.span, value.span);
+    Some(match &target.kind {
+        ExprKind::Var(v) => {
+            let (slot, value, span) = (v.slot, expr(value), target_span.to(value_span));
+            match (slot, op) {
+                (Slot::Local(s), None) => Box::new(move |i, f| {
+                    let v = value(i, f)?;
+                    f.slots[s as usize] = v;
+                    Ok(())
+                }),
+                _ => Box::new(move |i, f| {
+                    let v = value(i, f)?;
+                    i.assign_var_op(slot, op, v, f, span)
+                }),
+            }
+        }
+        ExprKind::Index(base, index) => {
+            let (base, index, value) = (expr(base), expr(index), expr(value));
+            Box::new(move |i, f| {
+                let container = base(i, f)?;
+                let k = index(i, f)?;
+                let v = value(i, f)?;
+                i.assign_index_op(&container, k, op, v, target_span, value_span)
+            })
+        }
+        ExprKind::Field(base, name, cache) => {
+            let s = local_slot(base)?;
+            let (name, cache, value) = (Ptr::new(name), Ptr::new(cache), expr(value));
+            Box::new(move |i, f| {
+                let v = value(i, f)?;
+                i.assign_local_field_op(s, name.get(), cache.get(), op, v, f, target_span, value_span)
+            })
+        }
+        _ => return None,
+    })
+}
