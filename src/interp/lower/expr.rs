@@ -2,10 +2,10 @@
 //! its own span, exactly where `eval_node` does (`at`), so an error's position does not
 //! depend on which evaluator ran the code.
 
-use super::{Args, Cond, Node, Ptr};
+use super::{Args, Cond, Node, Ptr, ops};
 use crate::interp::R;
 use crate::interp::eval::{local_slot, stamp};
-use crate::interp::ops::{int_compare, int_op, truthy_value};
+use crate::interp::ops::truthy_value;
 use crate::interp::value::Value;
 use crate::syntax::ast::*;
 
@@ -170,38 +170,22 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, e: &Expr) -> Node {
             })
         }
         _ => {
-            if let Some(node) = local_int_binary(op, a, b, e) {
-                return node;
+            if let Some((s, k, t)) = local_operands(a, b) {
+                return ops::local_int(op, s, k, t, e);
             }
-            let (a, b) = (expr(a), expr(b));
-            Box::new(move |i, f| {
-                let r = (|| {
-                    let x = a(i, f)?;
-                    let y = b(i, f)?;
-                    i.binary_values(op, x, y)
-                })();
-                at(span, r)
-            })
+            let k = if let ExprKind::Int(k) = b.kind { Some(k) } else { None };
+            ops::binary(op, expr(a), expr(b), k, span)
         }
     }
 }
 
-/// `local op literal` and `local op local` on ints read the slots in place; any other
-/// operand values go to the syntax-tree evaluator's general path.
-fn local_int_binary(op: BinOp, a: &Expr, b: &Expr, e: &Expr) -> Option<Node> {
-    let s = local_slot(a)? as usize;
-    let (span, whole) = (e.span, Ptr::new(e));
-    if let ExprKind::Int(k) = b.kind {
-        return Some(Box::new(move |i, f| match f.slots[s] {
-            Value::Int(x) => at(span, int_op(op, x, k)),
-            _ => i.eval(whole.get(), f),
-        }));
+/// `local op literal` (the slot and the literal) or `local op local` (both slots).
+fn local_operands(a: &Expr, b: &Expr) -> Option<(u32, Option<i64>, Option<u32>)> {
+    let s = local_slot(a)?;
+    match b.kind {
+        ExprKind::Int(k) => Some((s, Some(k), None)),
+        _ => Some((s, None, Some(local_slot(b)?))),
     }
-    let t = local_slot(b)? as usize;
-    Some(Box::new(move |i, f| match (&f.slots[s], &f.slots[t]) {
-        (Value::Int(x), Value::Int(y)) => at(span, int_op(op, *x, *y)),
-        _ => i.eval(whole.get(), f),
-    }))
 }
 
 /// Whether `e` is nil (a plain local is looked at where it lies).
@@ -222,31 +206,10 @@ fn is_comparison(op: BinOp) -> bool {
 pub fn cond(e: &Expr) -> Cond {
     let span = e.span;
     match &e.kind {
-        ExprKind::Binary(op, a, b) if is_comparison(*op) => {
-            let op = *op;
-            if let Some(s) = local_slot(a) {
-                let (s, whole) = (s as usize, Ptr::new(e));
-                if let ExprKind::Int(k) = b.kind {
-                    return Box::new(move |i, f| match f.slots[s] {
-                        Value::Int(x) => Ok(int_compare(op, x, k)),
-                        _ => i.truthy(whole.get(), f),
-                    });
-                }
-                if let Some(t) = local_slot(b) {
-                    let t = t as usize;
-                    return Box::new(move |i, f| match (&f.slots[s], &f.slots[t]) {
-                        (Value::Int(x), Value::Int(y)) => Ok(int_compare(op, *x, *y)),
-                        _ => i.truthy(whole.get(), f),
-                    });
-                }
-            }
-            let (a, b) = (expr(a), expr(b));
-            Box::new(move |i, f| {
-                let x = a(i, f)?;
-                let y = b(i, f)?;
-                i.compare_values(op, x, y, span)
-            })
-        }
+        ExprKind::Binary(op, a, b) if is_comparison(*op) => match local_operands(a, b) {
+            Some((s, k, t)) => ops::compare_local(*op, s, k, t, e),
+            None => ops::compare(*op, expr(a), expr(b), span),
+        },
         ExprKind::Bool(b) => {
             let b = *b;
             Box::new(move |_, _| Ok(b))

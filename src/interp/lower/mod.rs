@@ -25,6 +25,7 @@
 //! function of its own.
 
 mod expr;
+mod ops;
 mod stmt;
 
 use super::call::{ArgSource, Args as Evaluated};

@@ -244,6 +244,7 @@ fn assign(target: &Expr, op: Option<BinOp>, value: &Expr) -> Option<Exec> {
                     f.slots[s as usize] = v;
                     Ok(())
                 }),
+                (Slot::Local(s), Some(op)) => super::ops::update_local(op, s, value, span),
                 _ => Box::new(move |i, f| {
                     let v = value(i, f)?;
                     i.assign_var_op(slot, op, v, f, span)
