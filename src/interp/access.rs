@@ -124,6 +124,19 @@ impl Interp {
         Some(members.at(slot))
     }
 
+    /// Item `name` of module `m` through the site's cache (`math.sqrt(x)`): an item's
+    /// global slot never changes, and a loaded module is never freed, so its address
+    /// keys it (kind bits 0, which no type key uses).
+    pub fn module_item_at(&self, m: &super::module::Module, name: &str, cache: &SiteCache) -> R<Value> {
+        let key = (Rc::as_ptr(&m.scope) as u64) << 2;
+        if cache.key.get() == key {
+            return Ok(self.global(cache.slot.get()));
+        }
+        let g = m.global_of(name)?;
+        remember_key(cache, key, g);
+        Ok(self.global(g))
+    }
+
     pub fn field(&self, v: &Value, name: &Ident) -> R<Value> {
         match v {
             Value::Struct(s) => match s.def.field_index(&name.name) {

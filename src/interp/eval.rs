@@ -392,7 +392,7 @@ impl Interp {
                 let mut rhs = self.eval(value, f)?;
                 if let Some(op) = op {
                     let old = self.field_at(&obj, name, cache).map_err(|e| stamp(e, target.span))?;
-                    rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
+                    rhs = self.binary_values(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
                 }
                 self.set_field_at(&obj, name, cache, rhs).map_err(|e| stamp(e, target.span))
             }
@@ -425,7 +425,7 @@ impl Interp {
             let old = self.load(slot, f);
             rhs = match (&old, &rhs) {
                 (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
-                _ => self.binary(op, old, rhs),
+                _ => self.binary_values(op, old, rhs),
             }
             .map_err(|e| stamp(e, span))?;
         }
@@ -445,7 +445,7 @@ impl Interp {
     ) -> R<()> {
         if let Some(op) = op {
             let old = self.index(container, &index).map_err(|e| stamp(e, target))?;
-            rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.to(value)))?;
+            rhs = self.binary_values(op, old, rhs).map_err(|e| stamp(e, target.to(value)))?;
         }
         self.set_index(container, index, rhs).map_err(|e| stamp(e, target))
     }
@@ -466,7 +466,7 @@ impl Interp {
         let s = s as usize;
         if let Some(op) = op {
             let old = self.field_at(&f.slots[s], name, cache).map_err(|e| stamp(e, target))?;
-            rhs = self.binary(op, old, rhs).map_err(|e| stamp(e, target.to(value)))?;
+            rhs = self.binary_values(op, old, rhs).map_err(|e| stamp(e, target.to(value)))?;
         }
         self.set_field_at(&f.slots[s], name, cache, rhs).map_err(|e| stamp(e, target))
     }

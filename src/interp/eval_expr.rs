@@ -253,6 +253,10 @@ impl Interp {
                     return self.call_member(&m, r, argv, span);
                 }
             }
+            Value::Module(m) => {
+                let fv = self.module_item_at(m, &method.name, cache)?;
+                return self.call_with_args(&fv, args, f, span);
+            }
             _ if is_builtin_receiver(&r) && positional && args.count() <= 2 => {
                 let argv = self.eval_two_args(args, f)?;
                 return self.call_builtin_method_at(&r, &method.name, &argv[..args.count()], cache);

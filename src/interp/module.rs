@@ -40,9 +40,14 @@ pub struct Module {
 
 impl Module {
     pub fn get(&self, interp: &Interp, name: &str) -> R<Value> {
+        Ok(interp.global(self.global_of(name)?))
+    }
+
+    /// The global slot of exported item `name` (it never changes once loaded).
+    pub fn global_of(&self, name: &str) -> R<u32> {
         let g = self.scope.names.borrow().get(name).copied();
         match g {
-            Some(g) if self.scope.exports.borrow().contains(name) => Ok(interp.global(g)),
+            Some(g) if self.scope.exports.borrow().contains(name) => Ok(g),
             _ => fail(format!("module `{}` has no item `{name}`", self.name)),
         }
     }

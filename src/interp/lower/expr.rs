@@ -171,7 +171,7 @@ fn binary(op: BinOp, a: &Expr, b: &Expr, e: &Expr) -> Node {
         }
         _ => {
             if let Some((s, k, t)) = local_operands(a, b) {
-                return ops::local_int(op, s, k, t, e);
+                return ops::local_operands(op, s, k, t, span);
             }
             let k = if let ExprKind::Int(k) = b.kind { Some(k) } else { None };
             ops::binary(op, expr(a), expr(b), k, span)
@@ -207,7 +207,7 @@ pub fn cond(e: &Expr) -> Cond {
     let span = e.span;
     match &e.kind {
         ExprKind::Binary(op, a, b) if is_comparison(*op) => match local_operands(a, b) {
-            Some((s, k, t)) => ops::compare_local(*op, s, k, t, e),
+            Some((s, k, t)) => ops::compare_local(*op, s, k, t, span),
             None => ops::compare(*op, expr(a), expr(b), span),
         },
         ExprKind::Bool(b) => {

@@ -5,12 +5,12 @@
 //! gives what the syntax-tree evaluator's general path gives (`binary_values`,
 //! `compare_values`, `assign_var_op`) for anything but its int/float fast case.
 
-use super::{Cond, Exec, Node, Ptr};
+use super::{Cond, Exec, Node};
 use crate::interp::R;
 use crate::interp::eval::stamp;
 use crate::interp::ops::{float_fast, int_compare, int_op};
 use crate::interp::value::Value;
-use crate::syntax::ast::{BinOp, Expr, Slot, Span};
+use crate::syntax::ast::{BinOp, Slot, Span};
 
 const SPECIAL: [BinOp; 13] = [
     BinOp::Add,
@@ -106,37 +106,50 @@ fn with_const<const OP: usize>(op: BinOp, a: Node, k: i64, span: Span) -> Node {
     })
 }
 
-/// `local op literal` (`k`) or `local op local` (`t`) read in place; other values go to
-/// the syntax-tree evaluator (`whole`).
-pub fn local_int(op: BinOp, s: u32, k: Option<i64>, t: Option<u32>, whole: &Expr) -> Node {
-    let (span, whole) = (whole.span, Ptr::new(whole));
+/// `local op literal` (`k`) or `local op local` (`t`), the locals read in place.
+pub fn local_operands(op: BinOp, s: u32, k: Option<i64>, t: Option<u32>, span: Span) -> Node {
     match (k, t) {
-        (Some(k), _) => specialise!(op, local_const(op, s as usize, k, span, whole)),
-        (None, Some(t)) => specialise!(op, local_local(op, s as usize, t as usize, span, whole)),
-        (None, None) => unreachable!("local_int needs a literal or a second local"),
+        (Some(k), _) => specialise!(op, local_const(op, s as usize, k, span)),
+        (None, Some(t)) => specialise!(op, local_local(op, s as usize, t as usize, span)),
+        (None, None) => unreachable!("local_operands needs a literal or a second local"),
     }
 }
 
-fn local_const<const OP: usize>(op: BinOp, s: usize, k: i64, span: Span, whole: Ptr<Expr>) -> Node {
-    Box::new(move |i, f| match f.slots[s] {
-        Value::Int(x) => at(span, int_op(pick::<OP>(op), x, k)),
-        _ => i.eval(whole.get(), f),
+fn local_const<const OP: usize>(op: BinOp, s: usize, k: i64, span: Span) -> Node {
+    Box::new(move |i, f| match &f.slots[s] {
+        Value::Int(x) => at(span, int_op(pick::<OP>(op), *x, k)),
+        x => slow_binary(pick::<OP>(op), x.clone(), Value::Int(k), i, span),
     })
 }
 
-fn local_local<const OP: usize>(op: BinOp, s: usize, t: usize, span: Span, whole: Ptr<Expr>) -> Node {
+fn local_local<const OP: usize>(op: BinOp, s: usize, t: usize, span: Span) -> Node {
     Box::new(move |i, f| match (&f.slots[s], &f.slots[t]) {
         (Value::Int(x), Value::Int(y)) => at(span, int_op(pick::<OP>(op), *x, *y)),
-        _ => i.eval(whole.get(), f),
+        (Value::Float(x), Value::Float(y)) if float_fast(pick::<OP>(op), *x, *y).is_some() => {
+            Ok(float_fast(pick::<OP>(op), *x, *y).unwrap_or_default())
+        }
+        (x, y) => slow_binary(pick::<OP>(op), x.clone(), y.clone(), i, span),
     })
+}
+
+/// The general path of an operator node, kept out of line (the fast cases stay small).
+#[cold]
+#[inline(never)]
+fn slow_binary(op: BinOp, x: Value, y: Value, i: &crate::interp::Interp, span: Span) -> R<Value> {
+    at(span, i.binary_values(op, x, y))
+}
+
+#[cold]
+#[inline(never)]
+fn slow_compare(op: BinOp, x: Value, y: Value, i: &crate::interp::Interp, span: Span) -> R<bool> {
+    i.compare_values(op, x, y, span)
 }
 
 /// A comparison as a condition: `local op literal` (`k`) or `local op local` (`t`).
-pub fn compare_local(op: BinOp, s: u32, k: Option<i64>, t: Option<u32>, whole: &Expr) -> Cond {
-    let whole = Ptr::new(whole);
+pub fn compare_local(op: BinOp, s: u32, k: Option<i64>, t: Option<u32>, span: Span) -> Cond {
     match (k, t) {
-        (Some(k), _) => specialise!(op, compare_const(op, s as usize, k, whole)),
-        (None, Some(t)) => specialise!(op, compare_locals(op, s as usize, t as usize, whole)),
+        (Some(k), _) => specialise!(op, compare_const(op, s as usize, k, span)),
+        (None, Some(t)) => specialise!(op, compare_locals(op, s as usize, t as usize, span)),
         (None, None) => unreachable!("compare_local needs a literal or a second local"),
     }
 }
@@ -146,17 +159,17 @@ pub fn compare(op: BinOp, a: Node, b: Node, span: Span) -> Cond {
     specialise!(op, compare_general(op, a, b, span))
 }
 
-fn compare_const<const OP: usize>(op: BinOp, s: usize, k: i64, whole: Ptr<Expr>) -> Cond {
-    Box::new(move |i, f| match f.slots[s] {
-        Value::Int(x) => Ok(int_compare(pick::<OP>(op), x, k)),
-        _ => i.truthy(whole.get(), f),
+fn compare_const<const OP: usize>(op: BinOp, s: usize, k: i64, span: Span) -> Cond {
+    Box::new(move |i, f| match &f.slots[s] {
+        Value::Int(x) => Ok(int_compare(pick::<OP>(op), *x, k)),
+        x => slow_compare(pick::<OP>(op), x.clone(), Value::Int(k), i, span),
     })
 }
 
-fn compare_locals<const OP: usize>(op: BinOp, s: usize, t: usize, whole: Ptr<Expr>) -> Cond {
+fn compare_locals<const OP: usize>(op: BinOp, s: usize, t: usize, span: Span) -> Cond {
     Box::new(move |i, f| match (&f.slots[s], &f.slots[t]) {
         (Value::Int(x), Value::Int(y)) => Ok(int_compare(pick::<OP>(op), *x, *y)),
-        _ => i.truthy(whole.get(), f),
+        (x, y) => slow_compare(pick::<OP>(op), x.clone(), y.clone(), i, span),
     })
 }
 
@@ -166,7 +179,7 @@ fn compare_general<const OP: usize>(op: BinOp, a: Node, b: Node, span: Span) -> 
         let y = b(i, f)?;
         match (&x, &y) {
             (Value::Int(p), Value::Int(q)) => Ok(int_compare(pick::<OP>(op), *p, *q)),
-            _ => i.compare_values(pick::<OP>(op), x, y, span),
+            _ => slow_compare(pick::<OP>(op), x, y, i, span),
         }
     })
 }
