@@ -158,6 +158,20 @@ impl Interp {
             return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
         }
         let decl = &c.decl;
+        if super::lower::lowered(decl).params_in_place {
+            // the arguments are pushed straight into the new frame's slots
+            let n = decl.info.n_slots as usize;
+            let mut slots = Vec::with_capacity(n);
+            if decl.has_self() {
+                slots.push(this.unwrap_or_default());
+            }
+            for k in 0..decl.params.len() {
+                slots.push(args.value(k, self, f)?);
+            }
+            slots.resize_with(n, Value::default);
+            let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
+            return self.run_body(c, Frame { slots, closure, async_depth: 0 });
+        }
         let mut frame = self.frame_for(c);
         if let Some(t) = this {
             frame.slots[0] =
@@ -191,7 +205,7 @@ impl Interp {
         let depth = self.depth.get();
         self.depth.set(depth + 1);
         // the body runs as its evaluation tree (lowered on the first call)
-        let r = super::lower::body_of(decl)(self, &mut frame);
+        let r = (super::lower::lowered(decl).body)(self, &mut frame);
         self.depth.set(depth);
         self.give_frame(frame);
         match r {

@@ -39,11 +39,55 @@ pub fn set_op(op: BinOp, x: &Shared<Dict>, y: &Shared<Dict>) -> Option<Value> {
     Some(Value::Set(Rc::new(RefCell::new(out))))
 }
 
-/// What a comprehension is building.
-enum Building {
+/// What a comprehension is building (shared by both evaluators).
+pub enum Building {
     List(Vec<Value>),
     Set(Dict),
     Dict(Dict),
+}
+
+impl Building {
+    pub fn new(kind: &CompKind) -> Building {
+        match kind {
+            CompKind::List(_) => Building::List(Vec::new()),
+            CompKind::Set(_) => Building::Set(Dict::new()),
+            CompKind::Dict(..) => Building::Dict(Dict::new()),
+        }
+    }
+
+    /// Adds an element of a list or set comprehension (`span`: the element's).
+    pub fn push(&mut self, v: Value, span: Span) -> R<()> {
+        match self {
+            Building::List(items) => items.push(v),
+            Building::Set(d) => {
+                check_key(&v)
+                    .map_err(|m| super::eval::stamp(Ctrl::error(m.replace("Dict key", "Set element")), span))?;
+                d.insert(v, Value::Nil);
+            }
+            Building::Dict(_) => return super::fail("internal error: comprehension kind mismatch"),
+        }
+        Ok(())
+    }
+
+    /// Checks a dict comprehension's key before its value is evaluated (`span`: the key's).
+    pub fn check_key(key: &Value, span: Span) -> R<()> {
+        check_key(key).map_err(|m| super::eval::stamp(Ctrl::error(m), span))
+    }
+
+    /// Adds an entry of a dict comprehension (its key checked with `check_key`).
+    pub fn insert(&mut self, key: Value, value: Value) -> R<()> {
+        let Building::Dict(d) = self else { return super::fail("internal error: comprehension kind mismatch") };
+        d.insert(key, value);
+        Ok(())
+    }
+
+    pub fn finish(self) -> Value {
+        match self {
+            Building::List(items) => Value::list(items),
+            Building::Set(d) => Value::Set(Rc::new(RefCell::new(d))),
+            Building::Dict(d) => Value::Dict(Rc::new(RefCell::new(d))),
+        }
+    }
 }
 
 impl Interp {
@@ -78,19 +122,11 @@ impl Interp {
     }
 
     pub fn eval_comprehension(&self, c: &Comprehension, f: &mut Frame, span: Span) -> R<Value> {
-        let mut out = match &c.kind {
-            CompKind::List(_) => Building::List(Vec::new()),
-            CompKind::Set(_) => Building::Set(Dict::new()),
-            CompKind::Dict(..) => Building::Dict(Dict::new()),
-        };
+        let mut out = Building::new(&c.kind);
         let r = self.comp_clause(c, 0, f, &mut out);
         clear_slots(&c.scope_slots, f);
         r.map_err(|e| super::eval::stamp(e, span))?;
-        Ok(match out {
-            Building::List(items) => Value::list(items),
-            Building::Set(d) => Value::Set(Rc::new(RefCell::new(d))),
-            Building::Dict(d) => Value::Dict(Rc::new(RefCell::new(d))),
-        })
+        Ok(out.finish())
     }
 
     fn comp_clause(&self, c: &Comprehension, i: usize, f: &mut Frame, out: &mut Building) -> R<()> {
@@ -119,23 +155,15 @@ impl Interp {
     }
 
     fn comp_element(&self, kind: &CompKind, f: &mut Frame, out: &mut Building) -> R<()> {
-        match (kind, out) {
-            (CompKind::List(e), Building::List(items)) => items.push(self.eval(e, f)?),
-            (CompKind::Set(e), Building::Set(d)) => {
-                let v = self.eval(e, f)?;
-                check_key(&v)
-                    .map_err(|m| super::eval::stamp(Ctrl::error(m.replace("Dict key", "Set element")), e.span))?;
-                d.insert(v, Value::Nil);
-            }
-            (CompKind::Dict(k, v), Building::Dict(d)) => {
+        match kind {
+            CompKind::List(e) | CompKind::Set(e) => out.push(self.eval(e, f)?, e.span),
+            CompKind::Dict(k, v) => {
                 let key = self.eval(k, f)?;
-                check_key(&key).map_err(|m| super::eval::stamp(Ctrl::error(m), k.span))?;
+                Building::check_key(&key, k.span)?;
                 let value = self.eval(v, f)?;
-                d.insert(key, value);
+                out.insert(key, value)
             }
-            _ => return super::fail("internal error: comprehension kind mismatch"),
         }
-        Ok(())
     }
 }
 

@@ -2,7 +2,7 @@
 //! its own span, exactly where `eval_node` does (`at`), so an error's position does not
 //! depend on which evaluator ran the code.
 
-use super::{Args, Cond, Node, Ptr, ops};
+use super::{Args, Cond, Node, Ptr, collections, ops};
 use crate::interp::R;
 use crate::interp::eval::{local_slot, stamp};
 use crate::interp::ops::truthy_value;
@@ -11,7 +11,7 @@ use crate::syntax::ast::*;
 
 /// Stamps an error leaving a node with the node's span (the first stamp wins).
 #[inline]
-fn at<T>(span: Span, r: R<T>) -> R<T> {
+pub(super) fn at<T>(span: Span, r: R<T>) -> R<T> {
     r.map_err(|c| stamp(c, span))
 }
 
@@ -93,14 +93,27 @@ pub fn expr(e: &Expr) -> Node {
                 at(span, i.unary(op, v))
             })
         }
-        ExprKind::List(items) => {
-            let items: Vec<Node> = items.iter().map(expr).collect();
+        ExprKind::List(items) => collections::list(items),
+        ExprKind::Tuple(items) => collections::tuple(items),
+        ExprKind::Dict(pairs) => collections::dict(pairs, span),
+        ExprKind::StructNew { ty, fields } => collections::struct_new(ty, fields, span),
+        ExprKind::Interp(parts) => collections::interpolated(parts),
+        ExprKind::Slice(base, parts) => collections::slice(base, parts, span),
+        ExprKind::Compare(first, rest) => collections::compare_chain(first, rest, span),
+        ExprKind::Comprehension(c) => collections::comprehension(c, span),
+        ExprKind::Range { start, end, inclusive } => {
+            let (start, end, inclusive) = (expr(start), expr(end), *inclusive);
             Box::new(move |i, f| {
-                let mut out = Vec::with_capacity(items.len());
-                for x in &items {
-                    out.push(x(i, f)?);
-                }
-                Ok(Value::list(out))
+                let a = start(i, f)?;
+                let b = end(i, f)?;
+                at(span, i.make_range(a, b, inclusive))
+            })
+        }
+        ExprKind::Try(x) => {
+            let x = expr(x);
+            Box::new(move |i, f| {
+                let v = x(i, f)?;
+                at(span, i.try_unwrap(v))
             })
         }
         ExprKind::If { branches, else_ } => {

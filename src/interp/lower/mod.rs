@@ -24,6 +24,7 @@
 //! futures (`eval_async`), though await-free code inside them is lowered when it is a
 //! function of its own.
 
+mod collections;
 mod expr;
 mod ops;
 mod stmt;
@@ -42,9 +43,18 @@ pub type Cond = Box<dyn Fn(&Interp, &mut Frame) -> R<bool>>;
 /// A statement or block.
 pub type Exec = Box<dyn Fn(&Interp, &mut Frame) -> R<()>>;
 
+/// A function lowered for calling.
+pub struct Lowered {
+    /// the body: its value by the implicit-return rule, a tail `return` directly
+    pub body: Node,
+    /// `self` (if the function has it) and the parameters are slots `0..`, in order,
+    /// and none is captured: a call can push its arguments into a new frame
+    pub params_in_place: bool,
+}
+
 /// The evaluation tree of a function body, made on its first call.
 #[derive(Default)]
-pub struct LoweredCell(OnceCell<Node>);
+pub struct LoweredCell(OnceCell<Lowered>);
 
 impl Clone for LoweredCell {
     /// A copied declaration lowers itself: a tree points into its own declaration.
@@ -59,11 +69,17 @@ impl std::fmt::Debug for LoweredCell {
     }
 }
 
-/// The body of `decl` as an evaluation tree (lowered now if this is its first call):
-/// it gives the body's value by the implicit-return rule, a tail `return` directly.
+/// `decl` lowered (now, if this is its first call).
 #[inline]
-pub fn body_of(decl: &FnDecl) -> &Node {
-    decl.info.lowered.0.get_or_init(|| stmt::body(&decl.body))
+pub fn lowered(decl: &FnDecl) -> &Lowered {
+    decl.info.lowered.0.get_or_init(|| lower_fn(decl))
+}
+
+fn lower_fn(decl: &FnDecl) -> Lowered {
+    let first = decl.has_self() as u32;
+    let params_in_place = decl.info.cell_params.is_empty()
+        && (decl.params.iter().enumerate()).all(|(k, p)| p.slot == crate::syntax::ast::Slot::Local(first + k as u32));
+    Lowered { body: stmt::body(&decl.body), params_in_place }
 }
 
 /// A pointer into the `FnDecl` that owns the evaluation tree holding it (see the
