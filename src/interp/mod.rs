@@ -381,6 +381,15 @@ impl Interp {
         self.globals.borrow().get(g as usize).cloned().unwrap_or_default()
     }
 
+    /// Replaces global `g` by `update(x)` when it holds the int `x` (`None` otherwise).
+    #[inline]
+    pub fn update_global_int(&self, g: u32, update: impl FnOnce(i64) -> R<Value>) -> Option<R<()>> {
+        let mut globals = self.globals.borrow_mut();
+        let slot = globals.get_mut(g as usize)?;
+        let Value::Int(x) = *slot else { return None };
+        Some(update(x).map(|v| *slot = v))
+    }
+
     pub fn set_global(&self, g: u32, v: Value) {
         let mut globals = self.globals.borrow_mut();
         let i = g as usize;

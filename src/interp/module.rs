@@ -250,6 +250,9 @@ impl Interp {
             }
             let r = if stmt.has_await {
                 self.block_on(async { self.exec_async(stmt, frame).await })
+            } else if matches!(stmt.kind, StmtKind::While { .. } | StmtKind::For { .. } | StmtKind::Loop { .. }) {
+                // a top-level loop runs as an evaluation tree, as function bodies do
+                super::lower::run_once(self, stmt, frame).map(|_| Value::Nil)
             } else {
                 self.exec(stmt, frame).map(|_| Value::Nil)
             };

@@ -82,6 +82,13 @@ fn lower_fn(decl: &FnDecl) -> Lowered {
     Lowered { body: stmt::body(&decl.body), params_in_place }
 }
 
+/// Runs one statement lowered (a top-level loop): the tree is dropped before `s` can be,
+/// so it may point into it.
+pub fn run_once(interp: &Interp, s: &crate::syntax::ast::Stmt, f: &mut Frame) -> R<()> {
+    let tree = stmt::stmt(s);
+    tree(interp, f)
+}
+
 /// A pointer into the `FnDecl` that owns the evaluation tree holding it (see the
 /// module invariant): the syntax a node falls back to, a site cache, a name.
 pub struct Ptr<T>(*const T);

@@ -184,6 +184,24 @@ fn compare_general<const OP: usize>(op: BinOp, a: Node, b: Node, span: Span) -> 
     })
 }
 
+/// `x op= value` for the module-level variable `x` in global slot `g`: ints updated in
+/// place (top-level loops).
+pub fn update_global(op: BinOp, g: u32, value: Node, span: Span) -> Exec {
+    specialise!(op, update_in_global(op, g, value, span))
+}
+
+fn update_in_global<const OP: usize>(op: BinOp, g: u32, value: Node, span: Span) -> Exec {
+    Box::new(move |i, f| {
+        let v = value(i, f)?;
+        if let Value::Int(y) = v
+            && let Some(r) = i.update_global_int(g, |x| int_op(pick::<OP>(op), x, y))
+        {
+            return at(span, r);
+        }
+        i.assign_var_op(Slot::Global(g), Some(pick::<OP>(op)), v, f, span)
+    })
+}
+
 /// `x op= value` for the plain local `x` in slot `s`: ints updated in place.
 pub fn update_local(op: BinOp, s: u32, value: Node, span: Span) -> Exec {
     specialise!(op, update(op, s as usize, value, span))

@@ -132,7 +132,7 @@ fn loop_step(r: R<()>) -> R<bool> {
     }
 }
 
-fn stmt(s: &Stmt) -> Exec {
+pub fn stmt(s: &Stmt) -> Exec {
     match &s.kind {
         StmtKind::Expr(e) => {
             let e = expr(e);
@@ -245,6 +245,7 @@ fn assign(target: &Expr, op: Option<BinOp>, value: &Expr) -> Option<Exec> {
                     Ok(())
                 }),
                 (Slot::Local(s), Some(op)) => super::ops::update_local(op, s, value, span),
+                (Slot::Global(g), Some(op)) => super::ops::update_global(op, g, value, span),
                 _ => Box::new(move |i, f| {
                     let v = value(i, f)?;
                     i.assign_var_op(slot, op, v, f, span)
