@@ -168,7 +168,9 @@ impl Interp {
             for k in 0..decl.params.len() {
                 slots.push(args.value(k, self, f)?);
             }
-            slots.resize_with(n, Value::default);
+            while slots.len() < n {
+                slots.push(Value::Nil);
+            }
             let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
             return self.run_body(c, Frame { slots, closure, async_depth: 0 });
         }

@@ -279,9 +279,7 @@ impl Interp {
     /// A call of the value `fv` (the callee, already evaluated).
     pub fn call_with_args<A: ArgSource + ?Sized>(&self, fv: &Value, args: &A, f: &mut Frame, span: Span) -> R<Value> {
         if let Value::Func(c) = fv
-            && c.decl.params.len() == args.count()
-            && !c.decl.is_async
-            && !c.decl.takes_receiver()
+            && c.decl.plain_call(args.count())
             && args.all_positional()
         {
             return self.call_direct_with(c, None, args, f);

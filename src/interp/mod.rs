@@ -381,6 +381,15 @@ impl Interp {
         self.globals.borrow().get(g as usize).cloned().unwrap_or_default()
     }
 
+    /// The closure global `g` holds, if it holds one.
+    #[inline]
+    pub fn global_closure(&self, g: u32) -> Option<Rc<Closure>> {
+        match self.globals.borrow().get(g as usize) {
+            Some(Value::Func(c)) => Some(c.clone()),
+            _ => None,
+        }
+    }
+
     /// Replaces global `g` by `update(x)` when it holds the int `x` (`None` otherwise).
     #[inline]
     pub fn update_global_int(&self, g: u32, update: impl FnOnce(i64) -> R<Value>) -> Option<R<()>> {

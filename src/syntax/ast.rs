@@ -590,6 +590,13 @@ impl FnDecl {
 
     /// Whether calls through an instance pass it as `self` (an explicit `self`, or an
     /// implicit one the body uses); otherwise the function is an associated function.
+    /// A call with `n` positional arguments can bind them straight to the parameters:
+    /// exactly as many as there are, no receiver, not async.
+    #[inline]
+    pub fn plain_call(&self, n: usize) -> bool {
+        self.params.len() == n && !self.is_async && !self.takes_receiver()
+    }
+
     pub fn takes_receiver(&self) -> bool {
         match self.self_mode {
             SelfMode::Explicit => true,

@@ -4,6 +4,7 @@
 
 use super::{Args, Cond, Node, Ptr, collections, ops};
 use crate::interp::R;
+use crate::interp::call::ArgSource;
 use crate::interp::eval::{local_slot, stamp};
 use crate::interp::ops::truthy_value;
 use crate::interp::value::Value;
@@ -47,6 +48,22 @@ pub fn expr(e: &Expr) -> Node {
             slot => Box::new(move |i, f| Ok(i.load(slot, f))),
         },
         ExprKind::Binary(op, a, b) => binary(*op, a, b, e),
+        ExprKind::Call { callee, args }
+            if matches!(callee.kind, ExprKind::Var(VarRef { slot: Slot::Global(_), .. })) =>
+        {
+            let ExprKind::Var(VarRef { slot: Slot::Global(g), .. }) = callee.kind else { unreachable!() };
+            let args = args_of(args);
+            // a module-level function: only its closure's `Rc` is cloned (no `Value`)
+            Box::new(move |i, f| {
+                let r = match i.global_closure(g) {
+                    Some(c) if c.decl.plain_call(args.count()) && args.all_positional() => {
+                        i.call_direct_with(&c, None, &args, f)
+                    }
+                    _ => i.call_with_args(&i.global(g), &args, f, span),
+                };
+                at(span, r)
+            })
+        }
         ExprKind::Call { callee, args } => {
             let callee = expr(callee);
             let args = args_of(args);
