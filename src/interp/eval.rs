@@ -1,5 +1,7 @@
-//! The synchronous evaluator: statements and expressions that contain no `await`.
-//! This is the hot path of every program, so variables are slot-indexed, integers have
+//! The synchronous syntax-tree evaluator: statements and expressions that contain no
+//! `await`. Function bodies run as evaluation trees (`lower`), which fall back to this
+//! evaluator for the node kinds they do not specialise; top-level code and await-free
+//! parts of async code run here directly. Variables are slot-indexed, integers have
 //! fast paths, and errors are stamped with their span only on the way out.
 //!
 //! Statements are here, expressions in `eval_expr`. Blocks clear their `scope_slots`
