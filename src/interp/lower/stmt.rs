@@ -7,7 +7,7 @@ use super::expr::{cond, expr};
 use super::{Cond, Exec, Node, Ptr};
 use crate::interp::eval::{clear_slots, local_slot, stamp};
 use crate::interp::value::Value;
-use crate::interp::{Ctrl, R, fail};
+use crate::interp::{Ctrl, Frame, Interp, R, fail};
 use crate::syntax::ast::*;
 
 /// A function body: its value by the implicit-return rule, tail `return`s direct.
@@ -54,36 +54,8 @@ fn value(s: &Stmt, tail: bool) -> Node {
         StmtKind::Expr(e) => expr(e),
         StmtKind::Return(Some(e)) if tail => expr(e),
         StmtKind::Return(None) if tail => Box::new(|_, _| Ok(Value::Nil)),
-        StmtKind::If { branches, else_ } => {
-            let branches: Vec<(Cond, Node)> = branches.iter().map(|(c, b)| (cond(c), block_value(b, tail))).collect();
-            let else_ = else_.as_ref().map(|b| block_value(b, tail));
-            Box::new(move |i, f| {
-                for (c, b) in &branches {
-                    if c(i, f)? {
-                        return b(i, f);
-                    }
-                }
-                match &else_ {
-                    Some(b) => b(i, f),
-                    None => Ok(Value::Nil),
-                }
-            })
-        }
-        StmtKind::Match { scrutinee, arms } => {
-            let arms: Vec<(Ptr<MatchArm>, Node)> =
-                arms.iter().map(|a| (Ptr::new(a), block_value(&a.body, tail))).collect();
-            let span = scrutinee.span;
-            let scrutinee = expr(scrutinee);
-            Box::new(move |i, f| {
-                let v = scrutinee(i, f)?;
-                for (arm, body) in &arms {
-                    if i.match_arm(arm.get(), &v, f)? {
-                        return body(i, f);
-                    }
-                }
-                no_arm(&v, span)
-            })
-        }
+        StmtKind::If { branches, else_ } => if_node(branches, else_, |b| block_value(b, tail)),
+        StmtKind::Match { scrutinee, arms } => match_node(scrutinee, arms, |b| block_value(b, tail)),
         _ => {
             let s = stmt(s);
             Box::new(move |i, f| {
@@ -94,8 +66,45 @@ fn value(s: &Stmt, tail: bool) -> Node {
     }
 }
 
-fn no_arm<T>(v: &Value, span: Span) -> R<T> {
-    fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, span))
+/// A node running a closure of type `T` (a value or `()`).
+type Run<T> = Box<dyn Fn(&Interp, &mut Frame) -> R<T>>;
+
+/// `if`/`elif`/`else`: the first branch whose condition holds runs, lowered by `branch`
+/// (nil or nothing when none does and there is no `else`).
+fn if_node<T: Default + 'static>(
+    branches: &[(Expr, Block)],
+    else_: &Option<Block>,
+    branch: impl Fn(&Block) -> Run<T>,
+) -> Run<T> {
+    let branches: Vec<(Cond, Run<T>)> = branches.iter().map(|(c, b)| (cond(c), branch(b))).collect();
+    let else_ = else_.as_ref().map(branch);
+    Box::new(move |i, f| {
+        for (c, b) in &branches {
+            if c(i, f)? {
+                return b(i, f);
+            }
+        }
+        match &else_ {
+            Some(b) => b(i, f),
+            None => Ok(T::default()),
+        }
+    })
+}
+
+/// `match`: the first arm whose pattern (and guard) matches runs, lowered by `arm`.
+fn match_node<T: 'static>(scrutinee: &Expr, arms: &[MatchArm], arm: impl Fn(&Block) -> Run<T>) -> Run<T> {
+    let arms: Vec<(Ptr<MatchArm>, Run<T>)> = arms.iter().map(|a| (Ptr::new(a), arm(&a.body))).collect();
+    let span = scrutinee.span;
+    let scrutinee = expr(scrutinee);
+    Box::new(move |i, f| {
+        let v = scrutinee(i, f)?;
+        for (arm, body) in &arms {
+            if i.match_arm(arm.get(), &v, f)? {
+                return body(i, f);
+            }
+        }
+        fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, span))
+    })
 }
 
 /// A block run for effect (`exec_block`).
@@ -155,21 +164,7 @@ pub fn stmt(s: &Stmt) -> Exec {
             })
         }
         StmtKind::Assign { target, op, value } => assign(target, *op, value).unwrap_or_else(|| fallback(s)),
-        StmtKind::If { branches, else_ } => {
-            let branches: Vec<(Cond, Exec)> = branches.iter().map(|(c, b)| (cond(c), block(b))).collect();
-            let else_ = else_.as_ref().map(block);
-            Box::new(move |i, f| {
-                for (c, b) in &branches {
-                    if c(i, f)? {
-                        return b(i, f);
-                    }
-                }
-                match &else_ {
-                    Some(b) => b(i, f),
-                    None => Ok(()),
-                }
-            })
-        }
+        StmtKind::If { branches, else_ } => if_node(branches, else_, block),
         StmtKind::While { cond: c, body } => {
             let (c, body) = (cond(c), block(body));
             Box::new(move |i, f| {
@@ -213,20 +208,7 @@ pub fn stmt(s: &Stmt) -> Exec {
                 Err(i.ret(v))
             })
         }
-        StmtKind::Match { scrutinee, arms } => {
-            let arms: Vec<(Ptr<MatchArm>, Exec)> = arms.iter().map(|a| (Ptr::new(a), block(&a.body))).collect();
-            let span = scrutinee.span;
-            let scrutinee = expr(scrutinee);
-            Box::new(move |i, f| {
-                let v = scrutinee(i, f)?;
-                for (arm, body) in &arms {
-                    if i.match_arm(arm.get(), &v, f)? {
-                        return body(i, f);
-                    }
-                }
-                no_arm(&v, span)
-            })
-        }
+        StmtKind::Match { scrutinee, arms } => match_node(scrutinee, arms, block),
         _ => fallback(s),
     }
 }
