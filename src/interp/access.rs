@@ -350,6 +350,16 @@ impl Interp {
         Ok(())
     }
 
+    /// Whether a literal naming `fields` in this order can fill a struct of type `def`
+    /// by position: a struct (not an enum) without field defaults whose fields are
+    /// exactly these, in declaration order.
+    pub fn fields_in_order<'a>(def: &TypeDef, fields: impl ExactSizeIterator<Item = &'a Ident>) -> bool {
+        !def.is_enum()
+            && def.defaults.iter().all(Option::is_none)
+            && def.fields.len() == fields.len()
+            && fields.zip(&def.fields).all(|(n, d)| *n.name == **d)
+    }
+
     pub fn make_struct(&self, ty: Value, values: Vec<(Ident, Value)>) -> R<Value> {
         let Value::Type(def) = ty else {
             return fail(format!("a value of type {} is not a struct type", ty.type_name()));

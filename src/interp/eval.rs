@@ -11,7 +11,7 @@
 //! - `eval` handles integer literals and variables inline, `eval_node` binary operators,
 //!   calls and method calls, `eval_rare` the rest;
 //! - a call of a non-async closure with exactly its number of positional arguments
-//!   (`call_direct`), or of a user method of a struct or enum (`call_direct_with`, `self`
+//!   (`call_direct_with`), or of a user method of a struct or enum (the same, `self`
 //!   in slot 0), evaluates the arguments straight into the callee's frame;
 //! - a method call on a String, List, Dict, Set or Bytes with at most two positional
 //!   arguments passes them in a fixed array (`call_builtin_method`);
@@ -244,8 +244,8 @@ impl Interp {
     /// binding condition `let pat = e` of `if let` / `while let`.
     #[inline]
     pub fn truthy(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
-        if let ExprKind::Binary(op @ (BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne), a, b) =
-            &cond.kind
+        if let ExprKind::Binary(op, a, b) = &cond.kind
+            && op.is_comparison()
         {
             if let Some((x, y)) = local_int_operands(a, b, f) {
                 return Ok(int_compare(*op, x, y));

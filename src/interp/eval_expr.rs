@@ -107,11 +107,7 @@ impl Interp {
                 let t = self.eval(ty, f)?;
                 if let Value::Type(def) = &t {
                     // fields written in declaration order: no name lookups
-                    let in_order = !def.is_enum()
-                        && def.defaults.iter().all(Option::is_none)
-                        && def.fields.len() == fields.len()
-                        && fields.iter().zip(&def.fields).all(|((n, _), d)| *n.name == **d);
-                    if in_order {
+                    if Interp::fields_in_order(def, fields.iter().map(|(n, _)| n)) {
                         let mut values = Vec::with_capacity(fields.len());
                         for (_, x) in fields {
                             values.push(self.eval(x, f)?);

@@ -101,6 +101,11 @@ pub enum BinOp {
 }
 
 impl BinOp {
+    /// `<`, `<=`, `>`, `>=`, `==`, `!=`: gives a truth value (conditions skip the `Bool`).
+    pub fn is_comparison(self) -> bool {
+        matches!(self, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne)
+    }
+
     /// How the operator is written.
     pub fn symbol(self) -> &'static str {
         match self {

@@ -24,11 +24,7 @@ pub fn struct_new(ty: &Expr, fields: &[(Ident, Expr)], span: Span) -> Node {
     Box::new(move |i, f| {
         let t = ty(i, f)?;
         if let Value::Type(def) = &t {
-            let fits = in_order.get() == def.id
-                || (!def.is_enum()
-                    && def.defaults.iter().all(Option::is_none)
-                    && def.fields.len() == names.len()
-                    && names.iter().zip(&def.fields).all(|(n, d)| *n.name == **d));
+            let fits = in_order.get() == def.id || Interp::fields_in_order(def, names.iter());
             if fits {
                 in_order.set(def.id);
                 let mut out = Vec::with_capacity(values.len());

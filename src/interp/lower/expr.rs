@@ -227,16 +227,12 @@ fn nil_test(e: &Expr) -> Cond {
     Box::new(move |i, f| Ok(matches!(e(i, f)?, Value::Nil)))
 }
 
-fn is_comparison(op: BinOp) -> bool {
-    matches!(op, BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge | BinOp::Eq | BinOp::Ne)
-}
-
 /// A condition, with `Interp::truthy`'s meaning: Python truthiness, comparisons and
 /// `and`/`or`/`not` without `Bool` values in between, `let` conditions binding.
 pub fn cond(e: &Expr) -> Cond {
     let span = e.span;
     match &e.kind {
-        ExprKind::Binary(op, a, b) if is_comparison(*op) => match local_operands(a, b) {
+        ExprKind::Binary(op, a, b) if op.is_comparison() => match local_operands(a, b) {
             Some((s, k, t)) => ops::compare_local(*op, s, k, t, span),
             None => ops::compare(*op, expr(a), expr(b), span),
         },

@@ -125,9 +125,10 @@ fn local_const<const OP: usize>(op: BinOp, s: usize, k: i64, span: Span) -> Node
 fn local_local<const OP: usize>(op: BinOp, s: usize, t: usize, span: Span) -> Node {
     Box::new(move |i, f| match (&f.slots[s], &f.slots[t]) {
         (Value::Int(x), Value::Int(y)) => at(span, int_op(pick::<OP>(op), *x, *y)),
-        (Value::Float(x), Value::Float(y)) if float_fast(pick::<OP>(op), *x, *y).is_some() => {
-            Ok(float_fast(pick::<OP>(op), *x, *y).unwrap_or_default())
-        }
+        (Value::Float(x), Value::Float(y)) => match float_fast(pick::<OP>(op), *x, *y) {
+            Some(v) => Ok(v),
+            None => slow_binary(pick::<OP>(op), Value::Float(*x), Value::Float(*y), i, span),
+        },
         (x, y) => slow_binary(pick::<OP>(op), x.clone(), y.clone(), i, span),
     })
 }
