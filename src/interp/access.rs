@@ -74,8 +74,22 @@ fn slice_bound(v: &Value, what: &str) -> R<Option<i64>> {
 impl Interp {
     /// `v.name` through the site's inline cache: a struct's field by its slot when the
     /// struct's type is the one this site saw last; otherwise as `field` (and remembered).
+    /// The hit is a few instructions inline at the node; everything else is out of line
+    /// (`field_miss`), which keeps the hit path's stack frame small.
     #[inline]
     pub fn field_at(&self, v: &Value, name: &Ident, cache: &SiteCache) -> R<Value> {
+        if let Value::Struct(s) = v
+            && cache.key.get() == site_key(&s.def, FIELD)
+            && let Some(x) = s.fields.borrow().get(cache.slot.get() as usize)
+        {
+            return Ok(x.clone());
+        }
+        self.field_miss(v, name, cache)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn field_miss(&self, v: &Value, name: &Ident, cache: &SiteCache) -> R<Value> {
         if let Value::Struct(s) = v
             && let Some(i) = field_slot(s, name, cache)
         {
@@ -87,6 +101,19 @@ impl Interp {
     /// `v.name = new` through the site's inline cache (see `field_at`).
     #[inline]
     pub fn set_field_at(&self, v: &Value, name: &Ident, cache: &SiteCache, new: Value) -> R<()> {
+        if let Value::Struct(s) = v
+            && cache.key.get() == site_key(&s.def, FIELD)
+            && let Some(x) = s.fields.borrow_mut().get_mut(cache.slot.get() as usize)
+        {
+            *x = new;
+            return Ok(());
+        }
+        self.set_field_miss(v, name, cache, new)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn set_field_miss(&self, v: &Value, name: &Ident, cache: &SiteCache, new: Value) -> R<()> {
         if let Value::Struct(s) = v
             && let Some(i) = field_slot(s, name, cache)
         {
@@ -100,6 +127,16 @@ impl Interp {
     /// methods of user structs and enums.
     #[inline]
     pub fn method_at(&self, recv: &Value, name: &str, cache: &SiteCache) -> Option<Value> {
+        if let Value::Struct(s) = recv
+            && cache.key.get() == site_key(&s.def, METHOD)
+        {
+            return Some(s.def.members.borrow().at(cache.slot.get()));
+        }
+        self.method_miss(recv, name, cache)
+    }
+
+    #[inline(never)]
+    fn method_miss(&self, recv: &Value, name: &str, cache: &SiteCache) -> Option<Value> {
         let def = match recv {
             Value::Struct(s) => &s.def,
             Value::Enum(e) => &e.def,
