@@ -161,7 +161,7 @@ impl Interp {
         if super::lower::lowered(decl).params_in_place {
             // the arguments are pushed straight into the new frame's slots
             let n = decl.info.n_slots as usize;
-            let mut slots = Vec::with_capacity(n);
+            let mut slots = self.take_slots(n);
             if decl.has_self() {
                 slots.push(this.unwrap_or_default());
             }

@@ -132,6 +132,15 @@ impl RtError {
     }
 }
 
+/// Spare slot vectors kept for reuse (`Interp::give_frame`): enough for the call depth
+/// of ordinary recursion, small enough not to matter in memory.
+const SPARE_FRAMES_MAX: usize = 64;
+/// A new slot vector has room for at least this many values, so a spare one fits most
+/// functions without growing.
+const SPARE_SLOTS_MIN: usize = 8;
+/// A slot vector larger than this (a huge top-level frame) is not kept.
+const SPARE_SLOTS_MAX: usize = 256;
+
 /// One activation: the slots of a function (or of the top-level code).
 pub struct Frame {
     pub slots: Vec<Value>,
@@ -259,6 +268,9 @@ pub struct Interp {
     pub steps: Cell<u32>,
     /// loop iterations and calls left before `step limit exceeded` (fuzzing, sandboxes)
     pub step_budget: Cell<u64>,
+    /// emptied slot vectors of finished frames, reused by the next calls (a call then
+    /// costs no allocation)
+    spare_slots: RefCell<Vec<Vec<Value>>>,
     /// no runtime, no `exit()`: for running untrusted programs in-process (the fuzz test)
     pub sandbox: Cell<bool>,
     /// `print` wrote something since the last flush
@@ -291,6 +303,7 @@ impl Interp {
             task_failed: Cell::new(false),
             steps: Cell::new(0),
             step_budget: Cell::new(u64::MAX),
+            spare_slots: RefCell::new(Vec::new()),
             sandbox: Cell::new(false),
             out_dirty: Cell::new(false),
             ascii: iter::ascii_table(),
@@ -411,12 +424,44 @@ impl Interp {
     /// A frame from the pool (frames are reused: calls are the hot path).
     /// A fresh frame (mimalloc makes this as cheap as a pool of reused vectors was).
     pub fn take_frame(&self, n_slots: usize, closure: Option<Rc<Closure>>) -> Frame {
-        let slots = (0..n_slots).map(|_| Value::Nil).collect();
+        let mut slots = self.take_slots(n_slots);
+        slots.resize(n_slots, Value::Nil);
         Frame { slots, closure, async_depth: 0 }
     }
 
+    /// An empty slot vector with room for `n` values: a spare one if there is one.
+    #[inline]
+    pub fn take_slots(&self, n: usize) -> Vec<Value> {
+        if n == 0 {
+            return Vec::new(); // allocates nothing
+        }
+        match self.spare_slots.borrow_mut().pop() {
+            Some(mut v) => {
+                v.reserve(n);
+                v
+            }
+            None => Vec::with_capacity(n.max(SPARE_SLOTS_MIN)),
+        }
+    }
+
+    /// Ends a frame: its values are dropped now and its slot vector kept for reuse
+    /// (up to `SPARE_FRAMES_MAX` of them; deep recursion's extra ones are freed).
+    #[inline]
     pub fn give_frame(&self, frame: Frame) {
-        drop(frame);
+        if frame.slots.capacity() == 0 {
+            return; // nothing to keep (a function without locals)
+        }
+        self.keep_slots(frame)
+    }
+
+    fn keep_slots(&self, frame: Frame) {
+        let Frame { mut slots, closure, .. } = frame;
+        slots.clear();
+        drop(closure);
+        let mut spare = self.spare_slots.borrow_mut();
+        if spare.len() < SPARE_FRAMES_MAX && (1..=SPARE_SLOTS_MAX).contains(&slots.capacity()) {
+            spare.push(slots);
+        }
     }
 
     /// Starts returning `v` from the current function.
