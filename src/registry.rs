@@ -147,6 +147,10 @@ pub struct Sig {
     pub rest: Option<(&'static str, Ty)>,
     /// the signature as written, for docs and messages
     pub text: &'static str,
+    /// `Some(n)` when every call with exactly `n` positional arguments fits as it is:
+    /// `n` positional parameters of any type and nothing else (`fits_exactly` is then
+    /// one compare)
+    any_arity: Option<usize>,
 }
 
 impl Sig {
@@ -156,7 +160,7 @@ impl Sig {
         let close = text.rfind(')').unwrap_or_else(|| panic!("signature without `)`: {text}"));
         let name = text[..open].trim();
         let inner = &text[open + 1..close];
-        let mut sig = Sig { name, params: Vec::new(), rest: None, text };
+        let mut sig = Sig { name, params: Vec::new(), rest: None, text, any_arity: None };
         let mut named_only = false;
         for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             if part == "*" {
@@ -185,6 +189,8 @@ impl Sig {
             let nullable = nullable || matches!(default, Some(Default::Nil));
             sig.params.push(Param { name: pname, ty, nullable, default, named_only });
         }
+        let all_any = sig.params.iter().all(|p| p.ty == Ty::Any && !p.named_only);
+        sig.any_arity = (all_any && sig.rest.is_none()).then_some(sig.params.len());
         sig
     }
 
@@ -241,6 +247,9 @@ impl Sig {
     /// The fast path: exactly the positional parameters, no names, no defaults.
     #[inline]
     pub fn fits_exactly(&self, positional: &[Value]) -> bool {
+        if let Some(n) = self.any_arity {
+            return positional.len() == n;
+        }
         self.rest.is_none()
             && positional.len() == self.params.len()
             && self

@@ -483,6 +483,14 @@ pub fn native_key(type_name: &'static str) -> u64 {
     ((((type_name.len() as u64) << 47) | type_name.as_ptr() as u64) << 2) | NATIVE
 }
 
+/// The cache key of a built-in receiver (a list, string, dict, set or bytes: see
+/// `is_builtin_receiver`), by its variant alone, which decides its type; small, so it
+/// cannot equal a `native_key` (made from an address).
+#[inline]
+pub fn variant_key(v: &Value) -> u64 {
+    ((v.variant_index() as u64) << 2) | NATIVE
+}
+
 #[inline]
 fn site_key(def: &TypeDef, kind: u64) -> u64 {
     (def.id << 2) | kind

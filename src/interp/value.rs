@@ -294,6 +294,13 @@ impl Value {
 
     /// The name built-in methods are registered under (`String`, `List`, `TcpStream`,
     /// ...); `"struct"` and `"enum"` for user-declared types.
+    /// Which variant this is (its discriminant), read without a `match`.
+    #[inline]
+    pub fn variant_index(&self) -> u8 {
+        // SAFETY: `Value` is `repr(C, u8)`, whose layout starts with the `u8` tag
+        unsafe { *(self as *const Value).cast::<u8>() }
+    }
+
     pub fn type_tag(&self) -> &'static str {
         match self {
             Value::Nil => "nil",

@@ -82,17 +82,28 @@ impl Interp {
         positional: &[Value],
         cache: &SiteCache,
     ) -> R<Value> {
-        let tag = recv.type_tag();
-        let key = super::access::native_key(tag);
-        let index = if cache.key.get() == key {
-            Some(cache.slot.get() as usize)
-        } else {
-            let index = self.registry.builtin_method_index(tag, name);
-            if let Some(i) = index {
-                super::access::remember_key(cache, key, i as u32);
+        // the hit: the site's cached entry, a synchronous method whose parameters take
+        // these arguments as they are
+        if cache.key.get() == super::access::variant_key(recv) {
+            let entry = &self.registry.methods[cache.slot.get() as usize];
+            if let MethodFn::Sync(imp) = entry.imp
+                && entry.sig.fits_exactly(positional)
+            {
+                return imp(self, recv, positional);
             }
-            index
-        };
+        }
+        self.builtin_method_miss(recv, name, positional, cache)
+    }
+
+    #[inline(never)]
+    fn builtin_method_miss(&self, recv: &Value, name: &str, positional: &[Value], cache: &SiteCache) -> R<Value> {
+        let tag = recv.type_tag();
+        let index = self.registry.builtin_method_index(tag, name);
+        if let Some(i) = index
+            && super::eval_expr::is_builtin_receiver(recv)
+        {
+            super::access::remember_key(cache, super::access::variant_key(recv), i as u32);
+        }
         self.call_builtin_method_entry(recv, name, index, positional, &[])
     }
 
