@@ -12,12 +12,19 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Resolves a possibly negative index against `len` (`-1` is the last element).
+#[inline]
 pub fn checked_index(n: i64, len: usize, what: &str) -> R<usize> {
     let k = if n < 0 { n.checked_add(len as i64) } else { Some(n) };
     match k {
         Some(k) if k >= 0 && (k as u64) < len as u64 => Ok(k as usize),
-        _ => fail(format!("index {n} out of range for {what} of length {len}")),
+        _ => index_error(n, len, what),
     }
+}
+
+#[cold]
+#[inline(never)]
+fn index_error(n: i64, len: usize, what: &str) -> R<usize> {
+    fail(format!("index {n} out of range for {what} of length {len}"))
 }
 
 pub fn byte_of(v: &Value) -> R<u8> {
@@ -278,7 +285,20 @@ impl Interp {
         }
     }
 
+    /// `v[i]`: a list read at a non-negative index inline, everything else out of line.
+    #[inline]
     pub fn index(&self, v: &Value, i: &Value) -> R<Value> {
+        if let (Value::List(l), Value::Int(n)) = (v, i)
+            && let Ok(k) = usize::try_from(*n)
+            && let Some(x) = l.borrow().get(k)
+        {
+            return Ok(x.clone());
+        }
+        self.index_any(v, i)
+    }
+
+    #[inline(never)]
+    fn index_any(&self, v: &Value, i: &Value) -> R<Value> {
         match (v, i) {
             (Value::List(l), Value::Int(n)) => {
                 let l = l.borrow();

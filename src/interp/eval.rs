@@ -214,6 +214,76 @@ impl Interp {
         r
     }
 
+    /// `for x in xs` where `x` is a plain local (its slot) or `_` (`None`): the item goes
+    /// straight into the slot, and a range is counted without an iterator.
+    pub fn for_local(
+        &self,
+        slot: Option<u32>,
+        iterable: Value,
+        body: &dyn Fn(&Interp, &mut Frame) -> R<()>,
+        f: &mut Frame,
+        span: Span,
+    ) -> R<()> {
+        let s = slot.map(|s| s as usize);
+        let r = match iterable {
+            Value::Range(r) => self.for_range(s, *r, body, f),
+            other => match self.iterate(other) {
+                Ok(mut it) => self.for_items(s, &mut it, body, f),
+                Err(e) => Err(stamp(e, span)),
+            },
+        };
+        if let Some(s) = s {
+            f.slots[s] = Value::Nil;
+        }
+        r
+    }
+
+    fn for_range(
+        &self,
+        s: Option<usize>,
+        (start, end, step): (i64, i64, i64),
+        body: &dyn Fn(&Interp, &mut Frame) -> R<()>,
+        f: &mut Frame,
+    ) -> R<()> {
+        let mut cur = start;
+        while (step > 0 && cur < end) || (step < 0 && cur > end) {
+            self.check_interrupt()?;
+            if let Some(s) = s {
+                f.slots[s] = Value::Int(cur);
+            }
+            match body(self, f) {
+                Ok(()) | Err(Ctrl::Continue) => {}
+                Err(Ctrl::Break) => break,
+                Err(other) => return Err(other),
+            }
+            // the next value would not fit: the range is done (as `Iter::Range`)
+            let Some(next) = cur.checked_add(step) else { break };
+            cur = next;
+        }
+        Ok(())
+    }
+
+    fn for_items(
+        &self,
+        s: Option<usize>,
+        it: &mut super::iter::Iter,
+        body: &dyn Fn(&Interp, &mut Frame) -> R<()>,
+        f: &mut Frame,
+    ) -> R<()> {
+        while let Some(item) = it.next_value(self) {
+            self.check_interrupt()?;
+            if let Some(s) = s {
+                f.slots[s] = item;
+            }
+            match body(self, f) {
+                Ok(()) | Err(Ctrl::Continue) => {}
+                Err(Ctrl::Break) => break,
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(())
+    }
+
     fn run_for(
         &self,
         pat: &Pattern,

@@ -142,7 +142,14 @@ pub fn compare_chain(first: &Expr, rest: &[(BinOp, Expr)], span: Span) -> Node {
 
 enum Clause {
     If(Cond),
-    For { pat: Ptr<Pattern>, shorthand: bool, iter: Node, span: Span },
+    For {
+        pat: Ptr<Pattern>,
+        shorthand: bool,
+        /// the pattern's slot when it is a plain local (the item is stored directly)
+        slot: Option<u32>,
+        iter: Node,
+        span: Span,
+    },
 }
 
 enum Element {
@@ -167,7 +174,11 @@ pub fn comprehension(c: &Comprehension, span: Span) -> Node {
         .map(|cl| match cl {
             CompClause::If(c) => Clause::If(cond(c)),
             CompClause::For { pat, iter, shorthand } => {
-                Clause::For { pat: Ptr::new(pat), shorthand: *shorthand, iter: expr(iter), span: iter.span }
+                let slot = match pat.kind {
+                    PatKind::Bind(VarRef { slot: Slot::Local(s), .. }) if !*shorthand => Some(s),
+                    _ => None,
+                };
+                Clause::For { pat: Ptr::new(pat), shorthand: *shorthand, slot, iter: expr(iter), span: iter.span }
             }
         })
         .collect();
@@ -190,13 +201,16 @@ impl Comp {
                     self.clause(k + 1, i, f, out)?;
                 }
             }
-            Clause::For { pat, shorthand, iter, span } => {
+            Clause::For { pat, shorthand, slot, iter, span } => {
                 let iterable = iter(i, f)?;
                 let mut it = at(*span, i.iterate(iterable))?;
                 let mut index = 0;
                 while let Some(item) = it.next_value(i) {
                     i.spend_step()?;
-                    i.bind_for_item(pat.get(), *shorthand, index, item, f)?;
+                    match slot {
+                        Some(s) => f.slots[*s as usize] = item,
+                        None => i.bind_for_item(pat.get(), *shorthand, index, item, f)?,
+                    }
                     self.clause(k + 1, i, f, out)?;
                     index += 1;
                 }

@@ -188,6 +188,16 @@ pub fn stmt(s: &Stmt) -> Exec {
                 }
             })
         }
+        StmtKind::For { pat, iter, body, shorthand: false }
+            if matches!(pat.kind, PatKind::Wild | PatKind::Bind(VarRef { slot: Slot::Local(_), .. })) =>
+        {
+            let s = if let PatKind::Bind(VarRef { slot: Slot::Local(s), .. }) = pat.kind { Some(s) } else { None };
+            let (iter, body, span) = (expr(iter), block(body), iter.span);
+            Box::new(move |i, f| {
+                let iterable = iter(i, f)?;
+                i.for_local(s, iterable, &*body, f, span)
+            })
+        }
         StmtKind::For { pat, iter, body, shorthand } => {
             let (pat, shorthand, span) = (Ptr::new(pat), *shorthand, iter.span);
             let (iter, body) = (expr(iter), block(body));
