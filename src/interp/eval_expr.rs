@@ -4,7 +4,7 @@
 use super::call::ArgSource;
 use super::eval::{local_slot, stamp};
 use super::ops::{float_fast, int_op};
-use super::value::Value;
+use super::value::{NativeKind, Value};
 use super::{Ctrl, Frame, Interp, R};
 use crate::syntax::ast::*;
 use std::rc::Rc;
@@ -274,14 +274,27 @@ impl Interp {
 
     /// A call of the value `fv` (the callee, already evaluated).
     pub fn call_with_args<A: ArgSource + ?Sized>(&self, fv: &Value, args: &A, f: &mut Frame, span: Span) -> R<Value> {
-        if let Value::Func(c) = fv
-            && c.decl.plain_call(args.count())
-            && args.all_positional()
-        {
-            return self.call_direct_with(c, None, args, f);
+        match fv {
+            Value::Func(c) if c.decl.plain_call(args.count()) && args.all_positional() => {
+                self.call_direct_with(c, None, args, f)
+            }
+            // a built-in function (`float(x)`, `min(a, b)`) whose signature takes the
+            // arguments as they are: straight to it
+            Value::Native(n) if args.all_positional() => {
+                let argv = args.collect(self, f)?;
+                if let NativeKind::Sync(fun) = n.kind
+                    && n.variant_of.is_none()
+                    && n.sig.is_some_and(|sig| sig.fits_exactly(&argv.positional))
+                {
+                    return fun(self, argv.positional);
+                }
+                self.call_value(fv, argv, span)
+            }
+            _ => {
+                let argv = args.collect(self, f)?;
+                self.call_value(fv, argv, span)
+            }
         }
-        let argv = args.collect(self, f)?;
-        self.call_value(fv, argv, span)
     }
 
     fn eval_call(&self, callee: &Expr, args: &[Arg], f: &mut Frame, span: Span) -> R<Value> {
