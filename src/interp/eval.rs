@@ -461,12 +461,8 @@ impl Interp {
             }
             ExprKind::Field(base, name, cache) => {
                 let obj = self.eval(base, f)?;
-                let mut rhs = self.eval(value, f)?;
-                if let Some(op) = op {
-                    let old = self.field_at(&obj, name, cache).map_err(|e| stamp(e, target.span))?;
-                    rhs = self.binary_values(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))?;
-                }
-                self.set_field_at(&obj, name, cache, rhs).map_err(|e| stamp(e, target.span))
+                let rhs = self.eval(value, f)?;
+                self.assign_field_op(&obj, name, cache, op, rhs, target.span, value.span)
             }
             ExprKind::Slice(base, parts) if op.is_none() => {
                 let container = self.eval(base, f)?;
@@ -530,17 +526,31 @@ impl Interp {
         name: &Ident,
         cache: &SiteCache,
         op: Option<BinOp>,
-        mut rhs: Value,
+        rhs: Value,
         f: &mut Frame,
         target: Span,
         value: Span,
     ) -> R<()> {
-        let s = s as usize;
+        self.assign_field_op(&f.slots[s as usize], name, cache, op, rhs, target, value)
+    }
+
+    /// `obj.name = rhs` / `obj.name op= rhs` on the evaluated object.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assign_field_op(
+        &self,
+        obj: &Value,
+        name: &Ident,
+        cache: &SiteCache,
+        op: Option<BinOp>,
+        mut rhs: Value,
+        target: Span,
+        value: Span,
+    ) -> R<()> {
         if let Some(op) = op {
-            let old = self.field_at(&f.slots[s], name, cache).map_err(|e| stamp(e, target))?;
+            let old = self.field_at(obj, name, cache).map_err(|e| stamp(e, target))?;
             rhs = self.binary_values(op, old, rhs).map_err(|e| stamp(e, target.to(value)))?;
         }
-        self.set_field_at(&f.slots[s], name, cache, rhs).map_err(|e| stamp(e, target))
+        self.set_field_at(obj, name, cache, rhs).map_err(|e| stamp(e, target))
     }
 
     /// `a, b = b, a`: the value (already evaluated) is split over the targets.

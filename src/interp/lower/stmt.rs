@@ -254,11 +254,19 @@ fn assign(target: &Expr, op: Option<BinOp>, value: &Expr) -> Option<Exec> {
             })
         }
         ExprKind::Field(base, name, cache) => {
-            let s = local_slot(base)?;
             let (name, cache, value) = (Ptr::new(name), Ptr::new(cache), expr(value));
+            if let Some(s) = local_slot(base) {
+                return Some(Box::new(move |i, f| {
+                    let v = value(i, f)?;
+                    i.assign_local_field_op(s, name.get(), cache.get(), op, v, f, target_span, value_span)
+                }));
+            }
+            // `sched.count += 1`, `a.b.c = v`: the object first, then the value
+            let base = expr(base);
             Box::new(move |i, f| {
+                let obj = base(i, f)?;
                 let v = value(i, f)?;
-                i.assign_local_field_op(s, name.get(), cache.get(), op, v, f, target_span, value_span)
+                i.assign_field_op(&obj, name.get(), cache.get(), op, v, target_span, value_span)
             })
         }
         _ => return None,
