@@ -94,6 +94,19 @@ impl Interp {
         self.field_miss(v, name, cache)
     }
 
+    /// What `look` makes of `v.name`, the field looked at where it lies (no clone) on a
+    /// cache hit: `if self.flag`, `p.link is nil`.
+    #[inline]
+    pub fn peek_field_at<T>(&self, v: &Value, name: &Ident, cache: &SiteCache, look: impl FnOnce(&Value) -> T) -> R<T> {
+        if let Value::Struct(s) = v
+            && cache.key.get() == site_key(&s.def, FIELD)
+            && let Some(x) = s.fields.borrow().get(cache.slot.get() as usize)
+        {
+            return Ok(look(x));
+        }
+        Ok(look(&self.field_miss(v, name, cache)?))
+    }
+
     #[cold]
     #[inline(never)]
     fn field_miss(&self, v: &Value, name: &Ident, cache: &SiteCache) -> R<Value> {

@@ -10,7 +10,17 @@ use std::rc::Rc;
 
 /// Python truthiness, as the Simple language uses in conditions: `false`, `nil`,
 /// `None`, `0`, `0.0`, `""` and empty collections are false; everything else is true.
+#[inline]
 pub fn truthy_value(v: &Value) -> bool {
+    match v {
+        Value::Bool(b) => *b,
+        Value::Nil => false,
+        _ => truthy_other(v),
+    }
+}
+
+#[inline(never)]
+fn truthy_other(v: &Value) -> bool {
     match v {
         Value::Nil => false,
         Value::Bool(b) => *b,

@@ -218,10 +218,13 @@ fn local_operands(a: &Expr, b: &Expr) -> Option<(u32, Option<i64>, Option<u32>)>
     }
 }
 
-/// Whether `e` is nil (a plain local is looked at where it lies).
+/// Whether `e` is nil (a plain local, or a field of one, is looked at where it lies).
 fn nil_test(e: &Expr) -> Cond {
     if let Some(s) = local_slot(e) {
         return Box::new(move |_, f| Ok(matches!(f.slots[s as usize], Value::Nil)));
+    }
+    if let Some(peek) = peek_local_field(e, |v| matches!(v, Value::Nil)) {
+        return peek;
     }
     let e = expr(e);
     Box::new(move |i, f| Ok(matches!(e(i, f)?, Value::Nil)))
@@ -262,8 +265,20 @@ pub fn cond(e: &Expr) -> Cond {
             Box::new(move |i, f| i.truthy(e.get(), f))
         }
         _ => {
+            if let Some(peek) = peek_local_field(e, truthy_value) {
+                return peek;
+            }
             let e = expr(e);
             Box::new(move |i, f| Ok(truthy_value(&e(i, f)?)))
         }
     }
+}
+
+/// `look` applied to the field `x.name` of a plain local `x` where it lies, if `e` is
+/// such a field.
+fn peek_local_field(e: &Expr, look: fn(&Value) -> bool) -> Option<Cond> {
+    let ExprKind::Field(x, name, cache) = &e.kind else { return None };
+    let s = local_slot(x)?;
+    let (name, cache, span) = (Ptr::new(name), Ptr::new(cache), e.span);
+    Some(Box::new(move |i, f| at(span, i.peek_field_at(&f.slots[s as usize], name.get(), cache.get(), look))))
 }
