@@ -10,8 +10,8 @@
 //! function boundary), which keeps `Ctrl` and every `R<T>` small. `RtError` is a
 //! diagnostic plus the innermost span reached (`stamp`: first stamp wins) and its kind;
 //! each function an error leaves adds a stack line (`leave`). A `Frame` is one
-//! activation's slots; every call takes a fresh `Vec` (`take_frame`: with mimalloc that
-//! is as cheap as the frame pool it replaced).
+//! activation's slots, in a `Vec` reused from `spare_slots` (`take_slots`; a finished
+//! frame gives its vector back emptied in `give_frame`).
 //!
 //! Output: `print` builds its whole line and appends it, in one locked write, to
 //! `STDOUT`, one buffer per process (so `--threads` interpreters never split a line),
