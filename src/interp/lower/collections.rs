@@ -106,18 +106,35 @@ pub fn interpolated(parts: &[InterpPart]) -> Node {
 
 /// `xs[a:b:c]`.
 pub fn slice(base: &Expr, parts: &SliceParts, span: Span) -> Node {
-    let base = expr(base);
-    let part = |p: &Option<Expr>| p.as_ref().map(expr);
-    let (start, end, step) = (part(&parts.start), part(&parts.end), part(&parts.step));
+    let (base, parts) = (expr(base), Slice::new(parts));
     Box::new(move |i, f| {
         let v = base(i, f)?;
+        let (a, b, c) = parts.bounds(i, f)?;
+        at(span, i.slice(&v, &a, &b, &c))
+    })
+}
+
+/// The bounds of `[start:end:step]` as nodes (`slice_parts`'s twin).
+pub struct Slice {
+    start: Option<Node>,
+    end: Option<Node>,
+    step: Option<Node>,
+}
+
+impl Slice {
+    pub fn new(parts: &SliceParts) -> Slice {
+        let part = |p: &Option<Expr>| p.as_ref().map(expr);
+        Slice { start: part(&parts.start), end: part(&parts.end), step: part(&parts.step) }
+    }
+
+    /// start, end and step, in that order (`nil` for one left out)
+    pub fn bounds(&self, i: &Interp, f: &mut Frame) -> R<(Value, Value, Value)> {
         let mut get = |p: &Option<Node>| match p {
             Some(x) => x(i, f),
             None => Ok(Value::Nil),
         };
-        let (a, b, c) = (get(&start)?, get(&end)?, get(&step)?);
-        at(span, i.slice(&v, &a, &b, &c))
-    })
+        Ok((get(&self.start)?, get(&self.end)?, get(&self.step)?))
+    }
 }
 
 /// `a < b <= c`: each operand evaluated once, stopping at the first false link.

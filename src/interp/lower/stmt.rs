@@ -261,12 +261,22 @@ fn assign(target: &Expr, op: Option<BinOp>, value: &Expr) -> Option<Exec> {
                     i.assign_local_field_op(s, name.get(), cache.get(), op, v, f, target_span, value_span)
                 }));
             }
-            // `sched.count += 1`, `a.b.c = v`: the object first, then the value
+            // `sched.count += 1`, `a.b.c = v`: the object first, then the value (as `exec_assign`)
             let base = expr(base);
             Box::new(move |i, f| {
                 let obj = base(i, f)?;
                 let v = value(i, f)?;
                 i.assign_field_op(&obj, name.get(), cache.get(), op, v, target_span, value_span)
+            })
+        }
+        ExprKind::Slice(base, parts) if op.is_none() => {
+            // the container, the bounds, then the value (as `exec_assign`)
+            let (base, parts, value) = (expr(base), super::collections::Slice::new(parts), expr(value));
+            Box::new(move |i, f| {
+                let container = base(i, f)?;
+                let (a, b, c) = parts.bounds(i, f)?;
+                let v = value(i, f)?;
+                i.set_slice(&container, &a, &b, &c, v).map_err(|e| stamp(e, target_span))
             })
         }
         _ => return None,
