@@ -1,8 +1,9 @@
 //! Pattern matching: `let`/`for` destructuring, `match` arms with guards, and `?`.
 
-use super::value::Value;
+use super::value::{TypeDef, Value};
 use super::{Ctrl, Frame, Interp, R, fail};
 use crate::syntax::ast::*;
+use std::rc::Rc;
 
 impl Interp {
     /// Binds an irrefutable pattern (`let (a, b) = ...`); a mismatch is a runtime error.
@@ -47,6 +48,18 @@ impl Interp {
         }
     }
 
+    /// Whether the variable `slot` holds the type `def` (a module-level type is looked
+    /// at where it lies).
+    #[inline]
+    pub fn holds_type(&self, slot: Slot, def: &Rc<TypeDef>, f: &Frame) -> bool {
+        match slot {
+            Slot::Global(g) => {
+                matches!(self.globals.borrow().get(g as usize), Some(Value::Type(t)) if Rc::ptr_eq(t, def))
+            }
+            _ => matches!(self.load(slot, f), Value::Type(t) if Rc::ptr_eq(&t, def)),
+        }
+    }
+
     /// Tests a pattern, binding its names on success.
     pub fn match_pattern(&self, pat: &Pattern, v: &Value, f: &mut Frame) -> R<bool> {
         Ok(match &pat.kind {
@@ -76,8 +89,7 @@ impl Interp {
                 if e.variant != *variant {
                     return Ok(false);
                 }
-                let Value::Type(def) = self.load(*ty, f) else { return Ok(false) };
-                if !std::rc::Rc::ptr_eq(&e.def, &def) || e.variant != *variant {
+                if !self.holds_type(*ty, &e.def, f) {
                     return Ok(false);
                 }
                 match args {

@@ -93,18 +93,67 @@ fn if_node<T: Default + 'static>(
 
 /// `match`: the first arm whose pattern (and guard) matches runs, lowered by `arm`.
 fn match_node<T: 'static>(scrutinee: &Expr, arms: &[MatchArm], arm: impl Fn(&Block) -> Run<T>) -> Run<T> {
-    let arms: Vec<(Ptr<MatchArm>, Run<T>)> = arms.iter().map(|a| (Ptr::new(a), arm(&a.body))).collect();
+    let arms: Vec<(ArmTest, Run<T>)> = arms.iter().map(|a| (ArmTest::new(a), arm(&a.body))).collect();
     let span = scrutinee.span;
     let scrutinee = expr(scrutinee);
     Box::new(move |i, f| {
         let v = scrutinee(i, f)?;
-        for (arm, body) in &arms {
-            if i.match_arm(arm.get(), &v, f)? {
+        for (test, body) in &arms {
+            if test.matches(i, &v, f)? {
                 return body(i, f);
             }
         }
         fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, span))
     })
+}
+
+/// How a `match` arm is tested: the two common shapes without a guard directly,
+/// anything else by `match_arm`.
+enum ArmTest {
+    /// `case _`
+    Always,
+    /// `case Kind::A` or `case Kind::A | Kind::B`: variants without payload of the type
+    /// in `ty`
+    Variants {
+        ty: Slot,
+        variants: Box<[u32]>,
+    },
+    Arm(Ptr<MatchArm>),
+}
+
+impl ArmTest {
+    fn new(arm: &MatchArm) -> ArmTest {
+        if arm.guard.is_some() {
+            return ArmTest::Arm(Ptr::new(arm));
+        }
+        let unit_variant = |p: &Pattern| match p.kind {
+            PatKind::EnumVariant { ty, variant, args: None, .. } => Some((ty, variant)),
+            _ => None,
+        };
+        let alternatives = match &arm.pat.kind {
+            PatKind::Wild => return ArmTest::Always,
+            PatKind::Or(ps) => ps.iter().map(unit_variant).collect::<Option<Vec<_>>>(),
+            _ => unit_variant(&arm.pat).map(|v| vec![v]),
+        };
+        match alternatives {
+            Some(vs) if !vs.is_empty() && vs.iter().all(|(ty, _)| *ty == vs[0].0) => {
+                ArmTest::Variants { ty: vs[0].0, variants: vs.iter().map(|(_, v)| *v).collect() }
+            }
+            _ => ArmTest::Arm(Ptr::new(arm)),
+        }
+    }
+
+    #[inline]
+    fn matches(&self, i: &Interp, v: &Value, f: &mut Frame) -> R<bool> {
+        match self {
+            ArmTest::Always => Ok(true),
+            ArmTest::Variants { ty, variants } => Ok(match v {
+                Value::Enum(e) => variants.contains(&e.variant) && i.holds_type(*ty, &e.def, f),
+                _ => false,
+            }),
+            ArmTest::Arm(arm) => i.match_arm(arm.get(), v, f),
+        }
+    }
 }
 
 /// A block run for effect (`exec_block`).
