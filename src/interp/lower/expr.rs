@@ -235,6 +235,11 @@ fn nil_test(e: &Expr) -> Cond {
 pub fn cond(e: &Expr) -> Cond {
     let span = e.span;
     match &e.kind {
+        ExprKind::Binary(op @ (BinOp::Eq | BinOp::Ne), a, b)
+            if let (Some(s), ExprKind::Str(lit)) = (local_slot(a), &b.kind) =>
+        {
+            ops::compare_local_str(*op, s, lit.clone(), span)
+        }
         ExprKind::Binary(op, a, b) if op.is_comparison() => match local_operands(a, b) {
             Some((s, k, t)) => ops::compare_local(*op, s, k, t, span),
             None => ops::compare(*op, expr(a), expr(b), span),

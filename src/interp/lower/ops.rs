@@ -160,6 +160,16 @@ pub fn compare(op: BinOp, a: Node, b: Node, span: Span) -> Cond {
     specialise!(op, compare_general(op, a, b, span))
 }
 
+/// `local == "literal"` or `!=`: a string in the slot is compared where it lies (no
+/// clone of either side); anything else goes to `compare_values`.
+pub fn compare_local_str(op: BinOp, s: u32, lit: std::rc::Rc<crate::text::Str>, span: Span) -> Cond {
+    let equal = op == BinOp::Eq;
+    Box::new(move |i, f| match &f.slots[s as usize] {
+        Value::Str(x) => Ok((x.s == lit.s) == equal),
+        x => slow_compare(op, x.clone(), Value::Str(lit.clone()), i, span),
+    })
+}
+
 fn compare_const<const OP: usize>(op: BinOp, s: usize, k: i64, span: Span) -> Cond {
     Box::new(move |i, f| match &f.slots[s] {
         Value::Int(x) => Ok(int_compare(pick::<OP>(op), *x, k)),
