@@ -85,6 +85,8 @@ impl Interp {
     /// (`field_miss`), which keeps the hit path's stack frame small.
     #[inline]
     pub fn field_at(&self, v: &Value, name: &Ident, cache: &SiteCache) -> R<Value> {
+        // the hit test is written out here and in `peek_field_at`: sharing it (a helper
+        // returning the borrowed field) costs 0.7% more instructions on richards
         if let Value::Struct(s) = v
             && cache.key.get() == site_key(&s.def, FIELD)
             && let Some(x) = s.fields.borrow().get(cache.slot.get() as usize)

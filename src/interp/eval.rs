@@ -126,19 +126,15 @@ impl Interp {
             StmtKind::While { cond, body } => {
                 while self.truthy(cond, f)? {
                     self.check_interrupt()?;
-                    match self.exec_block(body, f) {
-                        Ok(()) | Err(Ctrl::Continue) => {}
-                        Err(Ctrl::Break) => break,
-                        Err(other) => return Err(other),
+                    if !loop_step(self.exec_block(body, f))? {
+                        break;
                     }
                 }
             }
             StmtKind::Loop { body } => loop {
                 self.check_interrupt()?;
-                match self.exec_block(body, f) {
-                    Ok(()) | Err(Ctrl::Continue) => {}
-                    Err(Ctrl::Break) => break,
-                    Err(other) => return Err(other),
+                if !loop_step(self.exec_block(body, f))? {
+                    break;
                 }
             },
             StmtKind::For { pat, iter, body, shorthand } => {
@@ -251,10 +247,8 @@ impl Interp {
             if let Some(s) = s {
                 f.slots[s] = Value::Int(cur);
             }
-            match body(self, f) {
-                Ok(()) | Err(Ctrl::Continue) => {}
-                Err(Ctrl::Break) => break,
-                Err(other) => return Err(other),
+            if !loop_step(body(self, f))? {
+                break;
             }
             // the next value would not fit: the range is done (as `Iter::Range`)
             let Some(next) = cur.checked_add(step) else { break };
@@ -275,10 +269,8 @@ impl Interp {
             if let Some(s) = s {
                 f.slots[s] = item;
             }
-            match body(self, f) {
-                Ok(()) | Err(Ctrl::Continue) => {}
-                Err(Ctrl::Break) => break,
-                Err(other) => return Err(other),
+            if !loop_step(body(self, f))? {
+                break;
             }
         }
         Ok(())
@@ -301,10 +293,8 @@ impl Interp {
             } else {
                 self.bind_pattern(pat, item, f, pat.span)?;
             }
-            match body(self, f) {
-                Ok(()) | Err(Ctrl::Continue) => {}
-                Err(Ctrl::Break) => break,
-                Err(other) => return Err(other),
+            if !loop_step(body(self, f))? {
+                break;
             }
         }
         Ok(())
@@ -455,9 +445,9 @@ impl Interp {
             ExprKind::Field(base, name, cache) if local_slot(base).is_some() => {
                 // `self.x = e`, `r.count -= 1`: the object stays in its slot (the value
                 // cannot rebind a plain local, see `Index` in `eval_rare`)
-                let s = local_slot(base).unwrap_or_default();
+                let s = local_slot(base).unwrap_or_default() as usize;
                 let rhs = self.eval(value, f)?;
-                self.assign_local_field_op(s, name, cache, op, rhs, f, target.span, value.span)
+                self.assign_field_op(&f.slots[s], name, cache, op, rhs, target.span, value.span)
             }
             ExprKind::Field(base, name, cache) => {
                 let obj = self.eval(base, f)?;
@@ -512,26 +502,9 @@ impl Interp {
         value: Span,
     ) -> R<()> {
         if let Some(op) = op {
-            let old = self.index(container, &index).map_err(|e| stamp(e, target))?;
-            rhs = self.binary_values(op, old, rhs).map_err(|e| stamp(e, target.to(value)))?;
+            rhs = self.compound(op, || self.index(container, &index), rhs, target, value)?;
         }
         self.set_index(container, index, rhs).map_err(|e| stamp(e, target))
-    }
-
-    /// `x.name = rhs` / `x.name op= rhs` for the plain local `x` in slot `s`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn assign_local_field_op(
-        &self,
-        s: u32,
-        name: &Ident,
-        cache: &SiteCache,
-        op: Option<BinOp>,
-        rhs: Value,
-        f: &mut Frame,
-        target: Span,
-        value: Span,
-    ) -> R<()> {
-        self.assign_field_op(&f.slots[s as usize], name, cache, op, rhs, target, value)
     }
 
     /// `obj.name = rhs` / `obj.name op= rhs` on the evaluated object.
@@ -547,10 +520,16 @@ impl Interp {
         value: Span,
     ) -> R<()> {
         if let Some(op) = op {
-            let old = self.field_at(obj, name, cache).map_err(|e| stamp(e, target))?;
-            rhs = self.binary_values(op, old, rhs).map_err(|e| stamp(e, target.to(value)))?;
+            rhs = self.compound(op, || self.field_at(obj, name, cache), rhs, target, value)?;
         }
         self.set_field_at(obj, name, cache, rhs).map_err(|e| stamp(e, target))
+    }
+
+    /// The new value of `target op= rhs`: the old one read by `read` (its errors get
+    /// the target's span), then the operator (its errors span target and value).
+    fn compound(&self, op: BinOp, read: impl FnOnce() -> R<Value>, rhs: Value, target: Span, value: Span) -> R<Value> {
+        let old = read().map_err(|e| stamp(e, target))?;
+        self.binary_values(op, old, rhs).map_err(|e| stamp(e, target.to(value)))
     }
 
     /// `a, b = b, a`: the value (already evaluated) is split over the targets.
@@ -663,5 +642,16 @@ pub fn local_slot(e: &Expr) -> Option<u32> {
     match e.kind {
         ExprKind::Var(VarRef { slot: Slot::Local(s), .. }) => Some(s),
         _ => None,
+    }
+}
+
+/// What a loop does with its body's outcome: go on (`true`), stop (`break`), or pass
+/// it out (`return`, an error).
+#[inline(always)]
+pub fn loop_step(r: R<()>) -> R<bool> {
+    match r {
+        Ok(()) | Err(Ctrl::Continue) => Ok(true),
+        Err(Ctrl::Break) => Ok(false),
+        Err(other) => Err(other),
     }
 }

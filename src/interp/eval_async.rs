@@ -17,7 +17,7 @@
 //! method or native called directly under `await` runs inline (no Task); anything else is
 //! evaluated and, if it is a Task, waited for (`await_value`); other values are returned.
 
-use super::eval::stamp;
+use super::eval::{loop_step, stamp};
 use super::value::{NativeKind, Value};
 use super::{BoxFut, Ctrl, Frame, Interp, R};
 use crate::syntax::ast::*;
@@ -90,10 +90,8 @@ impl Interp {
                 return Ok(false);
             }
             self.check_interrupt()?;
-            match self.exec_block(body, f) {
-                Ok(()) | Err(Ctrl::Continue) => {}
-                Err(Ctrl::Break) => return Ok(false),
-                Err(other) => return Err(other),
+            if !loop_step(self.exec_block(body, f))? {
+                return Ok(false);
             }
         }
         Ok(true)
@@ -148,19 +146,15 @@ impl Interp {
                 }
                 StmtKind::While { cond, body } => {
                     while self.truthy_async(cond, f).await? {
-                        match self.loop_body(body, f).await {
-                            Ok(()) | Err(Ctrl::Continue) => {}
-                            Err(Ctrl::Break) => break,
-                            Err(other) => return Err(other),
+                        if !loop_step(self.loop_body(body, f).await)? {
+                            break;
                         }
                         self.fairness_point().await;
                     }
                 }
                 StmtKind::Loop { body } => loop {
-                    match self.loop_body(body, f).await {
-                        Ok(()) | Err(Ctrl::Continue) => {}
-                        Err(Ctrl::Break) => break,
-                        Err(other) => return Err(other),
+                    if !loop_step(self.loop_body(body, f).await)? {
+                        break;
                     }
                     self.fairness_point().await;
                 },
@@ -192,10 +186,8 @@ impl Interp {
                     while let Some(item) = it.next_value(self) {
                         self.bind_for_item(pat, *shorthand, index, item, f)?;
                         index += 1;
-                        match self.loop_body(body, f).await {
-                            Ok(()) | Err(Ctrl::Continue) => {}
-                            Err(Ctrl::Break) => break,
-                            Err(other) => return Err(other),
+                        if !loop_step(self.loop_body(body, f).await)? {
+                            break;
                         }
                         self.fairness_point().await;
                     }

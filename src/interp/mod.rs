@@ -421,8 +421,7 @@ impl Interp {
         globals[i] = v;
     }
 
-    /// A frame from the pool (frames are reused: calls are the hot path).
-    /// A fresh frame (mimalloc makes this as cheap as a pool of reused vectors was).
+    /// A frame of `n_slots` nils, its vector a spare one if there is one (`take_slots`).
     pub fn take_frame(&self, n_slots: usize, closure: Option<Rc<Closure>>) -> Frame {
         let mut slots = self.take_slots(n_slots);
         slots.resize(n_slots, Value::Nil);

@@ -292,8 +292,6 @@ impl Value {
         Value::Bytes(Rc::new(RefCell::new(b)))
     }
 
-    /// The name built-in methods are registered under (`String`, `List`, `TcpStream`,
-    /// ...); `"struct"` and `"enum"` for user-declared types.
     /// Which variant this is (its discriminant), read without a `match`.
     #[inline]
     pub fn variant_index(&self) -> u8 {
@@ -301,6 +299,8 @@ impl Value {
         unsafe { *(self as *const Value).cast::<u8>() }
     }
 
+    /// The name built-in methods are registered under (`String`, `List`, `TcpStream`,
+    /// ...); `"struct"` and `"enum"` for user-declared types.
     pub fn type_tag(&self) -> &'static str {
         match self {
             Value::Nil => "nil",

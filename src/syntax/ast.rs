@@ -593,8 +593,6 @@ impl FnDecl {
         self.self_mode != SelfMode::None
     }
 
-    /// Whether calls through an instance pass it as `self` (an explicit `self`, or an
-    /// implicit one the body uses); otherwise the function is an associated function.
     /// A call with `n` positional arguments can bind them straight to the parameters:
     /// exactly as many as there are, no receiver, not async.
     #[inline]
@@ -602,6 +600,8 @@ impl FnDecl {
         self.params.len() == n && !self.is_async && !self.takes_receiver()
     }
 
+    /// Whether calls through an instance pass it as `self` (an explicit `self`, or an
+    /// implicit one the body uses); otherwise the function is an associated function.
     pub fn takes_receiver(&self) -> bool {
         match self.self_mode {
             SelfMode::Explicit => true,

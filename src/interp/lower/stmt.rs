@@ -5,7 +5,7 @@
 
 use super::expr::{cond, expr};
 use super::{Cond, Exec, Node, Ptr};
-use crate::interp::eval::{clear_slots, local_slot, stamp};
+use crate::interp::eval::{clear_slots, local_slot, loop_step, stamp};
 use crate::interp::value::Value;
 use crate::interp::{Ctrl, Frame, Interp, R, fail};
 use crate::syntax::ast::*;
@@ -180,16 +180,6 @@ fn block(b: &Block) -> Exec {
     })
 }
 
-/// What a loop does with its body's outcome: go on (`true`), stop, or pass it out.
-#[inline]
-fn loop_step(r: R<()>) -> R<bool> {
-    match r {
-        Ok(()) | Err(Ctrl::Continue) => Ok(true),
-        Err(Ctrl::Break) => Ok(false),
-        Err(other) => Err(other),
-    }
-}
-
 pub fn stmt(s: &Stmt) -> Exec {
     match &s.kind {
         StmtKind::Expr(e) => {
@@ -307,7 +297,7 @@ fn assign(target: &Expr, op: Option<BinOp>, value: &Expr) -> Option<Exec> {
             if let Some(s) = local_slot(base) {
                 return Some(Box::new(move |i, f| {
                     let v = value(i, f)?;
-                    i.assign_local_field_op(s, name.get(), cache.get(), op, v, f, target_span, value_span)
+                    i.assign_field_op(&f.slots[s as usize], name.get(), cache.get(), op, v, target_span, value_span)
                 }));
             }
             // `sched.count += 1`, `a.b.c = v`: the object first, then the value (as `exec_assign`)
