@@ -38,6 +38,7 @@ pub mod methods;
 pub mod module;
 pub mod ops;
 pub mod pattern;
+mod slot_pool;
 pub mod types;
 pub mod value;
 
@@ -131,15 +132,6 @@ impl RtError {
         self.diag.stack.push(StackEntry { func: name.clone(), span });
     }
 }
-
-/// Spare slot vectors kept for reuse (`Interp::give_frame`): enough for the call depth
-/// of ordinary recursion, small enough not to matter in memory.
-const SPARE_FRAMES_MAX: usize = 64;
-/// A new slot vector has room for at least this many values, so a spare one fits most
-/// functions without growing.
-const SPARE_SLOTS_MIN: usize = 8;
-/// A slot vector larger than this (a huge top-level frame) is not kept.
-const SPARE_SLOTS_MAX: usize = 256;
 
 /// One activation: the slots of a function (or of the top-level code).
 pub struct Frame {
@@ -270,7 +262,7 @@ pub struct Interp {
     pub step_budget: Cell<u64>,
     /// emptied slot vectors of finished frames, reused by the next calls (a call then
     /// costs no allocation)
-    spare_slots: RefCell<Vec<Vec<Value>>>,
+    spare_slots: slot_pool::SlotPool,
     /// no runtime, no `exit()`: for running untrusted programs in-process (the fuzz test)
     pub sandbox: Cell<bool>,
     /// `print` wrote something since the last flush
@@ -303,7 +295,7 @@ impl Interp {
             task_failed: Cell::new(false),
             steps: Cell::new(0),
             step_budget: Cell::new(u64::MAX),
-            spare_slots: RefCell::new(Vec::new()),
+            spare_slots: slot_pool::SlotPool::default(),
             sandbox: Cell::new(false),
             out_dirty: Cell::new(false),
             ascii: iter::ascii_table(),
@@ -434,32 +426,25 @@ impl Interp {
         if n == 0 {
             return Vec::new(); // allocates nothing
         }
-        match self.spare_slots.borrow_mut().pop() {
+        match self.spare_slots.pop() {
             Some(mut v) => {
                 v.reserve(n);
                 v
             }
-            None => Vec::with_capacity(n.max(SPARE_SLOTS_MIN)),
+            None => Vec::with_capacity(n.max(slot_pool::SPARE_SLOTS_MIN)),
         }
     }
 
     /// Ends a frame: its values are dropped now and its slot vector kept for reuse
-    /// (up to `SPARE_FRAMES_MAX` of them; deep recursion's extra ones are freed).
+    /// (`SlotPool::keep`; deep recursion's extra ones are freed).
     #[inline]
     pub fn give_frame(&self, frame: Frame) {
-        if frame.slots.capacity() == 0 {
-            return; // nothing to keep (a function without locals)
-        }
-        self.keep_slots(frame)
-    }
-
-    fn keep_slots(&self, frame: Frame) {
         let Frame { mut slots, closure, .. } = frame;
-        slots.clear();
         drop(closure);
-        let mut spare = self.spare_slots.borrow_mut();
-        if spare.len() < SPARE_FRAMES_MAX && (1..=SPARE_SLOTS_MAX).contains(&slots.capacity()) {
-            spare.push(slots);
+        if slots.capacity() != 0 {
+            // (a function without locals has an unallocated vector: nothing to keep)
+            slot_pool::clear(&mut slots);
+            self.spare_slots.keep(slots);
         }
     }
 

@@ -26,6 +26,7 @@ use std::rc::Rc;
 
 pub type Shared<T> = Rc<RefCell<T>>;
 
+/// The scalar variants (nil, bool, int, float) come first: `is_scalar` tests the tag.
 #[derive(Clone, Default)]
 #[repr(C, u8)]
 pub enum Value {
@@ -292,8 +293,20 @@ impl Value {
         Value::Bytes(Rc::new(RefCell::new(b)))
     }
 
+    /// Nil, a bool, an int or a float: nothing to drop, a clone is a copy.
+    #[inline]
+    pub fn is_scalar(&self) -> bool {
+        // the four scalar variants are declared first (checked in debug builds)
+        debug_assert_eq!(
+            self.variant_index() <= 3,
+            matches!(self, Value::Nil | Value::Bool(_) | Value::Int(_) | Value::Float(_))
+        );
+        self.variant_index() <= 3
+    }
+
     /// Which variant this is (its discriminant), read without a `match`.
     #[inline]
+
     pub fn variant_index(&self) -> u8 {
         // SAFETY: `Value` is `repr(C, u8)`, whose layout starts with the `u8` tag
         unsafe { *(self as *const Value).cast::<u8>() }
