@@ -133,9 +133,6 @@ impl Interp {
 
     /// A synchronous call of a (non-async) closure.
     pub fn call_closure(&self, c: &Rc<Closure>, this: Option<Value>, args: Args) -> R<Value> {
-        if self.depth.get() >= MAX_DEPTH {
-            return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
-        }
         let decl = &c.decl;
         let mut frame = self.frame_for(c);
         if let Err(e) = self.bind_params(decl, &mut frame, this, args) {
@@ -147,6 +144,7 @@ impl Interp {
 
     /// The hot path: plain positional arguments (exactly as many as `c` has parameters)
     /// evaluated straight into the new frame; for methods `this` goes to slot 0.
+    #[inline]
     pub fn call_direct_with<A: ArgSource + ?Sized>(
         &self,
         c: &Rc<Closure>,
@@ -154,26 +152,48 @@ impl Interp {
         args: &A,
         f: &mut Frame,
     ) -> R<Value> {
-        if self.depth.get() >= MAX_DEPTH {
-            return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
+        if super::lower::lowered(&c.decl).params_in_place {
+            return self.call_in_place(c, this, args, f);
         }
+        self.call_binding(c, this, args, f)
+    }
+
+    /// `call_direct_with` when `self` and the parameters are the first slots: the
+    /// arguments are pushed straight into the new frame's slots. (Its own small
+    /// function: a call's prologue and epilogue cost by the registers it saves.)
+    fn call_in_place<A: ArgSource + ?Sized>(
+        &self,
+        c: &Rc<Closure>,
+        this: Option<Value>,
+        args: &A,
+        f: &mut Frame,
+    ) -> R<Value> {
         let decl = &c.decl;
-        if super::lower::lowered(decl).params_in_place {
-            // the arguments are pushed straight into the new frame's slots
-            let n = decl.info.n_slots as usize;
-            let mut slots = self.take_slots(n);
-            if decl.has_self() {
-                slots.push(this.unwrap_or_default());
-            }
-            for k in 0..decl.params.len() {
-                slots.push(args.value(k, self, f)?);
-            }
-            while slots.len() < n {
-                slots.push(Value::Nil);
-            }
-            let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
-            return self.run_body(c, Frame { slots, closure, async_depth: 0 });
+        let n = decl.info.n_slots as usize;
+        let mut slots = self.take_slots(n);
+        if decl.has_self() {
+            slots.push(this.unwrap_or_default());
         }
+        for k in 0..decl.params.len() {
+            slots.push(args.value(k, self, f)?);
+        }
+        while slots.len() < n {
+            slots.push(Value::Nil);
+        }
+        let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
+        self.run_body(c, Frame { slots, closure, async_depth: 0 })
+    }
+
+    /// `call_direct_with` binding each parameter (captured ones go into cells).
+    #[inline(never)]
+    fn call_binding<A: ArgSource + ?Sized>(
+        &self,
+        c: &Rc<Closure>,
+        this: Option<Value>,
+        args: &A,
+        f: &mut Frame,
+    ) -> R<Value> {
+        let decl = &c.decl;
         let mut frame = self.frame_for(c);
         if let Some(t) = this {
             frame.slots[0] =
@@ -198,13 +218,17 @@ impl Interp {
         self.take_frame(c.decl.info.n_slots as usize, closure)
     }
 
+    /// Runs a call's body in its frame (the recursion and step limits are checked here,
+    /// once the arguments are in the frame).
     fn run_body(&self, c: &Rc<Closure>, mut frame: Frame) -> R<Value> {
-        if let Err(e) = self.spend_step() {
-            self.give_frame(frame);
-            return Err(e);
-        }
-        let decl = &c.decl;
         let depth = self.depth.get();
+        let steps_left = self.step_budget.get();
+        if depth >= MAX_DEPTH || steps_left == 0 {
+            self.give_frame(frame);
+            return Err(refuse_call(depth));
+        }
+        self.step_budget.set(steps_left - 1);
+        let decl = &c.decl;
         self.depth.set(depth + 1);
         // the body runs as its evaluation tree (lowered on the first call)
         let r = (super::lower::lowered(decl).body)(self, &mut frame);
@@ -445,4 +469,14 @@ impl Interp {
         }
         self.call_builtin_method(&recv, &method.name, &args.positional, &args.named)
     }
+}
+
+/// Why a call at this depth may not run: the recursion limit, or else the step budget
+/// (`Interp::spend_step`) is spent.
+#[cold]
+fn refuse_call(depth: u32) -> Ctrl {
+    if depth >= MAX_DEPTH {
+        return Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded");
+    }
+    Ctrl::error_of(super::ErrorKind::Limit, "step limit exceeded")
 }

@@ -4,7 +4,7 @@
 use super::call::ArgSource;
 use super::eval::{local_slot, stamp};
 use super::ops::{float_fast, int_op};
-use super::value::{NativeKind, Value};
+use super::value::{Closure, NativeKind, Value};
 use super::{Ctrl, Frame, Interp, R};
 use crate::syntax::ast::*;
 use std::rc::Rc;
@@ -222,7 +222,45 @@ impl Interp {
 
     /// `recv.method(args)`: user methods get their arguments straight in their frame,
     /// built-in methods with up to two positional arguments avoid an argument vector.
+    #[inline]
     pub fn eval_method_call<A: ArgSource + ?Sized>(
+        &self,
+        r: Value,
+        method: &Ident,
+        cache: &SiteCache,
+        args: &A,
+        f: &mut Frame,
+        span: Span,
+    ) -> R<Value> {
+        if let Some(c) = self.direct_method(&r, &method.name, cache, args) {
+            return self.call_direct_with(&c, Some(r), args, f);
+        }
+        self.method_call_other(r, method, cache, args, f, span)
+    }
+
+    /// The method a call `r.name(args)` runs with its arguments straight in its frame:
+    /// a synchronous method of a user struct or enum that takes `self`, called with
+    /// exactly its parameters, positionally.
+    #[inline]
+    fn direct_method<A: ArgSource + ?Sized>(
+        &self,
+        r: &Value,
+        name: &str,
+        cache: &SiteCache,
+        args: &A,
+    ) -> Option<Rc<Closure>> {
+        if !matches!(r, Value::Struct(_) | Value::Enum(_)) || !args.all_positional() {
+            return None;
+        }
+        let Some(Value::Func(c)) = self.method_at(r, name, cache) else { return None };
+        let d = &c.decl;
+        (d.takes_receiver() && !d.is_async && d.params.len() == args.count()).then_some(c)
+    }
+
+    /// `eval_method_call` for all but `direct_method`'s calls (kept out of line: the
+    /// common call stays a small function).
+    #[inline(never)]
+    fn method_call_other<A: ArgSource + ?Sized>(
         &self,
         r: Value,
         method: &Ident,
@@ -233,16 +271,6 @@ impl Interp {
     ) -> R<Value> {
         let positional = args.all_positional();
         match &r {
-            Value::Struct(_) | Value::Enum(_) => {
-                if let Some(Value::Func(c)) = self.method_at(&r, &method.name, cache)
-                    && positional
-                    && c.decl.takes_receiver()
-                    && !c.decl.is_async
-                    && c.decl.params.len() == args.count()
-                {
-                    return self.call_direct_with(&c, Some(r), args, f);
-                }
-            }
             Value::Object(_) if positional => {
                 if let Some(m) = self.method_at(&r, &method.name, cache) {
                     let argv = args.collect(self, f)?;

@@ -6,6 +6,7 @@ use super::{Args, Cond, Node, Ptr, collections, ops};
 use crate::interp::R;
 use crate::interp::call::ArgSource;
 use crate::interp::eval::{local_slot, stamp};
+use crate::interp::eval_expr::is_builtin_receiver;
 use crate::interp::ops::truthy_value;
 use crate::interp::value::Value;
 use crate::syntax::ast::*;
@@ -160,12 +161,36 @@ fn args_of(args: &[Arg]) -> Args {
 fn method_call(recv: &Expr, method: &Ident, args: &[Arg], cache: &SiteCache, span: Span) -> Node {
     let (method, cache, args) = (Ptr::new(method), Ptr::new(cache), args_of(args));
     if let Some(s) = local_slot(recv) {
+        if args.positional && args.nodes.len() <= 1 {
+            return builtin_call_on_local(s, method, cache, args, span);
+        }
         return Box::new(move |i, f| at(span, i.method_call_on_local(s, method.get(), cache.get(), &args, f, span)));
     }
     let recv = expr(recv);
     Box::new(move |i, f| {
         let r = recv(i, f)?;
         at(span, i.eval_method_call(r, method.get(), cache.get(), &args, f, span))
+    })
+}
+
+/// `xs.push(x)`, `s.len()`: a method call on a local with at most one argument,
+/// positional. On a built-in receiver (list, string, dict, bytes, set) the argument is
+/// passed as a one-element slice (no argument array to fill and drop); anything else
+/// goes the general way.
+fn builtin_call_on_local(s: u32, method: Ptr<Ident>, cache: Ptr<SiteCache>, args: Args, span: Span) -> Node {
+    let s = s as usize;
+    Box::new(move |i, f| {
+        if !is_builtin_receiver(&f.slots[s]) {
+            let r = f.slots[s].clone();
+            return at(span, i.eval_method_call(r, method.get(), cache.get(), &args, f, span));
+        }
+        let r = match args.nodes.first() {
+            None => i.call_builtin_method_at(&f.slots[s], &method.get().name, &[], cache.get()),
+            Some(arg) => arg(i, f).and_then(|v| {
+                i.call_builtin_method_at(&f.slots[s], &method.get().name, std::slice::from_ref(&v), cache.get())
+            }),
+        };
+        at(span, r)
     })
 }
 
