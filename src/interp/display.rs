@@ -8,7 +8,12 @@ impl Value {
     /// Display form (`print`): strings bare at top level.
     pub fn display(&self) -> String {
         let mut out = String::new();
-        self.write_display(&mut out, false);
+        match self {
+            // the common `str(i)` and `str(s)` without the cycle-tracking walk
+            Value::Int(i) => write_int(&mut out, *i),
+            Value::Str(s) => out.push_str(&s.s),
+            _ => self.write_display(&mut out, false),
+        }
         out
     }
 
@@ -52,9 +57,7 @@ impl Value {
         match self {
             Value::Nil => out.push_str("nil"),
             Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Value::Int(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Value::Int(i) => write_int(out, *i),
             Value::Float(f) => write_float(out, *f),
             Value::Str(s) if nested => write_quoted(out, &s.s),
             Value::Str(s) => out.push_str(&s.s),
@@ -197,6 +200,27 @@ fn write_seq(out: &mut String, open: &str, close: &str, items: &[Value], path: &
     out.push_str(close);
 }
 
+/// An int in decimal: digits written into a buffer from the end, without going
+/// through `fmt` (a formatter costs several times as much for a short number).
+pub fn write_int(out: &mut String, i: i64) {
+    let mut buf = [0u8; 20];
+    let mut at = buf.len();
+    let mut n = i.unsigned_abs();
+    loop {
+        at -= 1;
+        buf[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    if i < 0 {
+        out.push('-');
+    }
+    // ASCII digits: always valid UTF-8
+    out.push_str(std::str::from_utf8(&buf[at..]).unwrap_or_default());
+}
+
 /// Rust's `{:?}` for f64: shortest round-trip, `inf`, `NaN`.
 pub fn write_float(out: &mut String, f: f64) {
     use std::fmt::Write;
@@ -235,4 +259,16 @@ pub fn write_bytes(out: &mut String, b: &[u8]) {
         }
     }
     out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn write_int_matches_fmt() {
+        for i in [0, 7, -7, 10, -10, 99, 100, 123_456_789, i64::MAX, i64::MIN, i64::MIN + 1] {
+            let mut out = String::from("x");
+            super::write_int(&mut out, i);
+            assert_eq!(out, format!("x{i}"));
+        }
+    }
 }
