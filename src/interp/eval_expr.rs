@@ -309,14 +309,18 @@ impl Interp {
             // a built-in function (`float(x)`, `min(a, b)`) whose signature takes the
             // arguments as they are: straight to it
             Value::Native(n) if args.all_positional() => {
-                let argv = args.collect(self, f)?;
+                // only the positional vector is made (no `Args` with an empty named list)
+                let mut positional = Vec::with_capacity(args.count());
+                for k in 0..args.count() {
+                    positional.push(args.value(k, self, f)?);
+                }
                 if let NativeKind::Sync(fun) = n.kind
                     && n.variant_of.is_none()
-                    && n.sig.is_some_and(|sig| sig.fits_exactly(&argv.positional))
+                    && n.sig.is_some_and(|sig| sig.fits_exactly(&positional))
                 {
-                    return fun(self, argv.positional);
+                    return fun(self, positional);
                 }
-                self.call_value(fv, argv, span)
+                self.call_value(fv, super::call::Args { positional, named: Vec::new() }, span)
             }
             _ => {
                 let argv = args.collect(self, f)?;

@@ -190,6 +190,9 @@ fn compare_general<const OP: usize>(op: BinOp, a: Node, b: Node, span: Span) -> 
         let y = b(i, f)?;
         match (&x, &y) {
             (Value::Int(p), Value::Int(q)) => Ok(int_compare(pick::<OP>(op), *p, *q)),
+            (Value::Float(p), Value::Float(q)) if let Some(Value::Bool(r)) = float_fast(pick::<OP>(op), *p, *q) => {
+                Ok(r)
+            }
             _ => slow_compare(pick::<OP>(op), x, y, i, span),
         }
     })
