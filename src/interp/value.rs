@@ -306,7 +306,6 @@ impl Value {
 
     /// Which variant this is (its discriminant), read without a `match`.
     #[inline]
-
     pub fn variant_index(&self) -> u8 {
         // SAFETY: `Value` is `repr(C, u8)`, whose layout starts with the `u8` tag
         unsafe { *(self as *const Value).cast::<u8>() }
