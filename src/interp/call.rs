@@ -71,7 +71,7 @@ impl Interp {
                     return super::builtins::call_variant(def, *index, args);
                 }
                 match n.kind {
-                    NativeKind::Sync(fun) => fun(self, self.native_args(n, args)?),
+                    NativeKind::Sync(fun) => fun(self, &self.native_args(n, args)?),
                     NativeKind::Method(fun) => {
                         let mut positional = args.positional;
                         if positional.is_empty() {

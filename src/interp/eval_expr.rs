@@ -309,18 +309,35 @@ impl Interp {
             // a built-in function (`float(x)`, `min(a, b)`) whose signature takes the
             // arguments as they are: straight to it
             Value::Native(n) if args.all_positional() => {
-                // only the positional vector is made (no `Args` with an empty named list)
-                let mut positional = Vec::with_capacity(args.count());
-                for k in 0..args.count() {
-                    positional.push(args.value(k, self, f)?);
+                let direct = match n.kind {
+                    NativeKind::Sync(fun) if n.variant_of.is_none() => n.sig.map(|sig| (fun, sig)),
+                    _ => None,
+                };
+                // up to two arguments go to the native without a vector
+                if let Some((fun, sig)) = direct {
+                    let call = |argv: &[Value]| {
+                        if sig.fits_exactly(argv) {
+                            return fun(self, argv);
+                        }
+                        self.call_value(fv, super::call::Args::new(argv.to_vec()), span)
+                    };
+                    match args.count() {
+                        0 => return call(&[]),
+                        1 => return call(std::slice::from_ref(&args.value(0, self, f)?)),
+                        2 => {
+                            let first = args.value(0, self, f)?;
+                            return call(&[first, args.value(1, self, f)?]);
+                        }
+                        _ => {}
+                    }
                 }
-                if let NativeKind::Sync(fun) = n.kind
-                    && n.variant_of.is_none()
-                    && n.sig.is_some_and(|sig| sig.fits_exactly(&positional))
+                let argv = args.collect(self, f)?;
+                if let Some((fun, sig)) = direct
+                    && sig.fits_exactly(&argv.positional)
                 {
-                    return fun(self, positional);
+                    return fun(self, &argv.positional);
                 }
-                self.call_value(fv, super::call::Args { positional, named: Vec::new() }, span)
+                self.call_value(fv, argv, span)
             }
             _ => {
                 let argv = args.collect(self, f)?;

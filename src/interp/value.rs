@@ -113,7 +113,7 @@ pub struct Closure {
     pub name: Rc<str>,
 }
 
-pub type SyncNative = fn(&crate::interp::Interp, Vec<Value>) -> Result<Value, crate::interp::Ctrl>;
+pub type SyncNative = fn(&crate::interp::Interp, &[Value]) -> Result<Value, crate::interp::Ctrl>;
 pub type AsyncNative = fn(Rc<crate::interp::Interp>, Vec<Value>) -> crate::interp::BoxFut<'static>;
 
 pub enum NativeKind {

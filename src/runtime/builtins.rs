@@ -67,7 +67,7 @@ fn task_arg(v: &Value, what: &str) -> R<Rc<TaskState>> {
     }
 }
 
-fn sleep(interp: &Interp, a: Vec<Value>) -> R<Value> {
+fn sleep(interp: &Interp, a: &[Value]) -> R<Value> {
     let d = seconds(a.first().unwrap_or(&Value::Nil), "sleep()")?;
     let me = interp.rc();
     Ok(interp.spawn_task(
@@ -79,16 +79,18 @@ fn sleep(interp: &Interp, a: Vec<Value>) -> R<Value> {
     ))
 }
 
-fn spawn(interp: &Interp, a: Vec<Value>) -> R<Value> {
-    match a.into_iter().next() {
-        Some(t @ Value::Task(_)) => Ok(t),
-        Some(f) if crate::interp::eval_async::is_async_callable(&f) => interp.start_task_value(f, Args::default()),
+fn spawn(interp: &Interp, a: &[Value]) -> R<Value> {
+    match a.first() {
+        Some(t @ Value::Task(_)) => Ok(t.clone()),
+        Some(f) if crate::interp::eval_async::is_async_callable(f) => {
+            interp.start_task_value(f.clone(), Args::default())
+        }
         Some(other) => fail(format!("spawn() needs a Task, got {}", other.type_name())),
         None => fail("spawn() takes 1 argument but 0 were given"),
     }
 }
 
-fn join(interp: &Interp, a: Vec<Value>) -> R<Value> {
+fn join(interp: &Interp, a: &[Value]) -> R<Value> {
     let list = match a.first() {
         Some(Value::List(l)) => l.borrow().clone(),
         Some(Value::Tuple(t)) => t.to_vec(),
@@ -113,7 +115,7 @@ fn join(interp: &Interp, a: Vec<Value>) -> R<Value> {
     ))
 }
 
-fn timeout(interp: &Interp, a: Vec<Value>) -> R<Value> {
+fn timeout(interp: &Interp, a: &[Value]) -> R<Value> {
     let d = seconds(a.first().unwrap_or(&Value::Nil), "timeout()")?;
     let task = task_arg(a.get(1).unwrap_or(&Value::Nil), "timeout()")?;
     task.observed.set(true);
@@ -163,8 +165,8 @@ impl Future for Race<'_> {
     }
 }
 
-fn block_on(interp: &Interp, a: Vec<Value>) -> R<Value> {
-    let v = a.into_iter().next().unwrap_or_default();
+fn block_on(interp: &Interp, a: &[Value]) -> R<Value> {
+    let v = a.first().cloned().unwrap_or_default();
     if interp.rt.in_runtime() {
         return fail("block_on() cannot be called from async code; use `await` instead");
     }

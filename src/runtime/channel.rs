@@ -37,7 +37,7 @@ fn with_channel<T>(v: &Value, f: impl FnOnce(&Channel) -> R<T>) -> R<T> {
     }
 }
 
-pub fn new(_: &Interp, _: Vec<Value>) -> R<Value> {
+pub fn new(_: &Interp, _: &[Value]) -> R<Value> {
     Ok(Value::object(Rc::new(Channel::default())))
 }
 

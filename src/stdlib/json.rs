@@ -60,7 +60,7 @@ fn json_err(interp: &Interp, message: String, line: usize, column: usize) -> Val
 
 // ----- parse -----------------------------------------------------------------------------
 
-fn parse(interp: &Interp, a: Vec<Value>) -> R<Value> {
+fn parse(interp: &Interp, a: &[Value]) -> R<Value> {
     let parsed = match a.first() {
         Some(Value::Str(s)) => from_slice(s.s.as_bytes()),
         Some(Value::Bytes(b)) => from_slice(&b.borrow()),

@@ -281,7 +281,7 @@ pub fn server_config(cert: &str, key: &str) -> Result<Arc<rustls::ServerConfig>,
     Ok(Arc::new(config))
 }
 
-fn acceptor_new(interp: &Interp, a: Vec<Value>) -> R<Value> {
+fn acceptor_new(interp: &Interp, a: &[Value]) -> R<Value> {
     let path = |i: usize, what: &str| match a.get(i) {
         Some(Value::Str(s)) => Ok(s.s.clone()),
         Some(other) => fail(format!("{what} must be a String, got {}", other.type_name())),

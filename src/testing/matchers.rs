@@ -119,7 +119,7 @@ fn matcher_fn(kind: &str) -> crate::interp::value::SyncNative {
     macro_rules! kinds {
         ($($k:literal),*) => {
             match kind {
-                $($k => |_, a| Ok(make($k, a)),)*
+                $($k => |_, a| Ok(make($k, a.to_vec())),)*
                 _ => |_, _| fail("internal error: unknown matcher"),
             }
         };

@@ -124,7 +124,7 @@ fn title(v: &Value) -> String {
     }
 }
 
-fn group(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn group(i: &Interp, a: &[Value]) -> R<Value> {
     i.print(&format!("{}{}\n", indent(), title(&a[0])));
     STATE.with(|s| {
         let mut s = s.borrow_mut();
@@ -142,7 +142,7 @@ fn group(i: &Interp, a: Vec<Value>) -> R<Value> {
     r.map(|_| Value::Nil)
 }
 
-fn hook(a: Vec<Value>, before: bool) -> R<Value> {
+fn hook(a: &[Value], before: bool) -> R<Value> {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         let list = if before { s.before.last_mut() } else { s.after.last_mut() };
@@ -156,7 +156,7 @@ fn hook(a: Vec<Value>, before: bool) -> R<Value> {
     })
 }
 
-fn skip(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn skip(i: &Interp, a: &[Value]) -> R<Value> {
     i.print(&format!("{}○ {} (skipped)\n", indent(), title(&a[0])));
     STATE.with(|s| {
         let mut s = s.borrow_mut();
@@ -191,7 +191,7 @@ fn run_example(i: &Interp, body: &Value) -> R<()> {
     r
 }
 
-fn example(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn example(i: &Interp, a: &[Value]) -> R<Value> {
     let pad = indent();
     STATE.with(|s| s.borrow_mut().in_example = true);
     let r = run_example(i, &a[1]);
@@ -215,7 +215,7 @@ fn example(i: &Interp, a: Vec<Value>) -> R<Value> {
 
 /// A bare `expect cond`; inside an example a false condition fails it. Directly in a
 /// group it is an example of its own.
-fn expect(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn expect(i: &Interp, a: &[Value]) -> R<Value> {
     check(i, crate::interp::ops::truthy_value(&a[0]), || "expected true, got false".to_string())
 }
 
@@ -239,7 +239,7 @@ fn check(i: &Interp, ok: bool, message: impl FnOnce() -> String) -> R<Value> {
 }
 
 /// `expect a OP b`, with both sides in the message.
-fn expect_compare(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn expect_compare(i: &Interp, a: &[Value]) -> R<Value> {
     let op = a[0].display();
     let (left, right) = (&a[1], &a[2]);
     let bin = match op.as_str() {

@@ -133,7 +133,7 @@ pub fn parse_int(s: &str, base: u32) -> Option<i64> {
     if neg { 0i64.checked_sub_unsigned(magnitude) } else { i64::try_from(magnitude).ok() }
 }
 
-fn int(_: &Interp, a: Vec<Value>) -> R<Value> {
+fn int(_: &Interp, a: &[Value]) -> R<Value> {
     let base = match a[1] {
         Value::Int(b) if (2..=36).contains(&b) => Some(b as u32),
         Value::Int(b) => return fail(format!("int() base must be between 2 and 36, got {b}")),
@@ -157,7 +157,7 @@ fn int(_: &Interp, a: Vec<Value>) -> R<Value> {
     }))
 }
 
-fn float(_: &Interp, a: Vec<Value>) -> R<Value> {
+fn float(_: &Interp, a: &[Value]) -> R<Value> {
     Ok(Value::Float(match &a[0] {
         Value::Int(i) => *i as f64,
         Value::Float(x) => *x,
@@ -170,7 +170,7 @@ fn float(_: &Interp, a: Vec<Value>) -> R<Value> {
     }))
 }
 
-fn dict(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn dict(i: &Interp, a: &[Value]) -> R<Value> {
     match &a[0] {
         Value::Nil => i.make_dict(Vec::new()),
         Value::Dict(d) => Ok(Value::Dict(std::rc::Rc::new(std::cell::RefCell::new(d.borrow().clone())))),

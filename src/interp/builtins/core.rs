@@ -58,19 +58,19 @@ fn join_display(a: &[Value]) -> String {
     out
 }
 
-fn print(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn print(i: &Interp, a: &[Value]) -> R<Value> {
     let mut line = join_display(&a);
     line.push('\n');
     i.print(&line);
     Ok(Value::Nil)
 }
 
-fn eprint(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn eprint(i: &Interp, a: &[Value]) -> R<Value> {
     i.eprint(&(join_display(&a) + "\n"));
     Ok(Value::Nil)
 }
 
-fn range(_: &Interp, a: Vec<Value>) -> R<Value> {
+fn range(_: &Interp, a: &[Value]) -> R<Value> {
     let int = |v: &Value| match v {
         Value::Int(i) => *i,
         _ => 0,
@@ -85,7 +85,7 @@ fn range(_: &Interp, a: Vec<Value>) -> R<Value> {
     Ok(Value::Range(Rc::new((start, end, step))))
 }
 
-fn assert(_: &Interp, a: Vec<Value>) -> R<Value> {
+fn assert(_: &Interp, a: &[Value]) -> R<Value> {
     if super::super::ops::truthy_value(&a[0]) {
         return Ok(Value::Nil);
     }
@@ -95,7 +95,7 @@ fn assert(_: &Interp, a: Vec<Value>) -> R<Value> {
     }
 }
 
-fn exit(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn exit(i: &Interp, a: &[Value]) -> R<Value> {
     let Value::Int(code) = a[0] else { return fail("exit() needs an int code") };
     if i.sandbox.get() {
         return fail(format!("exit({code}) is not allowed in this sandbox"));

@@ -46,7 +46,7 @@ pub fn register(reg: &mut Registry) {
         "zip(*iterables: Iterable)",
         "A List of tuples, one value from each iterable, as long as the shortest.",
         |i, a| {
-            let lists: Vec<Vec<Value>> = a.into_iter().map(|v| i.collect(v)).collect::<R<_>>()?;
+            let lists: Vec<Vec<Value>> = a.iter().map(|v| i.collect(v.clone())).collect::<R<_>>()?;
             let n = lists.iter().map(Vec::len).min().unwrap_or(0);
             Ok(Value::list((0..n).map(|k| Value::tuple(lists.iter().map(|l| l[k].clone()).collect())).collect()))
         },
@@ -94,15 +94,16 @@ pub fn sort_values(i: &Interp, items: Vec<Value>, key: &Value, reverse: bool) ->
 }
 
 /// `min`/`max`: of several arguments, or of the values of one iterable argument.
-fn extreme(i: &Interp, mut a: Vec<Value>, want: Ordering, what: &str) -> R<Value> {
-    let key = a.remove(0);
-    let values = match a.len() {
+fn extreme(i: &Interp, a: &[Value], want: Ordering, what: &str) -> R<Value> {
+    // the signature's binding puts `key` first
+    let (key, rest) = a.split_first().unwrap_or((&Value::Nil, &[]));
+    let values: std::borrow::Cow<[Value]> = match rest.len() {
         0 => return fail(format!("{what} needs at least one argument")),
-        1 => i.collect(a.pop().unwrap_or_default())?,
-        _ => a,
+        1 => i.collect(rest[0].clone())?.into(),
+        _ => rest.into(),
     };
     let mut best: Option<(Value, Value)> = None;
-    for v in values {
+    for v in values.iter() {
         let k = match &key {
             Value::Nil => v.clone(),
             f => i.call_value(f, Args::new(vec![v.clone()]), Default::default())?,
@@ -118,13 +119,13 @@ fn extreme(i: &Interp, mut a: Vec<Value>, want: Ordering, what: &str) -> R<Value
             },
         };
         if better {
-            best = Some((k, v));
+            best = Some((k, v.clone()));
         }
     }
     best.map(|(_, v)| v).ok_or_else(|| super::super::Ctrl::error(format!("{what} of an empty sequence")))
 }
 
-fn sum(i: &Interp, a: Vec<Value>) -> R<Value> {
+fn sum(i: &Interp, a: &[Value]) -> R<Value> {
     let mut total = a[1].clone();
     for v in i.collect(a[0].clone())? {
         total = i.binary(crate::syntax::ast::BinOp::Add, total, v)?;
@@ -132,7 +133,7 @@ fn sum(i: &Interp, a: Vec<Value>) -> R<Value> {
     Ok(total)
 }
 
-fn round(_: &Interp, a: Vec<Value>) -> R<Value> {
+fn round(_: &Interp, a: &[Value]) -> R<Value> {
     match (&a[0], &a[1]) {
         (Value::Int(n), Value::Nil) => Ok(Value::Int(*n)),
         (Value::Float(x), Value::Nil) => {

@@ -18,7 +18,7 @@ pub fn register(r: &mut Registry) {
 }
 
 /// Starts (or returns) the thread's runtime: `Ok(Runtime { driver: ... })`.
-fn init_runtime(interp: &Interp, _: Vec<Value>) -> R<Value> {
+fn init_runtime(interp: &Interp, _: &[Value]) -> R<Value> {
     if let Err(e) = interp.rt.ensure() {
         return Ok(interp.err(Value::str(e)));
     }
@@ -30,7 +30,7 @@ fn init_runtime(interp: &Interp, _: Vec<Value>) -> R<Value> {
     Ok(interp.ok(rt))
 }
 
-fn configure_entries(interp: &Interp, a: Vec<Value>) -> R<Value> {
+fn configure_entries(interp: &Interp, a: &[Value]) -> R<Value> {
     let n = match a.first() {
         Some(Value::Int(n)) => *n,
         Some(other) => return fail(format!("configure_entries() needs an int, got {}", other.type_name())),
@@ -46,7 +46,7 @@ fn configure_entries(interp: &Interp, a: Vec<Value>) -> R<Value> {
     Ok(interp.ok(Value::Nil))
 }
 
-fn stats(interp: &Interp, _: Vec<Value>) -> R<Value> {
+fn stats(interp: &Interp, _: &[Value]) -> R<Value> {
     let _ = interp.rt.ensure();
     let s = &interp.rt.stats;
     let mut d = Dict::new();
@@ -71,7 +71,7 @@ fn stats(interp: &Interp, _: Vec<Value>) -> R<Value> {
 }
 
 /// Zeroes the counters; `tasks_alive` is a level, not a count, and is kept.
-fn reset_stats(interp: &Interp, _: Vec<Value>) -> R<Value> {
+fn reset_stats(interp: &Interp, _: &[Value]) -> R<Value> {
     let s = &interp.rt.stats;
     for c in [
         &s.tasks_spawned,
@@ -87,7 +87,7 @@ fn reset_stats(interp: &Interp, _: Vec<Value>) -> R<Value> {
     Ok(Value::Nil)
 }
 
-fn shutdown(interp: &Interp, _: Vec<Value>) -> R<Value> {
+fn shutdown(interp: &Interp, _: &[Value]) -> R<Value> {
     interp.cancel_all_tasks();
     crate::stdlib::net::close_all_sockets(interp);
     Ok(Value::Nil)

@@ -488,7 +488,7 @@ fn write(interp: Rc<Interp>, a: Vec<Value>, all: bool) -> BoxFut<'static> {
     })
 }
 
-fn shutdown(interp: &Interp, a: Vec<Value>) -> R<Value> {
+fn shutdown(interp: &Interp, a: &[Value]) -> R<Value> {
     let how = match a.get(1) {
         Some(Value::Int(0)) => std::net::Shutdown::Read,
         Some(Value::Int(1)) => std::net::Shutdown::Write,
@@ -511,7 +511,7 @@ fn stream_option(
     })
 }
 
-fn set_nodelay(interp: &Interp, a: Vec<Value>) -> R<Value> {
+fn set_nodelay(interp: &Interp, a: &[Value]) -> R<Value> {
     let on = match a.get(1) {
         Some(Value::Bool(b)) => *b,
         _ => return fail("set_nodelay() needs a bool"),
@@ -520,7 +520,7 @@ fn set_nodelay(interp: &Interp, a: Vec<Value>) -> R<Value> {
 }
 
 /// `set_keepalive(Some(secs))` turns keepalive on with that idle time; `None` off.
-fn set_keepalive(interp: &Interp, a: Vec<Value>) -> R<Value> {
+fn set_keepalive(interp: &Interp, a: &[Value]) -> R<Value> {
     let secs = match a.get(1) {
         Some(Value::Enum(e)) if &*e.def.name == "Option" => match e.fields.first() {
             None => None,

@@ -312,7 +312,7 @@ async fn recv_datagram(
 
 /// `join_multicast(group, iface)` / `leave_multicast(group, iface)`: IPv4 groups take
 /// the interface's address ("0.0.0.0": any), IPv6 groups an interface index ("0": any).
-fn multicast(interp: &Interp, a: Vec<Value>, join: bool) -> R<Value> {
+fn multicast(interp: &Interp, a: &[Value], join: bool) -> R<Value> {
     let group = match a.get(1) {
         Some(Value::Str(s)) => s.s.parse::<IpAddr>(),
         _ => return fail("the multicast group must be a String"),
