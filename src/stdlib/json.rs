@@ -14,8 +14,8 @@ use std::rc::Rc;
 
 pub fn register(r: &mut Registry) {
     r.sync("json::parse", parse);
-    r.sync("json::stringify", |i, a| write(i, &a, false));
-    r.sync("json::pretty", |i, a| write(i, &a, true));
+    r.sync("json::stringify", |i, a| write(i, a, false));
+    r.sync("json::pretty", |i, a| write(i, a, true));
 }
 
 /// Values nested deeper than this are an error when writing (a self-containing list

@@ -13,8 +13,8 @@ pub fn register(r: &mut Registry) {
         Ok(Value::Float(since))
     });
     r.sync("time::monotonic", |_, _| Ok(Value::Float(EPOCH.elapsed().as_secs_f64())));
-    r.sync("time::format_utc", |i, a| format_with(i, &a, "format_utc", iso8601));
-    r.sync("time::http_date", |i, a| format_with(i, &a, "http_date", imf_fixdate));
+    r.sync("time::format_utc", |i, a| format_with(i, a, "format_utc", iso8601));
+    r.sync("time::http_date", |i, a| format_with(i, a, "http_date", imf_fixdate));
 }
 
 /// The monotonic clock's zero: the first time anything asks (shared by all threads).

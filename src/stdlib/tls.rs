@@ -31,15 +31,15 @@ pub fn register(r: &mut Registry) {
     r.async_("TlsStream::flush", |i, a| Box::pin(async move { flush(&i, &a, false).await }));
     r.async_("TlsStream::shutdown", |i, a| Box::pin(async move { shutdown(&i, &a).await }));
     r.sync("TlsStream::close", |i, a| {
-        stream_arg(&a)?.close_now();
+        stream_arg(a)?.close_now();
         Ok(i.ok(Value::Nil))
     });
     r.sync("TlsStream::peer_addr", |i, a| {
-        let s = stream_arg(&a)?;
+        let s = stream_arg(a)?;
         Ok(i.option((!s.closed.get()).then(|| addr_string(&s.peer))))
     });
     r.sync("TlsStream::local_addr", |i, a| {
-        let s = stream_arg(&a)?;
+        let s = stream_arg(a)?;
         Ok(i.option((!s.closed.get()).then(|| addr_string(&s.local))))
     });
 }

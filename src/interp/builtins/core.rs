@@ -59,14 +59,14 @@ fn join_display(a: &[Value]) -> String {
 }
 
 fn print(i: &Interp, a: &[Value]) -> R<Value> {
-    let mut line = join_display(&a);
+    let mut line = join_display(a);
     line.push('\n');
     i.print(&line);
     Ok(Value::Nil)
 }
 
 fn eprint(i: &Interp, a: &[Value]) -> R<Value> {
-    i.eprint(&(join_display(&a) + "\n"));
+    i.eprint(&(join_display(a) + "\n"));
     Ok(Value::Nil)
 }
 

@@ -15,9 +15,9 @@ use std::rc::Rc;
 
 pub fn register(r: &mut Registry) {
     r.async_("Server::bind", bind);
-    r.sync("Server::local_addr", |_, a| Ok(Value::str(server_arg(&a)?.local.to_string())));
+    r.sync("Server::local_addr", |_, a| Ok(Value::str(server_arg(a)?.local.to_string())));
     r.sync("Server::close", |_, a| {
-        server_arg(&a)?.listener.close_now_dyn();
+        server_arg(a)?.listener.close_now_dyn();
         Ok(Value::Nil)
     });
     r.async_("Server::serve", server::serve);

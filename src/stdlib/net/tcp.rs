@@ -20,9 +20,9 @@ pub fn register(r: &mut Registry) {
     r.async_("TcpListener::bind", bind);
     r.async_("TcpListener::accept", accept);
     // the seed's API: a listener's address is a String, a stream's an Option[String]
-    r.sync("TcpListener::local_addr", |_, a| with_listener(&a, |l| Ok(addr_string(&l.local))));
+    r.sync("TcpListener::local_addr", |_, a| with_listener(a, |l| Ok(addr_string(&l.local))));
     r.sync("TcpListener::close", |i, a| {
-        with_listener(&a, |l| {
+        with_listener(a, |l| {
             l.close_now();
             Ok(i.ok(Value::Nil))
         })
@@ -35,18 +35,18 @@ pub fn register(r: &mut Registry) {
     r.async_("TcpStream::flush", |i, a| Box::pin(async move { with_stream(&a, |_| Ok(i.ok(Value::Nil))) }));
     r.sync("TcpStream::shutdown", shutdown);
     r.sync("TcpStream::close", |i, a| {
-        with_stream(&a, |s| {
+        with_stream(a, |s| {
             s.close_now();
             Ok(i.ok(Value::Nil))
         })
     });
     r.sync("TcpStream::local_addr", |i, a| {
-        with_stream(&a, |s| Ok(i.option((!s.closed.get()).then(|| addr_string(&s.local)))))
+        with_stream(a, |s| Ok(i.option((!s.closed.get()).then(|| addr_string(&s.local)))))
     });
     r.sync("TcpStream::peer_addr", |i, a| {
-        with_stream(&a, |s| Ok(i.option((!s.closed.get()).then(|| addr_string(&s.peer)))))
+        with_stream(a, |s| Ok(i.option((!s.closed.get()).then(|| addr_string(&s.peer)))))
     });
-    r.sync("TcpStream::is_connected", |_, a| with_stream(&a, |s| Ok(Value::Bool(!s.closed.get()))));
+    r.sync("TcpStream::is_connected", |_, a| with_stream(a, |s| Ok(Value::Bool(!s.closed.get()))));
     r.sync("TcpStream::set_nodelay", set_nodelay);
     r.sync("TcpStream::set_keepalive", set_keepalive);
 }
@@ -496,7 +496,7 @@ fn shutdown(interp: &Interp, a: &[Value]) -> R<Value> {
         Some(other) => return fail(format!("shutdown() takes 0 (read), 1 (write) or 2 (both), got {}", other.repr())),
         None => return fail("shutdown() takes 1 argument but 0 were given"),
     };
-    stream_option(interp, &a, |sock| sock.shutdown(how))
+    stream_option(interp, a, |sock| sock.shutdown(how))
 }
 
 /// Applies a socket option through socket2: `Ok(nil)` or the NetError.
@@ -516,7 +516,7 @@ fn set_nodelay(interp: &Interp, a: &[Value]) -> R<Value> {
         Some(Value::Bool(b)) => *b,
         _ => return fail("set_nodelay() needs a bool"),
     };
-    stream_option(interp, &a, |sock| sock.set_tcp_nodelay(on))
+    stream_option(interp, a, |sock| sock.set_tcp_nodelay(on))
 }
 
 /// `set_keepalive(Some(secs))` turns keepalive on with that idle time; `None` off.
@@ -528,7 +528,7 @@ fn set_keepalive(interp: &Interp, a: &[Value]) -> R<Value> {
         },
         _ => return fail("set_keepalive() needs Some(seconds) or None"),
     };
-    stream_option(interp, &a, |sock| match secs {
+    stream_option(interp, a, |sock| match secs {
         Some(d) => {
             sock.set_tcp_keepalive(&socket2::TcpKeepalive::new().with_time(d.max(std::time::Duration::from_secs(1))))
         }

@@ -21,35 +21,35 @@ pub fn register(r: &mut Registry) {
     r.async_("UdpSocket::recv", |i, a| recv(i, a, false));
     r.async_("UdpSocket::connect", connect);
     r.sync("UdpSocket::close", |i, a| {
-        with_udp(&a, |u| {
+        with_udp(a, |u| {
             u.close_now();
             Ok(i.ok(Value::Nil))
         })
     });
     // the seed's API: Option[String], `None` once closed (and for an unconnected peer)
     r.sync("UdpSocket::local_addr", |i, a| {
-        with_udp(&a, |u| Ok(i.option(u.sock.borrow().is_some().then(|| addr_string(&u.local)))))
+        with_udp(a, |u| Ok(i.option(u.sock.borrow().is_some().then(|| addr_string(&u.local)))))
     });
     r.sync("UdpSocket::is_connected", |_, a| {
-        with_udp(&a, |u| Ok(Value::Bool(u.peer.get().is_some() && u.sock.borrow().is_some())))
+        with_udp(a, |u| Ok(Value::Bool(u.peer.get().is_some() && u.sock.borrow().is_some())))
     });
     r.sync("UdpSocket::peer_addr", |i, a| {
-        with_udp(&a, |u| Ok(i.option(u.peer.get().filter(|_| u.sock.borrow().is_some()).map(|p| addr_string(&p)))))
+        with_udp(a, |u| Ok(i.option(u.peer.get().filter(|_| u.sock.borrow().is_some()).map(|p| addr_string(&p)))))
     });
     r.sync("UdpSocket::set_broadcast", |i, a| {
-        let on = bool_arg(&a, "set_broadcast()")?;
-        option(i, &a, |u, s| if u.local.is_ipv4() { s.set_broadcast(on) } else { Ok(()) })
+        let on = bool_arg(a, "set_broadcast()")?;
+        option(i, a, |u, s| if u.local.is_ipv4() { s.set_broadcast(on) } else { Ok(()) })
     });
     r.sync("UdpSocket::set_multicast_ttl", |i, a| {
         let ttl = match a.get(1) {
             Some(Value::Int(n)) if (0..=255).contains(n) => *n as u32,
             _ => return fail("set_multicast_ttl() needs an int in 0..=255"),
         };
-        option(i, &a, |u, s| if u.local.is_ipv4() { s.set_multicast_ttl_v4(ttl) } else { s.set_multicast_hops_v6(ttl) })
+        option(i, a, |u, s| if u.local.is_ipv4() { s.set_multicast_ttl_v4(ttl) } else { s.set_multicast_hops_v6(ttl) })
     });
     r.sync("UdpSocket::set_multicast_loop", |i, a| {
-        let on = bool_arg(&a, "set_multicast_loop()")?;
-        option(i, &a, |u, s| if u.local.is_ipv4() { s.set_multicast_loop_v4(on) } else { s.set_multicast_loop_v6(on) })
+        let on = bool_arg(a, "set_multicast_loop()")?;
+        option(i, a, |u, s| if u.local.is_ipv4() { s.set_multicast_loop_v4(on) } else { s.set_multicast_loop_v6(on) })
     });
     r.sync("UdpSocket::join_multicast", |i, a| multicast(i, a, true));
     r.sync("UdpSocket::leave_multicast", |i, a| multicast(i, a, false));
@@ -326,7 +326,7 @@ fn multicast(interp: &Interp, a: &[Value], join: bool) -> R<Value> {
         None => String::new(),
         Some(other) => return fail(format!("the interface must be a String, got {}", other.type_name())),
     };
-    option(interp, &a, |_, s| match group {
+    option(interp, a, |_, s| match group {
         IpAddr::V4(g) => {
             let ifa = if iface.is_empty() { Ok(Ipv4Addr::UNSPECIFIED) } else { iface.parse::<Ipv4Addr>() };
             let ifa = ifa.map_err(|_| {
