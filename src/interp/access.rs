@@ -35,9 +35,36 @@ pub fn byte_of(v: &Value) -> R<u8> {
     }
 }
 
+/// The positions a stepped slice selects, counted out (no vector of indexes).
+#[derive(Clone, Copy, Debug)]
+pub struct SlicePositions {
+    next: i64,
+    step: i64,
+    left: usize,
+}
+
+impl Iterator for SlicePositions {
+    type Item = usize;
+    fn next(&mut self) -> Option<usize> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let at = self.next;
+        // past the last position this may leave the range; it is never used then
+        self.next = self.next.wrapping_add(self.step);
+        Some(at as usize)
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.left, Some(self.left))
+    }
+}
+
+impl ExactSizeIterator for SlicePositions {}
+
 /// The positions a slice `[start:end:step]` selects from a sequence of length `len`,
 /// with Python's clamping of out-of-range bounds.
-pub fn slice_indices(start: Option<i64>, end: Option<i64>, step: Option<i64>, len: usize) -> R<Vec<usize>> {
+pub fn slice_indices(start: Option<i64>, end: Option<i64>, step: Option<i64>, len: usize) -> R<SlicePositions> {
     let step = step.unwrap_or(1);
     if step == 0 {
         return fail("slice step cannot be zero");
@@ -52,13 +79,10 @@ pub fn slice_indices(start: Option<i64>, end: Option<i64>, step: Option<i64>, le
     } else {
         (start.map_or(len - 1, |v| clamp(v, -1, len - 1)), end.map_or(-1, |v| clamp(v, -1, len - 1)))
     };
-    let mut out = Vec::new();
-    let mut i = a;
-    while (step > 0 && i < b) || (step < 0 && i > b) {
-        out.push(i as usize);
-        i += step;
-    }
-    Ok(out)
+    // how many of a, a + step, ... lie before b (both within -1..=len, so no overflow)
+    let span = if step > 0 { b - a } else { a - b };
+    let left = if span > 0 { ((span - 1) as u64 / step.unsigned_abs() + 1) as usize } else { 0 };
+    Ok(SlicePositions { next: a, step, left })
 }
 
 /// A contiguous slice `[a, b)` when the step is 1 (the common, cheap case).
@@ -546,4 +570,46 @@ fn field_slot(s: &StructValue, name: &Ident, cache: &SiteCache) -> Option<usize>
     let i = s.def.field_index(&name.name)?;
     remember_key(cache, key, i as u32);
     Some(i)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The positions as the plain loop gives them.
+    fn walked(start: Option<i64>, end: Option<i64>, step: i64, len: usize) -> Vec<usize> {
+        let n = len as i64;
+        let clamp = |v: i64, lo: i64, hi: i64| (if v < 0 { v.saturating_add(n) } else { v }).clamp(lo, hi);
+        let (a, b) = if step > 0 {
+            (start.map_or(0, |v| clamp(v, 0, n)), end.map_or(n, |v| clamp(v, 0, n)))
+        } else {
+            (start.map_or(n - 1, |v| clamp(v, -1, n - 1)), end.map_or(-1, |v| clamp(v, -1, n - 1)))
+        };
+        let (mut out, mut i) = (Vec::new(), a);
+        while (step > 0 && i < b) || (step < 0 && i > b) {
+            out.push(i as usize);
+            i = match i.checked_add(step) {
+                Some(next) => next,
+                None => break,
+            };
+        }
+        out
+    }
+
+    #[test]
+    fn slice_positions_match_the_loop() {
+        let bounds = [None, Some(-9), Some(-3), Some(-1), Some(0), Some(1), Some(4), Some(7), Some(20)];
+        let steps = [i64::MIN, -7, -3, -2, -1, 1, 2, 3, 7, i64::MAX];
+        for len in [0, 1, 2, 5, 8] {
+            for start in bounds {
+                for end in bounds {
+                    for step in steps {
+                        let Ok(positions) = super::slice_indices(start, end, Some(step), len) else {
+                            panic!("step {step}")
+                        };
+                        let got: Vec<usize> = positions.collect();
+                        assert_eq!(got, walked(start, end, step, len), "[{start:?}:{end:?}:{step}] of {len}");
+                    }
+                }
+            }
+        }
+    }
 }
