@@ -8,6 +8,7 @@
 
 use crate::interp::value::{Value, values_equal};
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 
 #[derive(Default, Clone, Copy)]
@@ -82,7 +83,17 @@ impl std::hash::BuildHasher for SeededBuild {
 
 /// A hashable view of a key value.
 #[derive(Clone)]
+#[repr(transparent)]
 pub struct Key(pub Value);
+
+impl Key {
+    /// `v` seen as a key, for lookups without cloning it.
+    fn of(v: &Value) -> &Key {
+        // SAFETY: `Key` is `repr(transparent)` over `Value`, so the two references have
+        // the same layout, and the borrow keeps `v`'s lifetime
+        unsafe { &*(v as *const Value).cast::<Key>() }
+    }
+}
 
 impl Hash for Key {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -151,25 +162,29 @@ impl Dict {
         self.index.is_empty()
     }
     pub fn get(&self, key: &Value) -> Option<&Value> {
-        let i = *self.index.get(&Key(key.clone()))?;
+        let i = *self.index.get(Key::of(key))?;
         self.entries[i].as_ref().map(|(_, v)| v)
     }
     pub fn contains_key(&self, key: &Value) -> bool {
-        self.index.contains_key(&Key(key.clone()))
+        self.index.contains_key(Key::of(key))
     }
     /// Inserts or replaces (a replaced key keeps its position); returns the old value.
     pub fn insert(&mut self, key: Value, value: Value) -> Option<Value> {
-        let k = Key(key);
-        if let Some(&i) = self.index.get(&k) {
-            let slot = self.entries[i].as_mut().map(|(_, v)| v);
-            return slot.map(|v| std::mem::replace(v, value));
+        // one hash: the entry is found or made in the same probe
+        match self.index.entry(Key(key)) {
+            Entry::Occupied(e) => {
+                let slot = self.entries[*e.get()].as_mut().map(|(_, v)| v);
+                slot.map(|v| std::mem::replace(v, value))
+            }
+            Entry::Vacant(e) => {
+                self.entries.push(Some((e.key().0.clone(), value)));
+                e.insert(self.entries.len() - 1);
+                None
+            }
         }
-        self.entries.push(Some((k.0.clone(), value)));
-        self.index.insert(k, self.entries.len() - 1);
-        None
     }
     pub fn remove(&mut self, key: &Value) -> Option<Value> {
-        let i = self.index.remove(&Key(key.clone()))?;
+        let i = self.index.remove(Key::of(key))?;
         let old = self.entries[i].take().map(|(_, v)| v);
         if self.entries.len() > 32 && self.index.len() * 2 < self.entries.len() {
             self.compact();
