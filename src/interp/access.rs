@@ -174,7 +174,7 @@ impl Interp {
     #[inline]
     pub fn method_at(&self, recv: &Value, name: &str, cache: &SiteCache) -> Option<Value> {
         if let Value::Struct(s) = recv
-            && cache.key.get() == site_key(&s.def, METHOD)
+            && cache.key.get() == method_key(&s.def)
         {
             return Some(s.def.members.borrow().at(cache.slot.get()));
         }
@@ -553,6 +553,12 @@ pub fn variant_key(v: &Value) -> u64 {
 #[inline]
 fn site_key(def: &TypeDef, kind: u64) -> u64 {
     (def.id << 2) | kind
+}
+
+/// The cache key of a user method of `def`.
+#[inline]
+pub fn method_key(def: &TypeDef) -> u64 {
+    site_key(def, METHOD)
 }
 
 pub fn remember_key(cache: &SiteCache, key: u64, slot: u32) {

@@ -177,6 +177,14 @@ impl Members {
     pub fn at(&self, slot: u32) -> Value {
         self.values[slot as usize].1.clone()
     }
+    /// The function at `slot`, if it holds one (its `Rc` alone is cloned).
+    #[inline]
+    pub fn closure_at(&self, slot: u32) -> Option<Rc<Closure>> {
+        match &self.values.get(slot as usize)?.1 {
+            Value::Func(c) => Some(c.clone()),
+            _ => None,
+        }
+    }
     pub fn insert(&mut self, name: Rc<str>, v: Value) {
         match self.slots.get(&name) {
             Some(&i) => self.values[i as usize].1 = v,
