@@ -225,7 +225,7 @@ impl Interp {
         let steps_left = self.step_budget.get();
         if depth >= MAX_DEPTH || steps_left == 0 {
             self.give_frame(frame);
-            return Err(refuse_call(depth));
+            return Err(if depth >= MAX_DEPTH { Ctrl::recursion_limit() } else { Ctrl::step_limit() });
         }
         self.step_budget.set(steps_left - 1);
         let decl = &c.decl;
@@ -346,7 +346,7 @@ impl Interp {
         match f {
             Value::Func(c) => {
                 if depth >= MAX_DEPTH {
-                    return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
+                    return Err(Ctrl::recursion_limit());
                 }
                 let interp = self.rc();
                 let c = c.clone();
@@ -469,14 +469,4 @@ impl Interp {
         }
         self.call_builtin_method(&recv, &method.name, &args.positional, &args.named)
     }
-}
-
-/// Why a call at this depth may not run: the recursion limit, or else the step budget
-/// (`Interp::spend_step`) is spent.
-#[cold]
-fn refuse_call(depth: u32) -> Ctrl {
-    if depth >= MAX_DEPTH {
-        return Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded");
-    }
-    Ctrl::error_of(super::ErrorKind::Limit, "step limit exceeded")
 }

@@ -252,16 +252,7 @@ impl Interp {
         if !matches!(r, Value::Struct(_) | Value::Enum(_)) || !args.all_positional() {
             return None;
         }
-        let c = match r {
-            // the cache hit takes the closure's `Rc` alone (no `Value` to clone and drop)
-            Value::Struct(s) if cache.key.get() == super::access::method_key(&s.def) => {
-                s.def.members.borrow().closure_at(cache.slot.get())?
-            }
-            _ => match self.method_at(r, name, cache) {
-                Some(Value::Func(c)) => c,
-                _ => return None,
-            },
-        };
+        let c = self.method_closure_at(r, name, cache)?;
         let d = &c.decl;
         (d.takes_receiver() && !d.is_async && d.params.len() == args.count()).then_some(c)
     }

@@ -99,6 +99,16 @@ impl Ctrl {
     pub fn error_of(kind: ErrorKind, message: impl Into<String>) -> Ctrl {
         Ctrl::Error(Box::new(RtError { diag: Diagnostic::runtime(message), cur_span: None, kind }))
     }
+    /// Calls (or comparisons of nested values) went deeper than `MAX_DEPTH`.
+    #[cold]
+    pub fn recursion_limit() -> Ctrl {
+        Ctrl::error_of(ErrorKind::Limit, "maximum recursion depth exceeded")
+    }
+    /// `Interp::step_budget` is spent.
+    #[cold]
+    pub fn step_limit() -> Ctrl {
+        Ctrl::error_of(ErrorKind::Limit, "step limit exceeded")
+    }
     /// The kind of error this is, if it is one.
     pub fn error_kind(&self) -> Option<ErrorKind> {
         match self {
@@ -376,7 +386,7 @@ impl Interp {
     pub fn spend_step(&self) -> R<()> {
         let left = self.step_budget.get();
         if left == 0 {
-            return Err(Ctrl::error_of(ErrorKind::Limit, "step limit exceeded"));
+            return Err(Ctrl::step_limit());
         }
         self.step_budget.set(left - 1);
         Ok(())
@@ -426,13 +436,7 @@ impl Interp {
         if n == 0 {
             return Vec::new(); // allocates nothing
         }
-        match self.spare_slots.pop() {
-            Some(mut v) => {
-                v.reserve(n);
-                v
-            }
-            None => Vec::with_capacity(n.max(slot_pool::SPARE_SLOTS_MIN)),
-        }
+        self.spare_slots.take(n)
     }
 
     /// Ends a frame: its values are dropped now and its slot vector kept for reuse

@@ -235,7 +235,7 @@ impl Interp {
                 super::value::took_too_deep(); // forget a limit hit by an earlier lookup
                 let eq = values_equal(&a, &b);
                 if super::value::took_too_deep() {
-                    return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
+                    return Err(super::Ctrl::recursion_limit());
                 }
                 return Ok(Value::Bool(eq == (op == BinOp::Eq)));
             }
@@ -349,7 +349,7 @@ fn ordering_op(op: BinOp, a: &Value, b: &Value) -> R<Value> {
     super::value::took_too_deep();
     let ord = compare(a, b);
     if super::value::took_too_deep() {
-        return Err(super::Ctrl::error_of(super::ErrorKind::Limit, "maximum recursion depth exceeded"));
+        return Err(super::Ctrl::recursion_limit());
     }
     let Some(ord) = ord else {
         let (x, y) = incomparable_pair(a, b);

@@ -9,7 +9,7 @@ use std::cell::UnsafeCell;
 const SPARE_FRAMES_MAX: usize = 64;
 /// A new slot vector has room for at least this many values, so a spare one fits most
 /// functions without growing.
-pub const SPARE_SLOTS_MIN: usize = 8;
+const SPARE_SLOTS_MIN: usize = 8;
 /// A slot vector larger than this (a huge top-level frame) is not kept.
 const SPARE_SLOTS_MAX: usize = 256;
 
@@ -37,7 +37,7 @@ pub fn clear(slots: &mut Vec<Value>) {
 /// The spare vectors, each empty.
 ///
 /// An `UnsafeCell` rather than a `RefCell` (whose flag cost a dozen instructions per
-/// call, a few percent of a small function's call): `pop` and `keep` are the only
+/// call, a few percent of a small function's call): `take` and `keep` are the only
 /// accesses, neither calls out while it holds the reference (the vector given back is
 /// already empty, so pushing or dropping it runs no `Value` destructor), and an
 /// `Interp` is never shared between threads, so no two accesses overlap.
@@ -51,11 +51,17 @@ impl Default for SlotPool {
 }
 
 impl SlotPool {
-    /// A spare vector, if there is one.
+    /// An empty vector with room for `n` values: a spare one if there is one.
     #[inline]
-    pub fn pop(&self) -> Option<Vec<Value>> {
-        // SAFETY: see the type's comment; the reference ends within this call
-        unsafe { (*self.0.get()).pop() }
+    pub fn take(&self, n: usize) -> Vec<Value> {
+        // SAFETY: see the type's comment; the reference ends with the `pop`
+        match unsafe { (*self.0.get()).pop() } {
+            Some(mut v) => {
+                v.reserve(n);
+                v
+            }
+            None => Vec::with_capacity(n.max(SPARE_SLOTS_MIN)),
+        }
     }
 
     /// Keeps an emptied vector for reuse, unless enough are kept already or it is too
