@@ -5,6 +5,7 @@
 //! Entry points: [`run_file`], [`run_source`], [`check_file`], [`check_source`],
 //! `program::run_file_threads`, `program::run_sandboxed`, and the REPL in [`repl`].
 
+pub mod allocator;
 pub mod diag;
 pub mod interp;
 pub mod program;

@@ -250,4 +250,4 @@ fn repl(cli: &Cli) -> i32 {
 /// The interpreter allocates many small, short-lived objects (values, frames, futures);
 /// mimalloc serves them markedly faster than the system allocator (see README, Performance).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: simple::allocator::MiMalloc = simple::allocator::MiMalloc;

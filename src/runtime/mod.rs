@@ -395,7 +395,11 @@ impl Interp {
             return;
         }
         if self.rt.timers.any_due(Instant::now()) {
-            monoio::time::sleep(Duration::from_micros(1)).await;
+            // boxed: monoio's timer entry is aligned to 128 bytes, which would otherwise
+            // raise the alignment (and the padding) of every evaluator future that
+            // contains this one inline, and send their boxes down the allocator's slow
+            // aligned path; this branch is rare
+            Box::pin(monoio::time::sleep(Duration::from_micros(1))).await;
         } else {
             YieldNow(false).await;
         }
