@@ -197,6 +197,18 @@ impl Interp {
         }
     }
 
+    /// The registered method of a native object (`ch.send(x)`, `stream.read(...)`) that
+    /// the site's cache holds, on a hit: no method value is made or cloned for the call.
+    #[inline]
+    pub fn native_method_hit(&self, recv: &Value, cache: &SiteCache) -> Option<&'static crate::registry::MethodEntry> {
+        match recv {
+            Value::Object(o) if cache.key.get() == native_key(o.type_name()) => {
+                Some(&self.registry.methods[cache.slot.get() as usize])
+            }
+            _ => None,
+        }
+    }
+
     #[inline(never)]
     fn method_miss(&self, recv: &Value, name: &str, cache: &SiteCache) -> Option<Value> {
         let def = match recv {

@@ -17,9 +17,11 @@
 //! method or native called directly under `await` runs inline (no Task); anything else is
 //! evaluated and, if it is a Task, waited for (`await_value`); other values are returned.
 
+use super::call::Args;
 use super::eval::{loop_step, stamp};
 use super::value::{NativeKind, Value};
 use super::{BoxFut, Ctrl, Frame, Interp, R};
+use crate::registry::MethodFn;
 use crate::syntax::ast::*;
 
 /// Evaluates `e` synchronously unless it contains `await`.
@@ -77,9 +79,69 @@ impl Interp {
     async fn exec_stmts_async(&self, block: &Block, f: &mut Frame) -> R<Value> {
         let mut last = Value::Nil;
         for stmt in &block.stmts {
-            last = if stmt.has_await { self.exec_async(stmt, f).await? } else { self.stmt_value(stmt, f)? };
+            last = if stmt.has_await { self.exec_leaf_async(stmt, f).await? } else { self.stmt_value(stmt, f)? };
         }
         Ok(last)
+    }
+
+    /// A statement with `await` in it, inline (no boxed future of its own) when no block
+    /// in it can suspend: `await e`, `x = await e`, `return await e`, `match await e`
+    /// or `if await e` with await-free arms. Those are nearly every await statement, and
+    /// a box per statement per loop iteration was a large part of a Channel message's
+    /// cost. Anything else goes to the boxed `exec_async`, which breaks the recursion.
+    async fn exec_leaf_async(&self, stmt: &Stmt, f: &mut Frame) -> R<Value> {
+        match &stmt.kind {
+            StmtKind::Expr(e) => return eval_m!(self, e, f),
+            StmtKind::Let { pat, value, .. } => {
+                let v = eval_m!(self, value, f)?;
+                self.bind_pattern(pat, v, f, stmt.span)?;
+            }
+            StmtKind::Assign { target, op, value } => self.assign_async(target, *op, value, f).await?,
+            StmtKind::Return(v) => {
+                let v = match v {
+                    Some(e) => eval_m!(self, e, f)?,
+                    None => Value::Nil,
+                };
+                return Err(self.ret(v));
+            }
+            StmtKind::Match { scrutinee, arms } if arms.iter().all(|a| !block_has_await(&a.body)) => {
+                let v = eval_m!(self, scrutinee, f)?;
+                let arm = self.select_arm(arms, &v, scrutinee.span, f).await?;
+                return self.exec_block_value(&arm.body, f);
+            }
+            StmtKind::If { branches, else_ }
+                if branches.iter().all(|(_, b)| !block_has_await(b))
+                    && else_.as_ref().is_none_or(|b| !block_has_await(b)) =>
+            {
+                for (cond, body) in branches {
+                    if self.truthy_async(cond, f).await? {
+                        return self.exec_block_value(body, f);
+                    }
+                }
+                if let Some(b) = else_ {
+                    return self.exec_block_value(b, f);
+                }
+            }
+            _ => return self.exec_async(stmt, f).await,
+        }
+        Ok(Value::Nil)
+    }
+
+    /// The first arm whose pattern matches `v` (binding it) and whose guard holds.
+    async fn select_arm<'b>(&self, arms: &'b [MatchArm], v: &Value, at: Span, f: &mut Frame) -> R<&'b MatchArm> {
+        for arm in arms {
+            if !self.match_pattern(&arm.pat, v, f)? {
+                continue;
+            }
+            let take = match &arm.guard {
+                None => true,
+                Some(g) => self.truthy_async(g, f).await?,
+            };
+            if take {
+                return Ok(arm);
+            }
+        }
+        Err(stamp(Ctrl::error(format!("no match arm matched {}", v.repr())), at))
     }
 
     /// Up to `BURST` iterations of an await-free loop; true if the loop is not finished.
@@ -116,12 +178,6 @@ impl Interp {
     pub fn exec_async<'a>(&'a self, stmt: &'a Stmt, f: &'a mut Frame) -> BoxFut<'a> {
         Box::pin(async move {
             match &stmt.kind {
-                StmtKind::Expr(e) => return eval_m!(self, e, f),
-                StmtKind::Let { pat, value, .. } => {
-                    let v = eval_m!(self, value, f)?;
-                    self.bind_pattern(pat, v, f, stmt.span)?;
-                }
-                StmtKind::Assign { target, op, value } => self.assign_async(target, *op, value, f).await?,
                 StmtKind::If { branches, else_ } => {
                     for (cond, body) in branches {
                         if self.truthy_async(cond, f).await? {
@@ -193,28 +249,10 @@ impl Interp {
                     }
                     self.clear_bindings(pat, f);
                 }
-                StmtKind::Return(v) => {
-                    let v = match v {
-                        Some(e) => eval_m!(self, e, f)?,
-                        None => Value::Nil,
-                    };
-                    return Err(self.ret(v));
-                }
                 StmtKind::Match { scrutinee, arms } => {
                     let v = eval_m!(self, scrutinee, f)?;
-                    for arm in arms {
-                        if !self.match_pattern(&arm.pat, &v, f)? {
-                            continue;
-                        }
-                        let take = match &arm.guard {
-                            None => true,
-                            Some(g) => self.truthy_async(g, f).await?,
-                        };
-                        if take {
-                            return self.run_block(&arm.body, f).await;
-                        }
-                    }
-                    return Err(stamp(Ctrl::error(format!("no match arm matched {}", v.repr())), scrutinee.span));
+                    let arm = self.select_arm(arms, &v, scrutinee.span, f).await?;
+                    return self.run_block(&arm.body, f).await;
                 }
                 StmtKind::With { items, body } => {
                     let mut entered = Vec::with_capacity(items.len());
@@ -229,6 +267,9 @@ impl Interp {
                     let r = self.run_block(body, f).await;
                     self.with_exit(entered, stmt.span)?;
                     return r;
+                }
+                StmtKind::Expr(_) | StmtKind::Let { .. } | StmtKind::Assign { .. } | StmtKind::Return(_) => {
+                    return self.exec_leaf_async(stmt, f).await;
                 }
                 _ => self.exec(stmt, f)?,
             }
@@ -302,6 +343,26 @@ impl Interp {
             }
             ExprKind::MethodCall { recv, method, args, cache } => {
                 let r = eval_b!(self, recv, f)?;
+                if let Some(entry) = self.native_method_hit(&r, cache)
+                    && let MethodFn::Async(fun) = entry.imp
+                    && args.iter().all(|a| a.name.is_none())
+                {
+                    // an async method of a native object, cached: the receiver and the
+                    // arguments go in one vector, as the native takes them
+                    let mut argv = Vec::with_capacity(args.len() + 1);
+                    argv.push(r);
+                    for a in args {
+                        argv.push(eval_b!(self, &a.value, f)?);
+                    }
+                    let fut = if entry.sig.fits_exactly(&argv[1..]) {
+                        fun(self.rc(), argv)
+                    } else {
+                        let m = self.registered_method_at(cache.slot.get() as usize);
+                        let r = argv.remove(0);
+                        self.async_call(&m, Some(r), Args::new(argv), depth).map_err(|c| stamp(c, inner.span))?.1
+                    };
+                    return fut.await.map_err(|c| stamp(c, inner.span));
+                }
                 let argv = self.eval_args_async(args, f).await?;
                 if let Some(m) = self.method_at(&r, &method.name, cache)
                     && is_async_callable(&m)

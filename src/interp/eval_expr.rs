@@ -1,11 +1,12 @@
 //! The synchronous evaluator's expressions: leaves inline, the common node kinds
 //! (binary operators, calls, method calls) in `eval_node`, the rest in `eval_rare`.
 
-use super::call::ArgSource;
+use super::call::{ArgSource, Args};
 use super::eval::{local_slot, stamp};
 use super::ops::{float_fast, int_op};
 use super::value::{Closure, NativeKind, Value};
 use super::{Ctrl, Frame, Interp, R};
+use crate::registry::MethodFn;
 use crate::syntax::ast::*;
 use std::rc::Rc;
 
@@ -272,6 +273,20 @@ impl Interp {
         let positional = args.all_positional();
         match &r {
             Value::Object(_) if positional => {
+                // a cache hit on a synchronous method with at most two arguments that fit
+                // its parameters as they are: called with a slice, no argument vector
+                if args.count() <= 2
+                    && let Some(entry) = self.native_method_hit(&r, cache)
+                    && let MethodFn::Sync(imp) = entry.imp
+                {
+                    let argv = self.eval_two_args(args, f)?;
+                    let argv = &argv[..args.count()];
+                    if entry.sig.fits_exactly(argv) {
+                        return imp(self, &r, argv);
+                    }
+                    let m = self.registered_method_at(cache.slot.get() as usize);
+                    return self.call_member(&m, r, Args::new(argv.to_vec()), span);
+                }
                 if let Some(m) = self.method_at(&r, &method.name, cache) {
                     let argv = args.collect(self, f)?;
                     return self.call_member(&m, r, argv, span);
