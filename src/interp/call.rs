@@ -372,10 +372,10 @@ impl Interp {
                     let positional = match this {
                         // a method: its arguments are checked without the receiver
                         Some(t) => {
-                            let rest = self.native_args(n, args)?;
-                            let mut v = Vec::with_capacity(rest.len() + 1);
-                            v.push(t);
-                            v.extend(rest);
+                            // in front of the arguments, in their own vector (which has
+                            // room to spare when it was pushed to: no second allocation)
+                            let mut v = self.native_args(n, args)?;
+                            v.insert(0, t);
                             v
                         }
                         None => args.into_positional(&n.name)?,
