@@ -121,7 +121,7 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
         Some(span) => {
             let name = sources.name(span.file);
             let src = sources.source(span.file);
-            let range = clamp_range(&src, span);
+            let (lines, range) = report_source(&src, clamp_range(&src, span));
             let label_text = diag.label.clone().unwrap_or_else(|| "here".to_string());
             let mut report = Report::build(kind, (name.clone(), range.clone()))
                 .with_config(Config::default().with_color(color).with_index_type(IndexType::Byte))
@@ -130,7 +130,7 @@ pub fn render(diag: &Diagnostic, sources: &SourceMap, color: bool) -> String {
             for note in &diag.notes {
                 report = report.with_note(note);
             }
-            let cache = ariadne::sources(vec![(name, src.to_string())]);
+            let cache = (name, ariadne::Source::from(lines));
             let _ = report.finish().write(cache, &mut out);
         }
         None => {
@@ -187,6 +187,24 @@ fn stack_lines(diag: &Diagnostic, sources: &SourceMap) -> Vec<String> {
     lines
 }
 
+/// The source a report is drawn from: the whole lines `range` touches, after as many
+/// empty lines as come before them (so line numbers stay right; ariadne 0.6 applies its
+/// display line offset to the header only), and `range` moved to match. Handing ariadne
+/// the whole file made it decode every character of the file for every diagnostic, so
+/// a long file with many errors took quadratic time to report (`simple check` on a
+/// 4,000-line file with 30 errors spent half its time there).
+fn report_source(src: &str, range: std::ops::Range<usize>) -> (String, std::ops::Range<usize>) {
+    // the very end, after a final line end, belongs to the last line (as ariadne shows it)
+    let line_of = if range.start == src.len() && src.ends_with('\n') { range.start - 1 } else { range.start };
+    let start = src[..line_of].rfind('\n').map_or(0, |i| i + 1);
+    let end = src[range.end..].find('\n').map_or(src.len(), |i| range.end + i + 1);
+    let lines_before = src.as_bytes()[..start].iter().filter(|&&b| b == b'\n').count();
+    let mut text = "\n".repeat(lines_before);
+    text.push_str(&src[start..end]);
+    let shift = |at: usize| at - start + lines_before;
+    (text, shift(range.start)..shift(range.end))
+}
+
 fn clamp_range(src: &str, span: Span) -> std::ops::Range<usize> {
     let start = floor_char_boundary(src, (span.start as usize).min(src.len()));
     let end = floor_char_boundary(src, (span.end as usize).clamp(start, src.len()));
@@ -230,7 +248,8 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
     if let Some((_, instead)) = HABITS.iter().find(|(h, _)| *h == name) {
         return format!("; did you mean `{instead}`?");
     }
-    let limit = (name.chars().count() / 3).max(1);
+    let name_chars = name.chars().count();
+    let limit = (name_chars / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
     let mut prefix: Option<&str> = None;
     for c in candidates {
@@ -242,6 +261,11 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -
         if c.len() >= 3 && name.starts_with(c) && name.len() <= c.len() * 2 && prefix.is_none_or(|p| c.len() > p.len())
         {
             prefix = Some(c);
+        }
+        // the distance is at least the difference in length: most candidates of a big
+        // scope are ruled out without computing it
+        if c.len().abs_diff(name.len()) > limit * 4 || c.chars().count().abs_diff(name_chars) > limit {
+            continue;
         }
         let d = edit_distance(name, c);
         if d <= limit && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc)) {
@@ -269,4 +293,59 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
         prev2 = std::mem::replace(&mut prev, cur);
     }
     prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suggestion without the length filter: every candidate's distance computed.
+    fn closest_by_brute_force<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+        let limit = (name.chars().count() / 3).max(1);
+        let mut best: Option<(usize, &str)> = None;
+        for &c in candidates {
+            let d = edit_distance(name, c);
+            if c != name
+                && !c.starts_with("__")
+                && d <= limit
+                && best.is_none_or(|(bd, bc)| d < bd || (d == bd && c < bc))
+            {
+                best = Some((d, c));
+            }
+        }
+        best.map(|(_, c)| c)
+    }
+
+    #[test]
+    fn length_filter_keeps_every_suggestion() {
+        let candidates = [
+            "a", "ab", "abc", "abcd", "len", "length", "lenght", "size", "sizes", "résumé", "resume", "𝔞𝔟", "ab𝔠",
+            "counter", "count", "county", "x1", "x12", "x123", "__init", "print", "println", "prints",
+        ];
+        for name in ["ab", "lenght", "lengths", "sise", "resume", "résume", "𝔞b", "abc", "countr", "x", "x1234", "prnt"]
+        {
+            let got = did_you_mean(name, candidates.iter().copied());
+            // a prefix match may answer when no candidate is close enough
+            if let Some(c) = closest_by_brute_force(name, &candidates) {
+                assert_eq!(got, format!("; did you mean `{c}`?"), "for `{name}`");
+            }
+        }
+    }
+
+    #[test]
+    fn report_source_keeps_line_numbers_and_columns() {
+        let src = "first\nsecond line\nthird\n";
+        let at = src.find("line").unwrap();
+        let (text, range) = report_source(src, at..at + 4);
+        assert_eq!(text, "\nsecond line\n");
+        assert_eq!(&text[range], "line");
+        // a span at the very end, after the final line end: the end of the last line
+        let (text, range) = report_source(src, src.len()..src.len());
+        assert_eq!(text, "\n\nthird\n");
+        assert_eq!(range, 8..8);
+        // a span across lines
+        let (text, range) = report_source(src, 2..8);
+        assert_eq!(text, "first\nsecond line\n");
+        assert_eq!(&text[range], "rst\nse");
+    }
 }

@@ -3,6 +3,14 @@
 //! evaluator, so async code pays for boxed futures only where it can suspend. Loops in
 //! async bodies also come here, to yield to other tasks now and then (fairness).
 //!
+//! Boxes: a statement list runs each await statement through `exec_leaf_async`, which
+//! handles inline (in its caller's future) every statement whose own blocks cannot
+//! suspend — `await e`, `x = await e`, `return await e`, a `match`/`if` on an await
+//! with await-free arms — and hands the rest (loops, `with`, arms that await) to the
+//! boxed `exec_async`. So a loop body costs no allocation per iteration for its awaits;
+//! the box is per loop, per async call (`exec_block_async`) and per nested block that
+//! awaits.
+//!
 //! Loops: an await-free loop (a `while` whose condition and body, a `loop` or `for`
 //! whose body contain no `await`) runs on the synchronous evaluator in bursts of up to
 //! 1,024 iterations (`sync_burst`) with a `fairness_yield` between bursts; any other loop
