@@ -412,6 +412,8 @@ impl Interp {
             }
             (Value::Float(p), Value::Float(q)) => {
                 if let Some(v) = float_fast(op, *p, *q) {
+                    std::mem::forget(x);
+                    std::mem::forget(y);
                     return Ok(v);
                 }
             }

@@ -67,13 +67,29 @@ fn at<T>(span: Span, r: R<T>) -> R<T> {
 fn apply<const OP: usize>(op: BinOp, x: Value, y: Value, i: &crate::interp::Interp) -> R<Value> {
     let op = pick::<OP>(op);
     match (&x, &y) {
-        (Value::Int(p), Value::Int(q)) => int_op(op, *p, *q),
-        (Value::Float(p), Value::Float(q)) => match float_fast(op, *p, *q) {
-            Some(v) => Ok(v),
+        (&Value::Int(p), &Value::Int(q)) => {
+            forget_scalars(x, y);
+            int_op(op, p, q)
+        }
+        (&Value::Float(p), &Value::Float(q)) => match float_fast(op, p, q) {
+            Some(v) => {
+                forget_scalars(x, y);
+                Ok(v)
+            }
             None => i.binary_values(op, x, y),
         },
         _ => i.binary_values(op, x, y),
     }
+}
+
+/// Ends two values a fast path has found to be ints or floats without the drop glue,
+/// which is an out-of-line call that tests the tag again (a tenth of fasta's
+/// instructions were such calls).
+#[inline(always)]
+fn forget_scalars(x: Value, y: Value) {
+    debug_assert!(x.is_scalar() && y.is_scalar());
+    std::mem::forget(x);
+    std::mem::forget(y);
 }
 
 /// `a op b` for evaluated-operand nodes; `k` when `b` is an int literal.
@@ -189,8 +205,12 @@ fn compare_general<const OP: usize>(op: BinOp, a: Node, b: Node, span: Span) -> 
         let x = a(i, f)?;
         let y = b(i, f)?;
         match (&x, &y) {
-            (Value::Int(p), Value::Int(q)) => Ok(int_compare(pick::<OP>(op), *p, *q)),
-            (Value::Float(p), Value::Float(q)) if let Some(Value::Bool(r)) = float_fast(pick::<OP>(op), *p, *q) => {
+            (&Value::Int(p), &Value::Int(q)) => {
+                forget_scalars(x, y);
+                Ok(int_compare(pick::<OP>(op), p, q))
+            }
+            (&Value::Float(p), &Value::Float(q)) if let Some(Value::Bool(r)) = float_fast(pick::<OP>(op), p, q) => {
+                forget_scalars(x, y);
                 Ok(r)
             }
             _ => slow_compare(pick::<OP>(op), x, y, i, span),
@@ -224,8 +244,10 @@ pub fn update_local(op: BinOp, s: u32, value: Node, span: Span) -> Exec {
 fn update<const OP: usize>(op: BinOp, s: usize, value: Node, span: Span) -> Exec {
     Box::new(move |i, f| {
         let v = value(i, f)?;
-        if let (Value::Int(x), Value::Int(y)) = (&f.slots[s], &v) {
-            f.slots[s] = at(span, int_op(pick::<OP>(op), *x, *y))?;
+        if let (&Value::Int(x), &Value::Int(y)) = (&f.slots[s], &v) {
+            let r = at(span, int_op(pick::<OP>(op), x, y))?;
+            // the operand and the slot's old value are ints: nothing to drop
+            forget_scalars(v, std::mem::replace(&mut f.slots[s], r));
             return Ok(());
         }
         i.assign_var_op(Slot::Local(s as u32), Some(pick::<OP>(op)), v, f, span)
