@@ -469,7 +469,7 @@ impl Interp {
     }
 
     /// `v = rhs` / `v op= rhs` with `rhs` evaluated (errors stamped with `span`).
-    pub fn assign_var_op(&self, slot: Slot, op: Option<BinOp>, mut rhs: Value, f: &mut Frame, span: Span) -> R<()> {
+    pub fn assign_var_op(&self, slot: Slot, op: Option<BinOp>, rhs: Value, f: &mut Frame, span: Span) -> R<()> {
         // `s += t` on a string only this variable holds: appended in place
         if op == Some(BinOp::Add)
             && let (Slot::Local(s), Value::Str(tail)) = (slot, &rhs)
@@ -479,15 +479,22 @@ impl Interp {
             unique.push_str(tail);
             return Ok(());
         }
-        if let Some(op) = op {
-            let old = self.load(slot, f);
-            rhs = match (&old, &rhs) {
-                (Value::Int(x), Value::Int(y)) => int_op(op, *x, *y),
-                _ => self.binary_values(op, old, rhs),
+        let new = match op {
+            Some(op) => {
+                let old = self.load(slot, f);
+                match (&old, &rhs) {
+                    (&Value::Int(x), &Value::Int(y)) => {
+                        old.forget_scalar();
+                        rhs.forget_scalar();
+                        int_op(op, x, y)
+                    }
+                    _ => self.binary_values(op, old, rhs),
+                }
+                .map_err(|e| stamp(e, span))?
             }
-            .map_err(|e| stamp(e, span))?;
-        }
-        self.assign(slot, rhs, f);
+            None => rhs,
+        };
+        self.assign(slot, new, f);
         Ok(())
     }
 

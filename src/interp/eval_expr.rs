@@ -406,14 +406,14 @@ impl Interp {
         match (&x, &y) {
             (Value::Int(i), Value::Int(j)) => {
                 let r = int_op(op, *i, *j);
-                std::mem::forget(x);
-                std::mem::forget(y);
+                x.forget_scalar();
+                y.forget_scalar();
                 return r;
             }
             (Value::Float(p), Value::Float(q)) => {
                 if let Some(v) = float_fast(op, *p, *q) {
-                    std::mem::forget(x);
-                    std::mem::forget(y);
+                    x.forget_scalar();
+                    y.forget_scalar();
                     return Ok(v);
                 }
             }

@@ -94,7 +94,9 @@ pub fn expr(e: &Expr) -> Node {
                 // the index cannot rebind a plain local (see `Index` in `eval_rare`)
                 return Box::new(move |i, f| {
                     let k = index(i, f)?;
-                    at(span, i.index(&f.slots[s as usize], &k))
+                    let r = i.index(&f.slots[s as usize], &k);
+                    k.release();
+                    at(span, r)
                 });
             }
             let x = expr(x);
