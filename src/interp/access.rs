@@ -197,8 +197,10 @@ impl Interp {
         }
     }
 
-    /// The registered method of a native object (`ch.send(x)`, `stream.read(...)`) that
-    /// the site's cache holds, on a hit: no method value is made or cloned for the call.
+    /// The registered method of a native object (`ch.send(x)`, `await ch.recv()`, an
+    /// expectation's matchers) that the site's cache holds, on a hit: no method value is
+    /// made or cloned for the call. (The std's socket types are structs whose methods
+    /// are `extern fn`s; they take the struct path.)
     #[inline]
     pub fn native_method_hit(&self, recv: &Value, cache: &SiteCache) -> Option<&'static crate::registry::MethodEntry> {
         match recv {
