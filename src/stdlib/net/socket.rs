@@ -296,11 +296,16 @@ pub enum Payload {
 
 impl Payload {
     /// What to send. A String is immutable and goes to the kernel as it is; a Bytes value
-    /// is copied, because the program (or several tasks writing the same value at once)
+    /// only this argument holds is taken as it is; another Bytes value is copied, because the program (or several tasks writing the same value at once)
     /// may use or change it while the write is in flight — lending its buffer left the
     /// value empty meanwhile, and a second concurrent write then sent nothing.
     pub fn from_value(v: &Value) -> R<Payload> {
         match v {
+            // a value nothing else holds (`buffer.slice(0, n)` passed straight in) can
+            // never be seen again: its vector is sent as it is, without the copy
+            Value::Bytes(b) if std::rc::Rc::strong_count(b) == 1 && std::rc::Rc::weak_count(b) == 0 => {
+                Ok(Payload::Bytes(std::mem::take(&mut *b.borrow_mut())))
+            }
             Value::Bytes(b) => {
                 let mut snapshot = SNAPSHOTS.with_borrow_mut(|pool| pool.pop()).unwrap_or_default();
                 snapshot.extend_from_slice(&b.borrow());
