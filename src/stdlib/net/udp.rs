@@ -63,6 +63,36 @@ pub struct Udp {
     inflight: Inflight,
     /// datagrams a cancelled receive got: the next receive returns them first
     leftover: RefCell<VecDeque<(Vec<u8>, SocketAddr)>>,
+    /// the sender of the last datagram received, as the string the program got: a
+    /// reply to it (`send_to(data, peer)`, an echo) is sent without parsing the address
+    /// back, and the next datagram from the same sender reuses the string
+    last_sender: RefCell<Option<(Rc<crate::interp::value::Str>, SocketAddr)>>,
+}
+
+impl Udp {
+    /// `peer` as a String value (the last sender's, when it is the same peer).
+    fn sender_value(&self, peer: SocketAddr) -> Value {
+        let mut last = self.last_sender.borrow_mut();
+        if let Some((s, a)) = &*last
+            && *a == peer
+        {
+            return Value::Str(s.clone());
+        }
+        let v = addr_string(&peer);
+        if let Value::Str(s) = &v {
+            *last = Some((s.clone(), peer));
+        }
+        v
+    }
+
+    /// The address behind `v` when `v` is the very string a receive gave for the last
+    /// sender.
+    fn known_sender(&self, v: &Value) -> Option<SocketAddr> {
+        match (v, &*self.last_sender.borrow()) {
+            (Value::Str(s), Some((t, a))) if Rc::ptr_eq(s, t) => Some(*a),
+            _ => None,
+        }
+    }
 }
 
 crate::native_object!(Udp, "UdpSocketHandle", |u| format!("<udp {}>", u.local));
@@ -122,6 +152,7 @@ fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
             peer: Cell::new(None),
             inflight: Inflight::default(),
             leftover: RefCell::new(VecDeque::new()),
+            last_sender: RefCell::new(None),
         };
         socket::publish(&interp, "net.udp", "UdpSocket", udp)
     })
@@ -173,8 +204,11 @@ fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
     Box::pin(async move {
         let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
         let u = o.as_any().downcast_ref::<Udp>().unwrap_or_else(|| unreachable!("checked by handle()"));
-        let target = if to {
-            match socket::resolve(&interp, a.get(2).unwrap_or(&Value::Nil)).await? {
+        let addr = a.get(2).unwrap_or(&Value::Nil);
+        let target = if to && let Some(known) = u.known_sender(addr) {
+            Some(known)
+        } else if to {
+            match socket::resolve(&interp, addr).await? {
                 Ok(addrs) => Some(addrs.iter().find(|x| x.is_ipv4() == u.local.is_ipv4()).copied().unwrap_or(addrs[0])),
                 Err(e) => return Ok(e),
             }
@@ -258,7 +292,7 @@ fn recv(interp: Rc<Interp>, a: Vec<Value>, from: bool) -> BoxFut<'static> {
             },
         };
         let n = Value::Int(buf.borrow().len() as i64);
-        Ok(interp.ok(if from { Value::tuple(vec![n, addr_string(&peer)]) } else { n }))
+        Ok(interp.ok(if from { Value::tuple(vec![n, u.sender_value(peer)]) } else { n }))
     })
 }
 
