@@ -1,7 +1,7 @@
 //! `Channel`: an unbounded FIFO between tasks of one thread. `send` never blocks,
 //! `await ch.recv()` gives `Some(v)`, or `None` once the channel is closed and drained.
 
-use crate::interp::value::{NativeObject, Value};
+use crate::interp::value::Value;
 use crate::interp::{BoxFut, Interp, R, fail};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -22,19 +22,16 @@ crate::native_object!(Channel, "Channel", |c| {
     format!("<Channel {} queued{}>", c.queue.borrow().len(), if c.closed.get() { ", closed" } else { "" })
 });
 
-fn this(v: &Value) -> R<Rc<dyn NativeObject>> {
+/// The channel `v` holds, borrowed (no reference count touched).
+fn channel_of(v: &Value) -> R<&Channel> {
     match v {
-        Value::Object(o) if o.as_any().is::<Channel>() => Ok(o.0.clone()),
+        Value::Object(o) if let Some(ch) = o.as_any().downcast_ref::<Channel>() => Ok(ch),
         other => fail(format!("expected a Channel, got {}", other.type_name())),
     }
 }
 
 fn with_channel<T>(v: &Value, f: impl FnOnce(&Channel) -> R<T>) -> R<T> {
-    let o = this(v)?;
-    match o.as_any().downcast_ref::<Channel>() {
-        Some(ch) => f(ch),
-        None => fail("expected a Channel"),
-    }
+    f(channel_of(v)?)
 }
 
 pub fn new(_: &Interp, _: &[Value]) -> R<Value> {
@@ -74,35 +71,42 @@ pub fn len(_: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
 
 pub fn recv(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        let ch = this(&a.into_iter().next().unwrap_or_default())?;
-        let item =
-            Recv { ch: ch.clone(), interp: &interp, blocked: super::deadlock::Blocked::new(&interp, true) }.await;
+        let ch = a.first().unwrap_or(&Value::Nil);
+        channel_of(ch)?;
+        let item = Recv { ch, interp: &interp, blocked: None }.await;
         Ok(interp.option(item))
     })
 }
 
+/// Waits for the next value. The deadlock registration is made when the receive first
+/// has to wait (most receives of a busy channel never do).
 struct Recv<'a> {
-    ch: Rc<dyn NativeObject>,
+    /// the receiver, a Channel (checked before the first poll)
+    ch: &'a Value,
     interp: &'a Interp,
-    blocked: super::deadlock::Blocked<'a>,
+    blocked: Option<super::deadlock::Blocked<'a>>,
 }
 
 impl Future for Recv<'_> {
     type Output = Option<Value>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Value>> {
-        let ch = self.ch.clone();
-        let Some(c) = ch.as_any().downcast_ref::<Channel>() else { return Poll::Ready(None) };
-        if let Some(v) = c.queue.borrow_mut().pop_front() {
-            self.blocked.done();
-            return Poll::Ready(Some(v));
+        let Recv { ch, interp, blocked } = &mut *self;
+        let Ok(c) = channel_of(ch) else { return Poll::Ready(None) };
+        let ready = match c.queue.borrow_mut().pop_front() {
+            Some(v) => Some(Some(v)),
+            None if c.closed.get() => Some(None),
+            None => None,
+        };
+        if let Some(item) = ready {
+            if let Some(b) = blocked {
+                b.done();
+            }
+            return Poll::Ready(item);
         }
-        if c.closed.get() {
-            self.blocked.done();
-            return Poll::Ready(None);
-        }
-        c.receivers.borrow_mut().push_back((cx.waker().clone(), self.blocked.flag.clone()));
-        self.interp.flush();
-        self.blocked.waiting();
+        let b = blocked.get_or_insert_with(|| super::deadlock::Blocked::new(interp, true));
+        c.receivers.borrow_mut().push_back((cx.waker().clone(), b.flag.clone()));
+        interp.flush();
+        b.waiting();
         Poll::Pending
     }
 }
