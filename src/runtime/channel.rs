@@ -30,43 +30,37 @@ fn channel_of(v: &Value) -> R<&Channel> {
     }
 }
 
-fn with_channel<T>(v: &Value, f: impl FnOnce(&Channel) -> R<T>) -> R<T> {
-    f(channel_of(v)?)
-}
-
 pub fn new(_: &Interp, _: &[Value]) -> R<Value> {
     Ok(Value::object(Rc::new(Channel::default())))
 }
 
 pub fn send(interp: &Interp, ch: &Value, a: &[Value]) -> R<Value> {
-    with_channel(ch, |c| {
-        if c.closed.get() {
-            return fail("send on a closed channel");
-        }
-        c.queue.borrow_mut().push_back(a[0].clone());
-        let woken = c.receivers.borrow_mut().pop_front();
-        if let Some((w, flag)) = woken {
-            flag.release(&interp.rt.watch);
-            w.wake();
-        }
-        Ok(Value::Nil)
-    })
+    let c = channel_of(ch)?;
+    if c.closed.get() {
+        return fail("send on a closed channel");
+    }
+    c.queue.borrow_mut().push_back(a[0].clone());
+    let woken = c.receivers.borrow_mut().pop_front();
+    if let Some((w, flag)) = woken {
+        flag.release(&interp.rt.watch);
+        w.wake();
+    }
+    Ok(Value::Nil)
 }
 
 pub fn close(interp: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
-    with_channel(ch, |c| {
-        c.closed.set(true);
-        let woken: Vec<_> = c.receivers.borrow_mut().drain(..).collect();
-        for (w, flag) in woken {
-            flag.release(&interp.rt.watch);
-            w.wake();
-        }
-        Ok(Value::Nil)
-    })
+    let c = channel_of(ch)?;
+    c.closed.set(true);
+    let woken: Vec<_> = c.receivers.borrow_mut().drain(..).collect();
+    for (w, flag) in woken {
+        flag.release(&interp.rt.watch);
+        w.wake();
+    }
+    Ok(Value::Nil)
 }
 
 pub fn len(_: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
-    with_channel(ch, |c| Ok(Value::Int(c.queue.borrow().len() as i64)))
+    Ok(Value::Int(channel_of(ch)?.queue.borrow().len() as i64))
 }
 
 pub fn recv(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {

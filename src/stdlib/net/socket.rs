@@ -295,10 +295,11 @@ pub enum Payload {
 }
 
 impl Payload {
-    /// What to send. A String is immutable and goes to the kernel as it is; a Bytes value
-    /// only this argument holds is taken as it is; another Bytes value is copied, because the program (or several tasks writing the same value at once)
-    /// may use or change it while the write is in flight — lending its buffer left the
-    /// value empty meanwhile, and a second concurrent write then sent nothing.
+    /// What to send. A String is immutable and goes to the kernel as it is; so is a Bytes
+    /// value only this argument holds. Another Bytes value is copied, because the program
+    /// (or several tasks writing the same value at once) may use or change it while the
+    /// write is in flight — lending its buffer left the value empty meanwhile, and a
+    /// second concurrent write then sent nothing.
     pub fn from_value(v: &Value) -> R<Payload> {
         match v {
             // a value nothing else holds (`buffer.slice(0, n)` passed straight in) can
