@@ -7,7 +7,7 @@ use super::call::Args;
 use super::dict::check_key;
 use super::value::*;
 use super::{Ctrl, Interp, R, fail};
-use crate::syntax::ast::{Ident, SiteCache};
+use crate::syntax::ast::{BinOp, Ident, SiteCache};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -157,6 +157,21 @@ impl Interp {
         self.set_field_miss(v, name, cache, new)
     }
 
+    /// `obj.name op= k` on an int field, in place, when the site's cache holds the field
+    /// (`r.count += 1`): what `binary_values` gives for two ints, without reading the
+    /// field out and storing it back. `None`: not that case.
+    #[inline]
+    pub fn update_int_field(&self, obj: &Value, cache: &SiteCache, op: BinOp, k: i64) -> Option<R<()>> {
+        if let Value::Struct(s) = obj
+            && cache.key.get() == site_key(&s.def, FIELD)
+            && let Some(x) = s.fields.borrow_mut().get_mut(cache.slot.get() as usize)
+            && let Value::Int(old) = *x
+        {
+            return Some(super::ops::int_op(op, old, k).map(|v| *x = v));
+        }
+        None
+    }
+
     #[cold]
     #[inline(never)]
     fn set_field_miss(&self, v: &Value, name: &Ident, cache: &SiteCache, new: Value) -> R<()> {
@@ -195,6 +210,16 @@ impl Interp {
             Value::Func(c) => Some(c),
             _ => None,
         }
+    }
+
+    /// The user method a call on struct instance `s` runs, when the site's cache holds
+    /// it (the lowered call's first test: no `Value` matched or cloned on the way).
+    #[inline]
+    pub fn struct_method_hit(&self, s: &StructValue, cache: &SiteCache) -> Option<Rc<Closure>> {
+        if cache.key.get() != site_key(&s.def, METHOD) {
+            return None;
+        }
+        s.def.members.borrow().closure_at(cache.slot.get())
     }
 
     /// The registered method of a native object (`ch.send(x)`, `await ch.recv()`, an

@@ -1,6 +1,7 @@
 //! Function application: closures, natives, bound methods, parameter binding (defaults,
 //! named arguments), the recursion limit, and method dispatch on every kind of value.
 
+use super::lower::Lowered;
 use super::value::{Closure, NativeKind, Value};
 use super::{BoxFut, Ctrl, Frame, Interp, MAX_DEPTH, R, fail};
 use crate::syntax::ast::*;
@@ -139,7 +140,7 @@ impl Interp {
             self.give_frame(frame);
             return Err(e);
         }
-        self.run_body(c, frame)
+        self.run_body(c, super::lower::lowered(decl), frame)
     }
 
     /// The hot path: plain positional arguments (exactly as many as `c` has parameters)
@@ -152,10 +153,11 @@ impl Interp {
         args: &A,
         f: &mut Frame,
     ) -> R<Value> {
-        if super::lower::lowered(&c.decl).params_in_place {
-            return self.call_in_place(c, this, args, f);
+        let lowered = super::lower::lowered(&c.decl);
+        if lowered.params_in_place {
+            return self.call_in_place(c, lowered, this, args, f);
         }
-        self.call_binding(c, this, args, f)
+        self.call_binding(c, lowered, this, args, f)
     }
 
     /// `call_direct_with` when `self` and the parameters are the first slots: the
@@ -164,6 +166,7 @@ impl Interp {
     fn call_in_place<A: ArgSource + ?Sized>(
         &self,
         c: &Rc<Closure>,
+        lowered: &Lowered,
         this: Option<Value>,
         args: &A,
         f: &mut Frame,
@@ -181,7 +184,7 @@ impl Interp {
             slots.push(Value::Nil);
         }
         let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
-        self.run_body(c, Frame { slots, closure, async_depth: 0 })
+        self.run_body(c, lowered, Frame { slots, closure, async_depth: 0 })
     }
 
     /// `call_direct_with` binding each parameter (captured ones go into cells).
@@ -189,6 +192,7 @@ impl Interp {
     fn call_binding<A: ArgSource + ?Sized>(
         &self,
         c: &Rc<Closure>,
+        lowered: &Lowered,
         this: Option<Value>,
         args: &A,
         f: &mut Frame,
@@ -208,7 +212,7 @@ impl Interp {
                 }
             }
         }
-        self.run_body(c, frame)
+        self.run_body(c, lowered, frame)
     }
 
     /// A frame for a call of `c` (it keeps the closure only if the body reads captures).
@@ -220,7 +224,7 @@ impl Interp {
 
     /// Runs a call's body in its frame (the recursion and step limits are checked here,
     /// once the arguments are in the frame).
-    fn run_body(&self, c: &Rc<Closure>, mut frame: Frame) -> R<Value> {
+    fn run_body(&self, c: &Rc<Closure>, lowered: &Lowered, mut frame: Frame) -> R<Value> {
         let depth = self.depth.get();
         let steps_left = self.step_budget.get();
         if depth >= MAX_DEPTH || steps_left == 0 {
@@ -231,7 +235,7 @@ impl Interp {
         let decl = &c.decl;
         self.depth.set(depth + 1);
         // the body runs as its evaluation tree (lowered on the first call)
-        let r = (super::lower::lowered(decl).body)(self, &mut frame);
+        let r = (lowered.body)(self, &mut frame);
         self.depth.set(depth);
         self.give_frame(frame);
         match r {

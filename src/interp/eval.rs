@@ -529,6 +529,11 @@ impl Interp {
         value: Span,
     ) -> R<()> {
         if let Some(op) = op {
+            if let Value::Int(k) = rhs
+                && let Some(r) = self.update_int_field(obj, cache, op, k)
+            {
+                return r.map_err(|e| stamp(e, target.to(value)));
+            }
             rhs = self.compound(op, || self.field_at(obj, name, cache), rhs, target, value)?;
         }
         self.set_field_at(obj, name, cache, rhs).map_err(|e| stamp(e, target))

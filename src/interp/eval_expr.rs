@@ -254,8 +254,7 @@ impl Interp {
             return None;
         }
         let c = self.method_closure_at(r, name, cache)?;
-        let d = &c.decl;
-        (d.takes_receiver() && !d.is_async && d.params.len() == args.count()).then_some(c)
+        c.decl.direct_method_call(args.count()).then_some(c)
     }
 
     /// `eval_method_call` for all but `direct_method`'s calls (kept out of line: the

@@ -27,7 +27,7 @@ use std::rc::Rc;
 pub type Shared<T> = Rc<RefCell<T>>;
 
 /// The scalar variants (nil, bool, int, float) come first: `is_scalar` tests the tag.
-#[derive(Clone, Default)]
+#[derive(Default)]
 #[repr(C, u8)]
 pub enum Value {
     #[default]
@@ -60,6 +60,50 @@ pub enum Value {
     Range(Rc<(i64, i64, i64)>),
     /// internal: a frame slot holding a variable captured by a closure
     Cell(Shared<Value>),
+}
+
+impl Clone for Value {
+    /// A scalar is copied inline; only a shared value calls out (the derived clone was
+    /// an out-of-line call for every local read, most of them ints).
+    #[inline(always)]
+    fn clone(&self) -> Value {
+        if self.is_scalar() {
+            // SAFETY: nil, bool, int and float own nothing: a bitwise copy is a clone
+            unsafe { std::ptr::read(self) }
+        } else {
+            self.clone_shared()
+        }
+    }
+}
+
+impl Value {
+    /// `clone` of a value behind an `Rc`: one count incremented.
+    #[inline(never)]
+    fn clone_shared(&self) -> Value {
+        match self {
+            Value::Nil => Value::Nil,
+            Value::Bool(b) => Value::Bool(*b),
+            Value::Int(n) => Value::Int(*n),
+            Value::Float(x) => Value::Float(*x),
+            Value::Str(s) => Value::Str(s.clone()),
+            Value::Bytes(b) => Value::Bytes(b.clone()),
+            Value::List(l) => Value::List(l.clone()),
+            Value::Dict(d) => Value::Dict(d.clone()),
+            Value::Set(d) => Value::Set(d.clone()),
+            Value::Tuple(t) => Value::Tuple(t.clone()),
+            Value::Enum(e) => Value::Enum(e.clone()),
+            Value::Struct(s) => Value::Struct(s.clone()),
+            Value::Func(c) => Value::Func(c.clone()),
+            Value::Native(n) => Value::Native(n.clone()),
+            Value::Bound(b) => Value::Bound(b.clone()),
+            Value::Task(t) => Value::Task(t.clone()),
+            Value::Type(t) => Value::Type(t.clone()),
+            Value::Module(m) => Value::Module(m.clone()),
+            Value::Object(o) => Value::Object(o.clone()),
+            Value::Range(r) => Value::Range(r.clone()),
+            Value::Cell(c) => Value::Cell(c.clone()),
+        }
+    }
 }
 
 pub use super::display::{is_builtin_enum, write_bytes, write_float, write_quoted};

@@ -600,6 +600,14 @@ impl FnDecl {
         self.params.len() == n && !self.is_async && !self.takes_receiver()
     }
 
+    /// A call through an instance with `n` positional arguments can put the instance
+    /// and its arguments straight in the frame: it takes `self` and exactly `n`
+    /// parameters, and is not async.
+    #[inline]
+    pub fn direct_method_call(&self, n: usize) -> bool {
+        self.takes_receiver() && !self.is_async && self.params.len() == n
+    }
+
     /// Whether calls through an instance pass it as `self` (an explicit `self`, or an
     /// implicit one the body uses); otherwise the function is an associated function.
     pub fn takes_receiver(&self) -> bool {

@@ -163,8 +163,8 @@ fn args_of(args: &[Arg]) -> Args {
 fn method_call(recv: &Expr, method: &Ident, args: &[Arg], cache: &SiteCache, span: Span) -> Node {
     let (method, cache, args) = (Ptr::new(method), Ptr::new(cache), args_of(args));
     if let Some(s) = local_slot(recv) {
-        if args.positional && args.nodes.len() <= 1 {
-            return builtin_call_on_local(s, method, cache, args, span);
+        if args.positional {
+            return method_call_on_local(s as usize, method, cache, args, span);
         }
         return Box::new(move |i, f| at(span, i.method_call_on_local(s, method.get(), cache.get(), &args, f, span)));
     }
@@ -175,25 +175,46 @@ fn method_call(recv: &Expr, method: &Ident, args: &[Arg], cache: &SiteCache, spa
     })
 }
 
-/// `xs.push(x)`, `s.len()`: a method call on a local with at most one argument,
-/// positional. On a built-in receiver (list, string, dict, bytes, set) the argument is
-/// passed as a one-element slice (no argument array to fill and drop); anything else
-/// goes the general way.
-fn builtin_call_on_local(s: u32, method: Ptr<Ident>, cache: Ptr<SiteCache>, args: Args, span: Span) -> Node {
-    let s = s as usize;
+/// `t.run()`, `xs.push(x)`: a method call on a local, its arguments positional. The
+/// common case is tested first: a user struct's method that the site's cache holds
+/// and that takes exactly these arguments is called with them straight in its frame,
+/// with no dispatch between (`Interp::struct_method_hit`).
+fn method_call_on_local(s: usize, method: Ptr<Ident>, cache: Ptr<SiteCache>, args: Args, span: Span) -> Node {
+    let n = args.nodes.len();
     Box::new(move |i, f| {
-        if !is_builtin_receiver(&f.slots[s]) {
-            let r = f.slots[s].clone();
-            return at(span, i.eval_method_call(r, method.get(), cache.get(), &args, f, span));
+        if let Value::Struct(sv) = &f.slots[s]
+            && let Some(c) = i.struct_method_hit(sv, cache.get())
+            && c.decl.direct_method_call(n)
+        {
+            let this = f.slots[s].clone();
+            return at(span, i.call_direct_with(&c, Some(this), &args, f));
         }
-        let r = match args.nodes.first() {
-            None => i.call_builtin_method_at(&f.slots[s], &method.get().name, &[], cache.get()),
-            Some(arg) => arg(i, f).and_then(|v| {
-                i.call_builtin_method_at(&f.slots[s], &method.get().name, std::slice::from_ref(&v), cache.get())
-            }),
-        };
-        at(span, r)
+        if n <= 1 && is_builtin_receiver(&f.slots[s]) {
+            return at(span, builtin_call_on_local(i, f, s, method.get(), cache.get(), &args));
+        }
+        at(span, i.method_call_on_local(s as u32, method.get(), cache.get(), &args, f, span))
     })
+}
+
+/// `xs.push(x)`, `s.len()`: a built-in receiver (list, string, dict, bytes, set) with at
+/// most one argument, passed as a one-element slice (no argument array to fill and
+/// drop).
+#[inline]
+fn builtin_call_on_local(
+    i: &crate::interp::Interp,
+    f: &mut crate::interp::Frame,
+    s: usize,
+    method: &Ident,
+    cache: &SiteCache,
+    args: &Args,
+) -> R<Value> {
+    match args.nodes.first() {
+        None => i.call_builtin_method_at(&f.slots[s], &method.name, &[], cache),
+        Some(arg) => {
+            let v = arg(i, f)?;
+            i.call_builtin_method_at(&f.slots[s], &method.name, std::slice::from_ref(&v), cache)
+        }
+    }
 }
 
 fn binary(op: BinOp, a: &Expr, b: &Expr, e: &Expr) -> Node {

@@ -96,6 +96,15 @@ fn match_node<T: 'static>(scrutinee: &Expr, arms: &[MatchArm], arm: impl Fn(&Blo
     let arms: Vec<(ArmTest, Run<T>)> = arms.iter().map(|a| (ArmTest::new(a), arm(&a.body))).collect();
     let span = scrutinee.span;
     let scrutinee = expr(scrutinee);
+    if let Some(table) = VariantTable::new(&arms) {
+        return Box::new(move |i, f| {
+            let v = scrutinee(i, f)?;
+            match table.arm(i, &v, f) {
+                Some(k) => (arms[k].1)(i, f),
+                None => fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, span)),
+            }
+        });
+    }
     Box::new(move |i, f| {
         let v = scrutinee(i, f)?;
         for (test, body) in &arms {
@@ -105,6 +114,60 @@ fn match_node<T: 'static>(scrutinee: &Expr, arms: &[MatchArm], arm: impl Fn(&Blo
         }
         fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, span))
     })
+}
+
+/// A `match` whose arms are all unit variants of one enum (`case Kind::A | Kind::B`),
+/// perhaps ending in `case _`: the arm is found by the variant's index, with the type
+/// tested once (the arms in turn would each test their variants, and the type of the
+/// one that has it: the same answer).
+struct VariantTable {
+    ty: Slot,
+    /// per variant index, the first arm listing it (`NO_ARM`: none does)
+    arm_of: Box<[u32]>,
+    /// the `case _` arm, if the match ends with one
+    otherwise: Option<usize>,
+}
+
+const NO_ARM: u32 = u32::MAX;
+
+impl VariantTable {
+    fn new<T>(arms: &[(ArmTest, Run<T>)]) -> Option<VariantTable> {
+        let (otherwise, listed) = match arms.split_last()? {
+            ((ArmTest::Always, _), rest) => (Some(arms.len() - 1), rest),
+            _ => (None, arms),
+        };
+        let mut ty = None;
+        let mut arm_of: Vec<u32> = Vec::new();
+        for (k, (test, _)) in listed.iter().enumerate() {
+            let ArmTest::Variants { ty: t, variants } = test else { return None };
+            if *ty.get_or_insert(*t) != *t {
+                return None;
+            }
+            for &v in variants.iter() {
+                let v = v as usize;
+                if v >= arm_of.len() {
+                    arm_of.resize(v + 1, NO_ARM);
+                }
+                if arm_of[v] == NO_ARM {
+                    arm_of[v] = k as u32;
+                }
+            }
+        }
+        Some(VariantTable { ty: ty?, arm_of: arm_of.into(), otherwise })
+    }
+
+    /// The index of the arm that matches `v`.
+    #[inline]
+    fn arm(&self, i: &Interp, v: &Value, f: &Frame) -> Option<usize> {
+        if let Value::Enum(e) = v
+            && let Some(&k) = self.arm_of.get(e.variant as usize)
+            && k != NO_ARM
+            && i.holds_type(self.ty, &e.def, f)
+        {
+            return Some(k as usize);
+        }
+        self.otherwise
+    }
 }
 
 /// How a `match` arm is tested: the two common shapes without a guard directly,
@@ -188,6 +251,13 @@ pub fn stmt(s: &Stmt) -> Exec {
         }
         StmtKind::Let { pat, value, .. } => {
             let value = expr(value);
+            if let PatKind::Bind(VarRef { slot: Slot::Local(s), .. }) = pat.kind {
+                return Box::new(move |i, f| {
+                    let v = value(i, f)?;
+                    f.slots[s as usize] = v;
+                    Ok(())
+                });
+            }
             if let PatKind::Bind(var) = &pat.kind {
                 let slot = var.slot;
                 return Box::new(move |i, f| {
