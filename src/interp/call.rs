@@ -224,6 +224,7 @@ impl Interp {
 
     /// Runs a call's body in its frame (the recursion and step limits are checked here,
     /// once the arguments are in the frame).
+    #[inline(always)]
     fn run_body(&self, c: &Rc<Closure>, lowered: &Lowered, mut frame: Frame) -> R<Value> {
         let depth = self.depth.get();
         let steps_left = self.step_budget.get();

@@ -3,7 +3,7 @@
 //! value of the last statement (`stmt_value_at`, `branch_value`; in tail position a
 //! `return` gives its value directly instead of unwinding as `Ctrl::Return`).
 
-use super::expr::{cond, expr};
+use super::expr::{at, cond, expr};
 use super::{Cond, Exec, Node, Ptr};
 use crate::interp::eval::{clear_slots, local_slot, loop_step, stamp};
 use crate::interp::value::Value;
@@ -365,6 +365,13 @@ fn assign(target: &Expr, op: Option<BinOp>, value: &Expr) -> Option<Exec> {
         ExprKind::Field(base, name, cache) => {
             let (name, cache, value) = (Ptr::new(name), Ptr::new(cache), expr(value));
             if let Some(s) = local_slot(base) {
+                if op.is_none() {
+                    // `self.input = p`: the store alone (its cache hit inline)
+                    return Some(Box::new(move |i, f| {
+                        let v = value(i, f)?;
+                        at(target_span, i.set_field_at(&f.slots[s as usize], name.get(), cache.get(), v))
+                    }));
+                }
                 return Some(Box::new(move |i, f| {
                     let v = value(i, f)?;
                     i.assign_field_op(&f.slots[s as usize], name.get(), cache.get(), op, v, target_span, value_span)
