@@ -63,33 +63,62 @@ pub struct Udp {
     inflight: Inflight,
     /// datagrams a cancelled receive got: the next receive returns them first
     leftover: RefCell<VecDeque<(Vec<u8>, SocketAddr)>>,
-    /// the sender of the last datagram received, as the string the program got: a
-    /// reply to it (`send_to(data, peer)`, an echo) is sent without parsing the address
-    /// back, and the next datagram from the same sender reuses the string
-    last_sender: RefCell<Option<(Rc<crate::interp::value::Str>, SocketAddr)>>,
+    /// the senders of the last datagrams received, as the strings the program got: a
+    /// reply to one (`send_to(data, peer)`, an echo) is sent without parsing the
+    /// address back, and the next datagram from the same sender reuses its string
+    recent_senders: RefCell<RecentSenders>,
+}
+
+/// Up to `RECENT_SENDERS` senders' address strings, the oldest replaced first: enough
+/// for a server's active clients at a time, small enough that a miss (a new sender)
+/// costs a short scan more than formatting the address.
+#[derive(Default)]
+struct RecentSenders {
+    entries: Vec<(Rc<crate::interp::value::Str>, SocketAddr)>,
+    /// the entry the next new sender replaces, once `entries` is full
+    next: usize,
+}
+
+const RECENT_SENDERS: usize = 16;
+
+impl RecentSenders {
+    fn string_of(&self, peer: SocketAddr) -> Option<&Rc<crate::interp::value::Str>> {
+        self.entries.iter().find(|(_, a)| *a == peer).map(|(s, _)| s)
+    }
+
+    fn address_of(&self, s: &Rc<crate::interp::value::Str>) -> Option<SocketAddr> {
+        self.entries.iter().find(|(t, _)| Rc::ptr_eq(s, t)).map(|(_, a)| *a)
+    }
+
+    fn remember(&mut self, s: Rc<crate::interp::value::Str>, peer: SocketAddr) {
+        if self.entries.len() < RECENT_SENDERS {
+            self.entries.push((s, peer));
+        } else {
+            self.entries[self.next] = (s, peer);
+            self.next = (self.next + 1) % RECENT_SENDERS;
+        }
+    }
 }
 
 impl Udp {
-    /// `peer` as a String value (the last sender's, when it is the same peer).
+    /// `peer` as a String value (a recent sender's string, when it is one of them).
     fn sender_value(&self, peer: SocketAddr) -> Value {
-        let mut last = self.last_sender.borrow_mut();
-        if let Some((s, a)) = &*last
-            && *a == peer
-        {
+        let mut recent = self.recent_senders.borrow_mut();
+        if let Some(s) = recent.string_of(peer) {
             return Value::Str(s.clone());
         }
         let v = addr_string(&peer);
         if let Value::Str(s) = &v {
-            *last = Some((s.clone(), peer));
+            recent.remember(s.clone(), peer);
         }
         v
     }
 
-    /// The address behind `v` when `v` is the very string a receive gave for the last
+    /// The address behind `v` when `v` is the very string a receive gave for a recent
     /// sender.
     fn known_sender(&self, v: &Value) -> Option<SocketAddr> {
-        match (v, &*self.last_sender.borrow()) {
-            (Value::Str(s), Some((t, a))) if Rc::ptr_eq(s, t) => Some(*a),
+        match v {
+            Value::Str(s) => self.recent_senders.borrow().address_of(s),
             _ => None,
         }
     }
@@ -152,7 +181,7 @@ fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
             peer: Cell::new(None),
             inflight: Inflight::default(),
             leftover: RefCell::new(VecDeque::new()),
-            last_sender: RefCell::new(None),
+            recent_senders: RefCell::default(),
         };
         socket::publish(&interp, "net.udp", "UdpSocket", udp)
     })
