@@ -571,7 +571,15 @@ fn pick<T: Clone>(items: &[T], a: Option<i64>, b: Option<i64>, s: Option<i64>) -
         let (x, y) = contiguous(a, b, items.len());
         return Ok(items[x..y].to_vec());
     }
-    Ok(slice_indices(a, b, s, items.len())?.into_iter().map(|i| items[i].clone()).collect())
+    // (a loop, not `map(..).collect()`: each item went through an `Option` in a 16-byte
+    // stack temporary read back by one vector load, which the store buffer cannot
+    // forward; "Store forwarding" in ARCHITECTURE.md)
+    let positions = slice_indices(a, b, s, items.len())?;
+    let mut out = Vec::with_capacity(positions.len());
+    for i in positions {
+        out.push(items[i].clone());
+    }
+    Ok(out)
 }
 
 /// The index of a named payload field of an enum value (`e.message`).

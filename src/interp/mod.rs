@@ -393,7 +393,13 @@ impl Interp {
     }
 
     pub fn global(&self, g: u32) -> Value {
-        self.globals.borrow().get(g as usize).cloned().unwrap_or_default()
+        // (a `match`, not `cloned().unwrap_or_default()`: the `Option` went through a
+        // 16-byte stack temporary read back by one vector load, which the store buffer
+        // cannot forward; see "Store forwarding" in ARCHITECTURE.md)
+        match self.globals.borrow().get(g as usize) {
+            Some(v) => v.clone(),
+            None => Value::Nil,
+        }
     }
 
     /// The closure global `g` holds, if it holds one.
