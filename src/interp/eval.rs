@@ -164,7 +164,7 @@ impl Interp {
                         return self.exec_block(&arm.body, f);
                     }
                 }
-                return fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, scrutinee.span));
+                return Err(no_arm_matched(&v, scrutinee.span));
             }
             StmtKind::Fn(decl) => self.declare_nested_fn(decl, f),
             StmtKind::Struct(_) | StmtKind::Enum(_) | StmtKind::Impl(_) | StmtKind::Trait(_) => {
@@ -424,7 +424,7 @@ impl Interp {
                         return self.branch_value(&arm.body, f, tail);
                     }
                 }
-                fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, scrutinee.span))
+                Err(no_arm_matched(&v, scrutinee.span))
             }
             _ => self.exec(stmt, f).map(|_| Value::Nil),
         }
@@ -621,6 +621,13 @@ pub fn clear_slots(slots: &[u32], f: &mut Frame) {
             *slot = Value::Nil;
         }
     }
+}
+
+/// The error of a `match` none of whose arms matched `v` (at the scrutinee's span), the
+/// same from every evaluator.
+#[cold]
+pub fn no_arm_matched(v: &Value, span: Span) -> Ctrl {
+    stamp(Ctrl::error(format!("no match arm matched {}", v.repr())), span)
 }
 
 pub fn stamp(c: Ctrl, span: Span) -> Ctrl {

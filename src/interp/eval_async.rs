@@ -149,7 +149,7 @@ impl Interp {
                 return Ok(arm);
             }
         }
-        Err(stamp(Ctrl::error(format!("no match arm matched {}", v.repr())), at))
+        Err(super::eval::no_arm_matched(v, at))
     }
 
     /// Up to `BURST` iterations of an await-free loop; true if the loop is not finished.

@@ -5,9 +5,9 @@
 
 use super::expr::{at, cond, expr};
 use super::{Cond, Exec, Node, Ptr};
-use crate::interp::eval::{clear_slots, local_slot, loop_step, stamp};
+use crate::interp::eval::{clear_slots, local_slot, loop_step, no_arm_matched, stamp};
 use crate::interp::value::Value;
-use crate::interp::{Ctrl, Frame, Interp, R, fail};
+use crate::interp::{Ctrl, Frame, Interp, R};
 use crate::syntax::ast::*;
 
 /// A function body: its value by the implicit-return rule, tail `return`s direct.
@@ -101,7 +101,7 @@ fn match_node<T: 'static>(scrutinee: &Expr, arms: &[MatchArm], arm: impl Fn(&Blo
             let v = scrutinee(i, f)?;
             match table.arm(i, &v, f) {
                 Some(k) => (arms[k].1)(i, f),
-                None => fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, span)),
+                None => Err(no_arm_matched(&v, span)),
             }
         });
     }
@@ -112,7 +112,7 @@ fn match_node<T: 'static>(scrutinee: &Expr, arms: &[MatchArm], arm: impl Fn(&Blo
                 return body(i, f);
             }
         }
-        fail(format!("no match arm matched {}", v.repr())).map_err(|e| stamp(e, span))
+        Err(no_arm_matched(&v, span))
     })
 }
 
@@ -252,11 +252,7 @@ pub fn stmt(s: &Stmt) -> Exec {
         StmtKind::Let { pat, value, .. } => {
             let value = expr(value);
             if let PatKind::Bind(VarRef { slot: Slot::Local(s), .. }) = pat.kind {
-                return Box::new(move |i, f| {
-                    let v = value(i, f)?;
-                    f.slots[s as usize] = v;
-                    Ok(())
-                });
+                return store_local(s, value);
             }
             if let PatKind::Bind(var) = &pat.kind {
                 let slot = var.slot;
@@ -332,6 +328,15 @@ pub fn stmt(s: &Stmt) -> Exec {
     }
 }
 
+/// `x = v` and `let x = v` into local `s`: the value stored in the slot.
+fn store_local(s: u32, value: Node) -> Exec {
+    Box::new(move |i, f| {
+        let v = value(i, f)?;
+        f.slots[s as usize] = v;
+        Ok(())
+    })
+}
+
 /// `target = value`, `target op= value` for a variable, a local's field or an index;
 /// `None` for the other targets (the syntax-tree evaluator runs those).
 fn assign(target: &Expr, op: Option<BinOp>, value: &Expr) -> Option<Exec> {
@@ -340,11 +345,7 @@ fn assign(target: &Expr, op: Option<BinOp>, value: &Expr) -> Option<Exec> {
         ExprKind::Var(v) => {
             let (slot, value, span) = (v.slot, expr(value), target_span.to(value_span));
             match (slot, op) {
-                (Slot::Local(s), None) => Box::new(move |i, f| {
-                    let v = value(i, f)?;
-                    f.slots[s as usize] = v;
-                    Ok(())
-                }),
+                (Slot::Local(s), None) => store_local(s, value),
                 (Slot::Local(s), Some(op)) => super::ops::update_local(op, s, value, span),
                 (Slot::Global(g), Some(op)) => super::ops::update_global(op, g, value, span),
                 _ => Box::new(move |i, f| {
