@@ -172,6 +172,27 @@ impl Interp {
         None
     }
 
+    /// `xs[i] op= k` / `d[key] op= k` with an int `k`, in place when the item is there
+    /// and is an int: one index check or one hash lookup instead of a read and a store
+    /// (`counts[word] += 1`). `None` when it does not apply (the caller reads and
+    /// stores); an index out of range or a missing key also falls back, for their errors.
+    pub fn update_int_item(&self, container: &Value, index: &Value, op: BinOp, k: i64) -> Option<R<()>> {
+        let update = |x: &mut Value| match *x {
+            Value::Int(old) => Some(super::ops::int_op(op, old, k).map(|v| *x = v)),
+            _ => None,
+        };
+        match (container, index) {
+            (Value::List(l), Value::Int(n)) => {
+                let mut l = l.borrow_mut();
+                let len = l.len();
+                let i = checked_index(*n, len, "List").ok()?;
+                update(&mut l[i])
+            }
+            (Value::Dict(d), _) => update(d.borrow_mut().get_mut(index)?),
+            _ => None,
+        }
+    }
+
     #[cold]
     #[inline(never)]
     fn set_field_miss(&self, v: &Value, name: &Ident, cache: &SiteCache, new: Value) -> R<()> {

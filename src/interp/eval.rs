@@ -511,6 +511,11 @@ impl Interp {
         value: Span,
     ) -> R<()> {
         if let Some(op) = op {
+            if let Value::Int(k) = rhs
+                && let Some(r) = self.update_int_item(container, &index, op, k)
+            {
+                return r.map_err(|e| stamp(e, target.to(value)));
+            }
             rhs = self.compound(op, || self.index(container, &index), rhs, target, value)?;
         }
         self.set_index(container, index, rhs).map_err(|e| stamp(e, target))
