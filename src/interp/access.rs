@@ -505,7 +505,14 @@ impl Interp {
         let mut list = l.borrow_mut();
         if s.is_none_or(|s| s == 1) {
             let (x, y) = contiguous(a, b, list.len());
-            list.splice(x..y, items);
+            if y - x == items.len() {
+                // same length: the items are replaced where they are (no splice to set up)
+                for (slot, item) in list[x..y].iter_mut().zip(items) {
+                    *slot = item;
+                }
+            } else {
+                list.splice(x..y, items);
+            }
             return Ok(());
         }
         let positions = slice_indices(a, b, s, list.len())?;

@@ -120,9 +120,17 @@ impl Interp {
 
     /// Every value an iterable yields, in a List-ready vector.
     pub fn collect(&self, v: Value) -> R<Vec<Value>> {
-        if let Value::List(l) = &v {
-            return Ok(l.borrow().clone());
-        }
+        let v = match v {
+            // a list nothing else holds (a temporary: `xs[a:b] = ys[::-1]`) gives up its
+            // items; otherwise they are copied
+            Value::List(l) => {
+                return Ok(match Rc::try_unwrap(l) {
+                    Ok(items) => items.into_inner(),
+                    Err(shared) => shared.borrow().clone(),
+                });
+            }
+            other => other,
+        };
         if let Value::Range(r) = &v {
             let n = range_len(r.0, r.1, r.2)?;
             if n > 1 << 30 {
