@@ -55,6 +55,17 @@ impl Building {
         }
     }
 
+    /// Makes room for `n` more elements, at most `MAX_RESERVE` (a filter may keep few
+    /// of a long range's values).
+    pub fn reserve(&mut self, n: Option<usize>) {
+        const MAX_RESERVE: usize = 1 << 12;
+        let n = n.unwrap_or(0).min(MAX_RESERVE);
+        match self {
+            Building::List(items) => items.reserve(n),
+            Building::Set(d) | Building::Dict(d) => d.reserve(n),
+        }
+    }
+
     /// Adds an element of a list or set comprehension (`span`: the element's).
     pub fn push(&mut self, v: Value, span: Span) -> R<()> {
         match self {

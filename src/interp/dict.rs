@@ -165,6 +165,10 @@ impl Dict {
         let i = *self.index.get(Key::of(key))?;
         self.entries[i].as_ref().map(|(_, v)| v)
     }
+    pub fn reserve(&mut self, n: usize) {
+        self.index.reserve(n);
+        self.entries.reserve(n);
+    }
     pub fn get_mut(&mut self, key: &Value) -> Option<&mut Value> {
         let i = *self.index.get(Key::of(key))?;
         self.entries[i].as_mut().map(|(_, v)| v)

@@ -15,6 +15,20 @@ pub enum Iter {
     Values(std::vec::IntoIter<Value>),
 }
 
+impl Iter {
+    /// How many values are left, where that is known without running anything (a
+    /// range, list, tuple or collected values): a capacity hint for what is built.
+    pub fn known_len(&self) -> Option<usize> {
+        match self {
+            Iter::Range { cur, end, step } => range_len(*cur, *end, *step).ok(),
+            Iter::List { list, i } => Some(list.borrow().len().saturating_sub(*i)),
+            Iter::Tuple { items, i } => Some(items.len().saturating_sub(*i)),
+            Iter::Values(v) => Some(v.len()),
+            Iter::Str { .. } | Iter::Bytes { .. } => None,
+        }
+    }
+}
+
 /// The number of values `range(a, b, step)` yields; an error if it does not fit in i64.
 pub fn range_len(a: i64, b: i64, step: i64) -> R<usize> {
     let n: i128 = if step > 0 && a < b {

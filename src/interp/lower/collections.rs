@@ -221,6 +221,11 @@ impl Comp {
             Clause::For { pat, shorthand, slot, iter, span } => {
                 let iterable = iter(i, f)?;
                 let mut it = at(*span, i.iterate(iterable))?;
+                if k == 0 {
+                    // the outer loop's length sizes the result once (a set or dict
+                    // otherwise rehashes as it grows)
+                    out.reserve(it.known_len());
+                }
                 let mut index = 0;
                 while let Some(item) = it.next_value(i) {
                     i.spend_step()?;
