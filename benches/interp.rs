@@ -8,6 +8,11 @@
 //! start to exit), `simple / python3`, and the geometric mean of the ratios. Both must
 //! print the same thing, or the bench fails.
 //!
+//! Both interpreters run on the same core (the last one; BENCH_CPU=N picks another,
+//! BENCH_PIN=0 none): on a machine whose cores differ in speed (this shared VM's
+//! core 0 runs these programs up to 60% slower than core 1) a ratio would otherwise
+//! depend on where each run happened to land.
+//!
 //!     cargo bench --bench interp                     all seventeen
 //!     BENCH_RUNS=1 cargo bench --bench interp fib    only the workloads named
 
@@ -16,7 +21,10 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::{Table, env_num, filter_args, geomean, median, python3_bin, ratio, root, simple_bin};
+use common::{
+    Table, cores, env_num, filter_args, geomean, median, pin_current_thread, pinning, python3_bin, ratio, root,
+    simple_bin,
+};
 
 const WORKLOADS: [&str; 17] = [
     "fib",
@@ -59,7 +67,11 @@ fn main() {
     let simple = simple_bin();
     let simple = simple.to_str().expect("utf-8 path");
     let python = python3_bin();
-    println!("\n== Interpreter: simple vs python3 ({runs} runs each, median wall-clock seconds) ==");
+    // the children inherit this thread's affinity
+    let core = env_num("BENCH_CPU", cores() - 1);
+    let pinned = pinning() && pin_current_thread(core);
+    let place = if pinned { format!(", both on core {core}") } else { String::new() };
+    println!("\n== Interpreter: simple vs python3 ({runs} runs each, median wall-clock seconds{place}) ==");
     let mut table = Table::new(&["workload", "simple s", "python3 s", "simple/python3"]);
     let mut ratios = Vec::new();
     for w in WORKLOADS.iter().filter(|w| only.is_empty() || only.iter().any(|o| w.contains(o.as_str()))) {

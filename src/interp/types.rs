@@ -47,7 +47,7 @@ impl Interp {
     fn add_methods(&self, def: &Rc<TypeDef>, methods: &[Rc<FnDecl>], frame: &mut Frame) -> R<()> {
         for m in methods {
             let v = self.function_value(m, super::module::Owner::Type(&def.name), frame)?;
-            def.members.borrow_mut().insert(m.name.name.clone(), v);
+            def.set_member(m.name.name.clone(), v);
         }
         Ok(())
     }

@@ -25,7 +25,7 @@
 use crate::interp::dict::Dict;
 use crate::syntax::ast::{EnumDecl, FnDecl, StructDecl};
 use std::any::Any;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
@@ -187,7 +187,7 @@ pub struct NativeFn {
 pub struct TypeDef {
     /// unique for the thread's lifetime (never reused): the key of the per-site inline
     /// caches (`SiteCache`), which a freed type's address could not be
-    pub id: u64,
+    pub id: Cell<u64>,
     pub name: Rc<str>,
     pub kind: TypeKind,
     /// methods (with self) and associated functions, by name
@@ -234,12 +234,18 @@ impl Members {
             _ => None,
         }
     }
-    pub fn insert(&mut self, name: Rc<str>, v: Value) {
+    /// Adds or replaces a member; true when it replaced one. (Through
+    /// `TypeDef::set_member`, which keeps the inline caches right.)
+    fn insert(&mut self, name: Rc<str>, v: Value) -> bool {
         match self.slots.get(&name) {
-            Some(&i) => self.values[i as usize].1 = v,
+            Some(&i) => {
+                self.values[i as usize].1 = v;
+                true
+            }
             None => {
                 self.slots.insert(name.clone(), self.values.len() as u32);
                 self.values.push((name, v));
+                false
             }
         }
     }
@@ -261,7 +267,20 @@ thread_local! {
     static NEXT_TYPE_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
 }
 
+fn fresh_type_id() -> u64 {
+    NEXT_TYPE_ID.with(|n| n.replace(n.get() + 1))
+}
+
 impl TypeDef {
+    /// Sets member `name`. Replacing one (a later `impl`) gives the type a fresh id:
+    /// every inline cache keyed by the old one then misses, including a method call
+    /// site holding the replaced closure's address (`SiteCache::callee`).
+    pub fn set_member(&self, name: Rc<str>, v: Value) {
+        if self.members.borrow_mut().insert(name, v) {
+            self.id.set(fresh_type_id());
+        }
+    }
+
     pub fn new(
         name: Rc<str>,
         kind: TypeKind,
@@ -269,7 +288,7 @@ impl TypeDef {
         defaults: Vec<Option<Value>>,
         variants: Vec<(Rc<str>, Option<usize>)>,
     ) -> TypeDef {
-        let id = NEXT_TYPE_ID.with(|n| n.replace(n.get() + 1));
+        let id = Cell::new(fresh_type_id());
         TypeDef { id, name, kind, members: RefCell::default(), fields, defaults, variants }
     }
     pub fn is_enum(&self) -> bool {

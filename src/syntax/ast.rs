@@ -182,10 +182,21 @@ pub struct Comprehension {
 /// the key of the user type last seen at this site (its unique id and what `name` is in
 /// it: field or method) and the slot it was found at. Type ids are never reused and a
 /// type's slots never move, so a matching key is always right (see `interp::types`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct SiteCache {
     pub key: std::cell::Cell<u64>,
     pub slot: std::cell::Cell<u32>,
+    /// For a method call site: the address of the method's closure when the call can go
+    /// straight to it (null otherwise), valid while `key` matches. Setting `key` clears
+    /// it, and replacing a type's member gives the type a fresh id, so a matching key
+    /// means the type still holds this closure.
+    pub callee: std::cell::Cell<*const ()>,
+}
+
+impl Default for SiteCache {
+    fn default() -> Self {
+        SiteCache { key: Default::default(), slot: Default::default(), callee: std::cell::Cell::new(std::ptr::null()) }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -82,7 +82,7 @@ fn variants_of(def: &TypeDef) -> GlobalKind {
 fn builtin_type(interp: &Interp, name: &str) -> Value {
     let def = TypeDef::new(Rc::from(name), TypeKind::Struct(None), Vec::new(), Vec::new(), Vec::new());
     for f in interp.registry.module_functions(name) {
-        def.members.borrow_mut().insert(Rc::from(f.sig.name), registered(&f.sig, f.imp));
+        def.set_member(Rc::from(f.sig.name), registered(&f.sig, f.imp));
     }
     Value::Type(Rc::new(def))
 }

@@ -24,9 +24,9 @@ pub fn struct_new(ty: &Expr, fields: &[(Ident, Expr)], span: Span) -> Node {
     Box::new(move |i, f| {
         let t = ty(i, f)?;
         if let Value::Type(def) = &t {
-            let fits = in_order.get() == def.id || Interp::fields_in_order(def, names.iter());
+            let fits = in_order.get() == def.id.get() || Interp::fields_in_order(def, names.iter());
             if fits {
-                in_order.set(def.id);
+                in_order.set(def.id.get());
                 let mut out = Vec::with_capacity(values.len());
                 for x in &values {
                     out.push(x(i, f)?);

@@ -183,8 +183,7 @@ fn method_call_on_local(s: usize, method: Ptr<Ident>, cache: Ptr<SiteCache>, arg
     let n = args.nodes.len();
     Box::new(move |i, f| {
         if let Value::Struct(sv) = &f.slots[s]
-            && let Some(c) = i.struct_method_hit(sv, cache.get())
-            && c.decl.direct_method_call(n)
+            && let Some(c) = i.direct_method_hit(sv, cache.get(), n)
         {
             let this = f.slots[s].clone();
             return at(span, i.call_direct_with(&c, Some(this), &args, f));
