@@ -8,7 +8,6 @@ use super::dict::check_key;
 use super::value::*;
 use super::{Ctrl, Interp, R, fail};
 use crate::syntax::ast::{BinOp, Ident, SiteCache};
-use std::cell::RefCell;
 use std::rc::Rc;
 
 /// Resolves a possibly negative index against `len` (`-1` is the last element).
@@ -112,7 +111,7 @@ impl Interp {
         // the hit test is written out here and in `peek_field_at`: sharing it (a helper
         // returning the borrowed field) costs 0.7% more instructions on richards
         if let Value::Struct(s) = v
-            && cache.key.get() == site_key(&s.def, FIELD)
+            && cache.key.get() == struct_key(s, FIELD)
             && let Some(x) = s.fields.borrow().get(cache.slot.get() as usize)
         {
             return Ok(x.clone());
@@ -125,7 +124,7 @@ impl Interp {
     #[inline]
     pub fn peek_field_at<T>(&self, v: &Value, name: &Ident, cache: &SiteCache, look: impl FnOnce(&Value) -> T) -> R<T> {
         if let Value::Struct(s) = v
-            && cache.key.get() == site_key(&s.def, FIELD)
+            && cache.key.get() == struct_key(s, FIELD)
             && let Some(x) = s.fields.borrow().get(cache.slot.get() as usize)
         {
             return Ok(look(x));
@@ -148,7 +147,7 @@ impl Interp {
     #[inline]
     pub fn set_field_at(&self, v: &Value, name: &Ident, cache: &SiteCache, new: Value) -> R<()> {
         if let Value::Struct(s) = v
-            && cache.key.get() == site_key(&s.def, FIELD)
+            && cache.key.get() == struct_key(s, FIELD)
             && let Some(x) = s.fields.borrow_mut().get_mut(cache.slot.get() as usize)
         {
             *x = new;
@@ -163,7 +162,7 @@ impl Interp {
     #[inline]
     pub fn update_int_field(&self, obj: &Value, cache: &SiteCache, op: BinOp, k: i64) -> Option<R<()>> {
         if let Value::Struct(s) = obj
-            && cache.key.get() == site_key(&s.def, FIELD)
+            && cache.key.get() == struct_key(s, FIELD)
             && let Some(x) = s.fields.borrow_mut().get_mut(cache.slot.get() as usize)
             && let Value::Int(old) = *x
         {
@@ -210,7 +209,7 @@ impl Interp {
     #[inline]
     pub fn method_at(&self, recv: &Value, name: &str, cache: &SiteCache) -> Option<Value> {
         if let Value::Struct(s) = recv
-            && cache.key.get() == site_key(&s.def, METHOD)
+            && cache.key.get() == struct_key(s, METHOD)
         {
             return Some(s.def.members.borrow().at(cache.slot.get()));
         }
@@ -223,7 +222,7 @@ impl Interp {
     #[inline]
     pub fn method_closure_at(&self, recv: &Value, name: &str, cache: &SiteCache) -> Option<Rc<Closure>> {
         if let Value::Struct(s) = recv
-            && cache.key.get() == site_key(&s.def, METHOD)
+            && cache.key.get() == struct_key(s, METHOD)
         {
             return s.def.members.borrow().closure_at(cache.slot.get());
         }
@@ -237,7 +236,7 @@ impl Interp {
     /// it (the lowered call's first test: no `Value` matched or cloned on the way).
     #[inline]
     pub fn struct_method_hit(&self, s: &StructValue, cache: &SiteCache) -> Option<Rc<Closure>> {
-        if cache.key.get() != site_key(&s.def, METHOD) {
+        if cache.key.get() != struct_key(s, METHOD) {
             return None;
         }
         s.def.members.borrow().closure_at(cache.slot.get())
@@ -250,13 +249,13 @@ impl Interp {
     /// tenth of richards' time).
     #[inline]
     pub fn direct_method_hit(&self, sv: &StructValue, cache: &SiteCache, n: usize) -> Option<Rc<Closure>> {
-        if cache.key.get() == site_key(&sv.def, METHOD) {
+        if cache.key.get() == struct_key(sv, METHOD) {
             let p = cache.callee.get() as *const Closure;
-            if !p.is_null() {
-                // SAFETY: the key matches, so the type (kept alive by `sv`) has not replaced
-                // its members since the address was stored (`TypeDef::set_member`), and its
-                // members hold the closure; the count taken here keeps it alive for the call
-                // even if the call replaces the method
+            if !p.is_null() && cache.epoch.get() == member_epoch() {
+                // SAFETY: the key matches, so `sv`'s type (which `sv` keeps alive) is the
+                // one the address was found in, and no type has replaced a member since
+                // (`TypeDef::set_member`): its members still hold the closure. The count
+                // taken here keeps it alive for the call even if the call replaces it.
                 return Some(unsafe {
                     Rc::increment_strong_count(p);
                     Rc::from_raw(p)
@@ -268,6 +267,7 @@ impl Interp {
             return None;
         }
         cache.callee.set(Rc::as_ptr(&c) as *const ());
+        cache.epoch.set(member_epoch());
         Some(c)
     }
 
@@ -594,7 +594,7 @@ impl Interp {
                 (None, None) => return fail(format!("missing field `{}` in `{}` literal", def.fields[i], def.name)),
             }
         }
-        Ok(Value::Struct(Rc::new(StructValue { def: def.clone(), fields: RefCell::new(out) })))
+        Ok(Value::Struct(Rc::new(StructValue::new(def.clone(), out))))
     }
 
     /// `Point(1, 2)` and `Point(x: 1, y: 2)`: construction by calling the type.
@@ -669,9 +669,15 @@ pub fn variant_key(v: &Value) -> u64 {
     ((v.variant_index() as u64) << 2) | NATIVE
 }
 
+/// `site_key` of a struct instance's type, from the instance (one load fewer).
+#[inline]
+fn struct_key(s: &StructValue, kind: u64) -> u64 {
+    (s.type_id << 2) | kind
+}
+
 #[inline]
 fn site_key(def: &TypeDef, kind: u64) -> u64 {
-    (def.id.get() << 2) | kind
+    (def.id << 2) | kind
 }
 
 pub fn remember_key(cache: &SiteCache, key: u64, slot: u32) {
@@ -683,7 +689,7 @@ pub fn remember_key(cache: &SiteCache, key: u64, slot: u32) {
 /// The index of field `name` in struct `s`, through the site's cache.
 #[inline]
 fn field_slot(s: &StructValue, name: &Ident, cache: &SiteCache) -> Option<usize> {
-    let key = site_key(&s.def, FIELD);
+    let key = struct_key(s, FIELD);
     if cache.key.get() == key {
         return Some(cache.slot.get() as usize);
     }

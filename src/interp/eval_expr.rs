@@ -113,8 +113,7 @@ impl Interp {
                         for (_, x) in fields {
                             values.push(self.eval(x, f)?);
                         }
-                        let fields = std::cell::RefCell::new(values);
-                        return Ok(Value::Struct(Rc::new(super::value::StructValue { def: def.clone(), fields })));
+                        return Ok(Value::Struct(Rc::new(super::value::StructValue::new(def.clone(), values))));
                     }
                 }
                 let mut values = Vec::with_capacity(fields.len());

@@ -151,7 +151,16 @@ impl std::ops::Deref for Payload {
 
 pub struct StructValue {
     pub def: Rc<TypeDef>,
+    /// `def.id`, kept beside the fields: the inline caches' key test reads it from the
+    /// instance, without loading the type
+    pub type_id: u64,
     pub fields: RefCell<Vec<Value>>,
+}
+
+impl StructValue {
+    pub fn new(def: Rc<TypeDef>, fields: Vec<Value>) -> StructValue {
+        StructValue { type_id: def.id, def, fields: RefCell::new(fields) }
+    }
 }
 
 pub struct Closure {
@@ -187,7 +196,7 @@ pub struct NativeFn {
 pub struct TypeDef {
     /// unique for the thread's lifetime (never reused): the key of the per-site inline
     /// caches (`SiteCache`), which a freed type's address could not be
-    pub id: Cell<u64>,
+    pub id: u64,
     pub name: Rc<str>,
     pub kind: TypeKind,
     /// methods (with self) and associated functions, by name
@@ -267,17 +276,23 @@ thread_local! {
     static NEXT_TYPE_ID: std::cell::Cell<u64> = const { std::cell::Cell::new(1) };
 }
 
-fn fresh_type_id() -> u64 {
-    NEXT_TYPE_ID.with(|n| n.replace(n.get() + 1))
+thread_local! {
+    /// How many times a type's member was replaced (a later `impl`), on this thread.
+    static MEMBER_EPOCH: Cell<u32> = const { Cell::new(0) };
+}
+
+/// Changes whenever any type replaces a member: a method call site holding a closure's
+/// address (`SiteCache::callee`) holds it for the epoch it was stored in.
+#[inline]
+pub fn member_epoch() -> u32 {
+    MEMBER_EPOCH.with(Cell::get)
 }
 
 impl TypeDef {
-    /// Sets member `name`. Replacing one (a later `impl`) gives the type a fresh id:
-    /// every inline cache keyed by the old one then misses, including a method call
-    /// site holding the replaced closure's address (`SiteCache::callee`).
+    /// Sets member `name`; replacing one starts a new member epoch.
     pub fn set_member(&self, name: Rc<str>, v: Value) {
         if self.members.borrow_mut().insert(name, v) {
-            self.id.set(fresh_type_id());
+            MEMBER_EPOCH.with(|e| e.set(e.get().wrapping_add(1)));
         }
     }
 
@@ -288,7 +303,7 @@ impl TypeDef {
         defaults: Vec<Option<Value>>,
         variants: Vec<(Rc<str>, Option<usize>)>,
     ) -> TypeDef {
-        let id = Cell::new(fresh_type_id());
+        let id = NEXT_TYPE_ID.with(|n| n.replace(n.get() + 1));
         TypeDef { id, name, kind, members: RefCell::default(), fields, defaults, variants }
     }
     pub fn is_enum(&self) -> bool {

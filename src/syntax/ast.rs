@@ -187,15 +187,20 @@ pub struct SiteCache {
     pub key: std::cell::Cell<u64>,
     pub slot: std::cell::Cell<u32>,
     /// For a method call site: the address of the method's closure when the call can go
-    /// straight to it (null otherwise), valid while `key` matches. Setting `key` clears
-    /// it, and replacing a type's member gives the type a fresh id, so a matching key
-    /// means the type still holds this closure.
+    /// straight to it (null otherwise), valid while `key` matches and no type has
+    /// replaced a member since `epoch` (setting `key` clears it).
     pub callee: std::cell::Cell<*const ()>,
+    pub epoch: std::cell::Cell<u32>,
 }
 
 impl Default for SiteCache {
     fn default() -> Self {
-        SiteCache { key: Default::default(), slot: Default::default(), callee: std::cell::Cell::new(std::ptr::null()) }
+        SiteCache {
+            key: Default::default(),
+            slot: Default::default(),
+            callee: std::cell::Cell::new(std::ptr::null()),
+            epoch: Default::default(),
+        }
     }
 }
 

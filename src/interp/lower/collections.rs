@@ -10,7 +10,7 @@ use crate::interp::ops::truthy_value;
 use crate::interp::value::{StructValue, Value};
 use crate::interp::{Frame, Interp, R};
 use crate::syntax::ast::*;
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::rc::Rc;
 
 /// `T { a: x, b: y }`. A type whose fields are written in declaration order (and that
@@ -24,15 +24,14 @@ pub fn struct_new(ty: &Expr, fields: &[(Ident, Expr)], span: Span) -> Node {
     Box::new(move |i, f| {
         let t = ty(i, f)?;
         if let Value::Type(def) = &t {
-            let fits = in_order.get() == def.id.get() || Interp::fields_in_order(def, names.iter());
+            let fits = in_order.get() == def.id || Interp::fields_in_order(def, names.iter());
             if fits {
-                in_order.set(def.id.get());
+                in_order.set(def.id);
                 let mut out = Vec::with_capacity(values.len());
                 for x in &values {
                     out.push(x(i, f)?);
                 }
-                let fields = RefCell::new(out);
-                return Ok(Value::Struct(Rc::new(StructValue { def: def.clone(), fields })));
+                return Ok(Value::Struct(Rc::new(StructValue::new(def.clone(), out))));
             }
         }
         let mut out = Vec::with_capacity(values.len());

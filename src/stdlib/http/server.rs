@@ -163,7 +163,7 @@ fn build_request(site: &Site, head: wire::Head, body: Vec<u8>, peer: &Value) -> 
     for (slot, v) in site.slots.iter().zip(values) {
         fields[*slot] = v;
     }
-    Value::Struct(Rc::new(StructValue { def: site.request.clone(), fields: RefCell::new(fields) }))
+    Value::Struct(Rc::new(StructValue::new(site.request.clone(), fields)))
 }
 
 /// Runs the handler on a request as its own task: the reply, or what went wrong (for
