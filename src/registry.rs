@@ -204,11 +204,14 @@ impl Sig {
 
     /// Checks arguments against the signature and returns them in parameter order with
     /// defaults filled in (rest arguments after). `what` names the callee in messages
-    /// (`xs.sort()`, `min()`).
-    pub fn bind(&self, what: &str, positional: &[Value], named: &[(Rc<str>, Value)]) -> R<Vec<Value>> {
+    /// (`xs.sort()`, `min()`), made only for an error message.
+    pub fn bind(&self, what: &dyn Fn() -> String, positional: &[Value], named: &[(Rc<str>, Value)]) -> R<Vec<Value>> {
         let max = self.positional_max();
         if positional.len() > max && self.rest.is_none() {
-            return fail(self.count_message(what, positional.len()));
+            return fail(self.count_message(&what(), positional.len()));
+        }
+        if named.is_empty() {
+            return self.bind_positional(what, positional, max);
         }
         let mut out: Vec<Option<Value>> = vec![None; self.params.len()];
         for (slot, v) in out.iter_mut().zip(positional.iter().take(max)) {
@@ -216,10 +219,10 @@ impl Sig {
         }
         for (name, v) in named {
             let Some(i) = self.params.iter().position(|p| p.name == &**name) else {
-                return fail(format!("{what} got an unexpected named argument `{name}`"));
+                return fail(format!("{} got an unexpected named argument `{name}`", what()));
             };
             if out[i].is_some() {
-                return fail(format!("{what} got two values for argument `{name}`"));
+                return fail(format!("{} got two values for argument `{name}`", what()));
             }
             out[i] = Some(v.clone());
         }
@@ -228,13 +231,39 @@ impl Sig {
             let v = match (v, p.default) {
                 (Some(v), _) => v,
                 (None, Some(d)) => d.value(),
-                (None, None) => {
-                    return fail(format!("{what} is missing the argument `{}` (takes {})", p.name, self.shape()));
-                }
+                (None, None) => return fail(self.missing(what, p)),
             };
             check_type(what, p.name, p.ty, p.nullable, &v)?;
             args.push(v);
         }
+        self.bind_rest(what, positional, max, args)
+    }
+
+    /// `bind` without named arguments (`max(a, b)`, `xs.insert(i, x)`): the positional
+    /// ones fill the positional parameters in order (they come first), defaults the
+    /// rest; no table of which parameter is filled.
+    fn bind_positional(&self, what: &dyn Fn() -> String, positional: &[Value], max: usize) -> R<Vec<Value>> {
+        let mut args = Vec::with_capacity(self.params.len() + positional.len().saturating_sub(max));
+        for (k, p) in self.params.iter().enumerate() {
+            let v = match (positional.get(k).filter(|_| k < max), p.default) {
+                (Some(v), _) => v.clone(),
+                (None, Some(d)) => d.value(),
+                (None, None) => return fail(self.missing(what, p)),
+            };
+            check_type(what, p.name, p.ty, p.nullable, &v)?;
+            args.push(v);
+        }
+        self.bind_rest(what, positional, max, args)
+    }
+
+    /// Appends the values past the positional parameters for a `*rest` parameter.
+    fn bind_rest(
+        &self,
+        what: &dyn Fn() -> String,
+        positional: &[Value],
+        max: usize,
+        mut args: Vec<Value>,
+    ) -> R<Vec<Value>> {
         if let Some((name, ty)) = self.rest {
             for v in positional.iter().skip(max) {
                 check_type(what, name, ty, false, v)?;
@@ -242,6 +271,11 @@ impl Sig {
             }
         }
         Ok(args)
+    }
+
+    #[cold]
+    fn missing(&self, what: &dyn Fn() -> String, p: &Param) -> String {
+        format!("{} is missing the argument `{}` (takes {})", what(), p.name, self.shape())
     }
 
     /// The fast path: exactly the positional parameters, no names, no defaults.
@@ -291,11 +325,11 @@ fn parse_default(d: &str, text: &str) -> Default {
     }
 }
 
-fn check_type(what: &str, name: &str, ty: Ty, nullable: bool, v: &Value) -> R<()> {
+fn check_type(what: &dyn Fn() -> String, name: &str, ty: Ty, nullable: bool, v: &Value) -> R<()> {
     if ty.accepts(v) || (nullable && matches!(v, Value::Nil)) {
         return Ok(());
     }
-    fail(format!("{what} argument `{name}` must be {}, got {}", ty.name(), v.type_name()))
+    fail(format!("{} argument `{name}` must be {}, got {}", what(), ty.name(), v.type_name()))
 }
 
 /// How a function entry runs.

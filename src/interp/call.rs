@@ -99,7 +99,7 @@ impl Interp {
     fn native_args(&self, n: &super::value::NativeFn, args: Args) -> R<Vec<Value>> {
         match n.sig {
             Some(sig) if args.named.is_empty() && sig.fits_exactly(&args.positional) => Ok(args.positional),
-            Some(sig) => sig.bind(&format!("{}()", n.name), &args.positional, &args.named),
+            Some(sig) => sig.bind(&|| format!("{}()", n.name), &args.positional, &args.named),
             None => args.into_positional(&n.name),
         }
     }

@@ -132,7 +132,7 @@ impl Interp {
         if named.is_empty() && entry.sig.fits_exactly(positional) {
             return imp(self, recv, positional);
         }
-        let args = entry.sig.bind(&format!("{tag}.{name}()"), positional, named)?;
+        let args = entry.sig.bind(&|| format!("{tag}.{name}()"), positional, named)?;
         imp(self, recv, &args)
     }
 }
