@@ -295,6 +295,15 @@ pub fn cond(e: &Expr) -> Cond {
             let b = *b;
             Box::new(move |_, _| Ok(b))
         }
+        // `word in counts` with the container a plain local: the membership test on
+        // the slot where it lies, without a `Bool` (or the operator's general path)
+        ExprKind::Binary(op @ (BinOp::In | BinOp::NotIn), a, b) if let Some(t) = local_slot(b) => {
+            let (item, t, want) = (expr(a), t as usize, *op == BinOp::In);
+            Box::new(move |i, f| {
+                let x = item(i, f)?;
+                Ok(at(span, i.contains(&f.slots[t], &x))? == want)
+            })
+        }
         ExprKind::Binary(op @ (BinOp::Is | BinOp::IsNot), a, b) if matches!(b.kind, ExprKind::Nil) => {
             let is = *op == BinOp::Is;
             let a = nil_test(a);
