@@ -283,6 +283,13 @@ pub struct Interp {
     ret: Cell<Value>,
 }
 
+/// See `Interp::global_callee`.
+pub enum GlobalCallee {
+    Closure(Rc<Closure>),
+    Native(Rc<value::NativeFn>),
+    Other,
+}
+
 impl Interp {
     pub fn new(registry: &'static crate::registry::Registry, script_args: Vec<String>, color: bool) -> Rc<Interp> {
         let types = builtins::builtin_types();
@@ -408,6 +415,17 @@ impl Interp {
         match self.globals.borrow().get(g as usize) {
             Some(Value::Func(c)) => Some(c.clone()),
             _ => None,
+        }
+    }
+
+    /// What a call of global `g` goes to: a closure, or a built-in function (only the
+    /// `Rc`s are cloned, in one look at the globals).
+    #[inline]
+    pub fn global_callee(&self, g: u32) -> GlobalCallee {
+        match self.globals.borrow().get(g as usize) {
+            Some(Value::Func(c)) => GlobalCallee::Closure(c.clone()),
+            Some(Value::Native(n)) => GlobalCallee::Native(n.clone()),
+            _ => GlobalCallee::Other,
         }
     }
 

@@ -8,8 +8,10 @@ use crate::interp::call::ArgSource;
 use crate::interp::eval::{local_slot, stamp};
 use crate::interp::eval_expr::is_builtin_receiver;
 use crate::interp::ops::truthy_value;
-use crate::interp::value::Value;
+use crate::interp::value::{NativeFn, NativeKind, Value};
+use crate::interp::{Frame, GlobalCallee, Interp};
 use crate::syntax::ast::*;
+use std::rc::Rc;
 
 /// Stamps an error leaving a node with the node's span (the first stamp wins).
 #[inline]
@@ -54,12 +56,16 @@ pub fn expr(e: &Expr) -> Node {
         {
             let ExprKind::Var(VarRef { slot: Slot::Global(g), .. }) = callee.kind else { unreachable!() };
             let args = args_of(args);
-            // a module-level function: only its closure's `Rc` is cloned (no `Value`)
+            // a module-level function: only its closure's `Rc` is cloned (no `Value`); a
+            // built-in one (`float(x)`) with one argument that fits its signature as it
+            // is gets it straight
+            let one_positional = args.count() == 1 && args.all_positional();
             Box::new(move |i, f| {
-                let r = match i.global_closure(g) {
-                    Some(c) if c.decl.plain_call(args.count()) && args.all_positional() => {
+                let r = match i.global_callee(g) {
+                    GlobalCallee::Closure(c) if c.decl.plain_call(args.count()) && args.all_positional() => {
                         i.call_direct_with(&c, None, &args, f)
                     }
+                    GlobalCallee::Native(n) if one_positional => native_call_one(i, &n, &args, f, span),
                     _ => i.call_with_args(&i.global(g), &args, f, span),
                 };
                 at(span, r)
@@ -158,6 +164,20 @@ fn args_of(args: &[Arg]) -> Args {
         names: args.iter().map(|a| a.name.as_ref().map(|n| n.name.clone())).collect(),
         positional: args.iter().all(|a| a.name.is_none()),
     }
+}
+
+/// `float(x)`: a built-in function with one positional argument. A synchronous one whose
+/// signature takes the argument as it is gets it as a one-element slice; anything else
+/// takes the general call with the evaluated argument.
+fn native_call_one(i: &Interp, n: &Rc<NativeFn>, args: &Args, f: &mut Frame, span: Span) -> R<Value> {
+    let x = args.value(0, i, f)?;
+    if let (NativeKind::Sync(fun), Some(sig), None) = (&n.kind, n.sig, &n.variant_of) {
+        let argv = std::slice::from_ref(&x);
+        if sig.fits_exactly(argv) {
+            return fun(i, argv);
+        }
+    }
+    i.call_value(&Value::Native(n.clone()), crate::interp::call::Args::new(vec![x]), span)
 }
 
 fn method_call(recv: &Expr, method: &Ident, args: &[Arg], cache: &SiteCache, span: Span) -> Node {
