@@ -211,7 +211,11 @@ impl Sig {
             return fail(self.count_message(&what(), positional.len()));
         }
         if named.is_empty() {
-            return self.bind_positional(what, positional, max);
+            // (`max(a, b)`, `xs.insert(i, x)`): the positional arguments fill the
+            // positional parameters in order (they come first), with no table of which
+            // parameter is filled
+            let given = (0..self.params.len()).map(|k| positional.get(k).filter(|_| k < max).cloned());
+            return self.fill(what, given, positional, max);
         }
         let mut out: Vec<Option<Value>> = vec![None; self.params.len()];
         for (slot, v) in out.iter_mut().zip(positional.iter().take(max)) {
@@ -226,44 +230,31 @@ impl Sig {
             }
             out[i] = Some(v.clone());
         }
-        let mut args = Vec::with_capacity(out.len() + positional.len().saturating_sub(max));
-        for (p, v) in self.params.iter().zip(out) {
+        self.fill(what, out.into_iter(), positional, max)
+    }
+
+    /// The bound arguments: each parameter's given value (`given`, in parameter order)
+    /// or its default, type-checked, then the values past the positional parameters for
+    /// a `*rest` parameter.
+    fn fill(
+        &self,
+        what: &dyn Fn() -> String,
+        given: impl Iterator<Item = Option<Value>>,
+        positional: &[Value],
+        max: usize,
+    ) -> R<Vec<Value>> {
+        let mut args = Vec::with_capacity(self.params.len() + positional.len().saturating_sub(max));
+        for (p, v) in self.params.iter().zip(given) {
             let v = match (v, p.default) {
                 (Some(v), _) => v,
                 (None, Some(d)) => d.value(),
-                (None, None) => return fail(self.missing(what, p)),
+                (None, None) => {
+                    return fail(format!("{} is missing the argument `{}` (takes {})", what(), p.name, self.shape()));
+                }
             };
             check_type(what, p.name, p.ty, p.nullable, &v)?;
             args.push(v);
         }
-        self.bind_rest(what, positional, max, args)
-    }
-
-    /// `bind` without named arguments (`max(a, b)`, `xs.insert(i, x)`): the positional
-    /// ones fill the positional parameters in order (they come first), defaults the
-    /// rest; no table of which parameter is filled.
-    fn bind_positional(&self, what: &dyn Fn() -> String, positional: &[Value], max: usize) -> R<Vec<Value>> {
-        let mut args = Vec::with_capacity(self.params.len() + positional.len().saturating_sub(max));
-        for (k, p) in self.params.iter().enumerate() {
-            let v = match (positional.get(k).filter(|_| k < max), p.default) {
-                (Some(v), _) => v.clone(),
-                (None, Some(d)) => d.value(),
-                (None, None) => return fail(self.missing(what, p)),
-            };
-            check_type(what, p.name, p.ty, p.nullable, &v)?;
-            args.push(v);
-        }
-        self.bind_rest(what, positional, max, args)
-    }
-
-    /// Appends the values past the positional parameters for a `*rest` parameter.
-    fn bind_rest(
-        &self,
-        what: &dyn Fn() -> String,
-        positional: &[Value],
-        max: usize,
-        mut args: Vec<Value>,
-    ) -> R<Vec<Value>> {
         if let Some((name, ty)) = self.rest {
             for v in positional.iter().skip(max) {
                 check_type(what, name, ty, false, v)?;
@@ -271,11 +262,6 @@ impl Sig {
             }
         }
         Ok(args)
-    }
-
-    #[cold]
-    fn missing(&self, what: &dyn Fn() -> String, p: &Param) -> String {
-        format!("{} is missing the argument `{}` (takes {})", what(), p.name, self.shape())
     }
 
     /// The fast path: exactly the positional parameters, no names, no defaults.

@@ -4,7 +4,7 @@
 use super::call::{ArgSource, Args};
 use super::eval::{local_slot, stamp};
 use super::ops::{float_fast, int_op};
-use super::value::{Closure, NativeKind, Value};
+use super::value::{Closure, Value};
 use super::{Ctrl, Frame, Interp, R};
 use crate::registry::MethodFn;
 use crate::syntax::ast::*;
@@ -322,10 +322,7 @@ impl Interp {
             // a built-in function (`float(x)`, `min(a, b)`) whose signature takes the
             // arguments as they are: straight to it
             Value::Native(n) if args.all_positional() => {
-                let direct = match n.kind {
-                    NativeKind::Sync(fun) if n.variant_of.is_none() => n.sig.map(|sig| (fun, sig)),
-                    _ => None,
-                };
+                let direct = n.direct();
                 // up to two arguments go to the native without a vector
                 if let Some((fun, sig)) = direct {
                     let call = |argv: &[Value]| {

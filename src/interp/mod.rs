@@ -409,15 +409,6 @@ impl Interp {
         }
     }
 
-    /// The closure global `g` holds, if it holds one.
-    #[inline]
-    pub fn global_closure(&self, g: u32) -> Option<Rc<Closure>> {
-        match self.globals.borrow().get(g as usize) {
-            Some(Value::Func(c)) => Some(c.clone()),
-            _ => None,
-        }
-    }
-
     /// What a call of global `g` goes to: a closure, or a built-in function (only the
     /// `Rc`s are cloned, in one look at the globals).
     #[inline]

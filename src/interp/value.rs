@@ -192,6 +192,19 @@ pub struct NativeFn {
     pub variant_of: Option<(Rc<TypeDef>, u32)>,
 }
 
+impl NativeFn {
+    /// A synchronous built-in function (not a variant constructor) with a registered
+    /// signature: arguments that fit it as they are (`Sig::fits_exactly`) go straight to
+    /// the function, without binding.
+    #[inline]
+    pub fn direct(&self) -> Option<(SyncNative, &'static crate::registry::Sig)> {
+        match self.kind {
+            NativeKind::Sync(fun) if self.variant_of.is_none() => self.sig.map(|sig| (fun, sig)),
+            _ => None,
+        }
+    }
+}
+
 /// A declared struct or enum, with its methods and associated functions.
 pub struct TypeDef {
     /// unique for the thread's lifetime (never reused): the key of the per-site inline

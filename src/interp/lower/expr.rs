@@ -8,7 +8,7 @@ use crate::interp::call::ArgSource;
 use crate::interp::eval::{local_slot, stamp};
 use crate::interp::eval_expr::is_builtin_receiver;
 use crate::interp::ops::truthy_value;
-use crate::interp::value::{NativeFn, NativeKind, Value};
+use crate::interp::value::{NativeFn, Value};
 use crate::interp::{Frame, GlobalCallee, Interp};
 use crate::syntax::ast::*;
 use std::rc::Rc;
@@ -171,7 +171,7 @@ fn args_of(args: &[Arg]) -> Args {
 /// takes the general call with the evaluated argument.
 fn native_call_one(i: &Interp, n: &Rc<NativeFn>, args: &Args, f: &mut Frame, span: Span) -> R<Value> {
     let x = args.value(0, i, f)?;
-    if let (NativeKind::Sync(fun), Some(sig), None) = (&n.kind, n.sig, &n.variant_of) {
+    if let Some((fun, sig)) = n.direct() {
         let argv = std::slice::from_ref(&x);
         if sig.fits_exactly(argv) {
             return fun(i, argv);
