@@ -11,6 +11,7 @@ pub mod interp;
 pub mod program;
 pub mod registry;
 pub mod repl;
+pub mod resident;
 pub mod resolve;
 pub mod runtime;
 pub mod stdlib;

@@ -245,7 +245,11 @@ pub async fn bind_first<T>(
     let mut last = None;
     for a in addrs {
         match make(a) {
-            Ok(s) => return Ok(Ok((s, a))),
+            Ok(s) => {
+                // a server has almost always finished starting once it listens
+                crate::resident::release_startup_code();
+                return Ok(Ok((s, a)));
+            }
             Err(e) => last = Some(e),
         }
     }
