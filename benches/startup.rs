@@ -3,6 +3,11 @@
 //! alternately, BENCH_STARTUP_RUNS times (default 50) after a few warm-up runs; prints
 //! the median and the minimum of each and `simple / python3`.
 //!
+//! Both run on one core, as in the interpreter bench (the last one; BENCH_CPU=N picks
+//! another, BENCH_PIN=0 none): unpinned, a run's time also depended on which core the
+//! child landed on and on its migrating between the two (3.1 ms median unpinned, 2.2 ms
+//! pinned, in the same minute).
+//!
 //!     cargo bench --bench startup
 
 mod common;
@@ -10,7 +15,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::{Table, env_num, median, python3_bin, ratio, root, simple_bin};
+use common::{Table, cores, env_num, median, pin_current_thread, pinning, python3_bin, ratio, root, simple_bin};
 
 fn once(program: &str, args: &[&str]) -> f64 {
     let start = Instant::now();
@@ -29,6 +34,10 @@ fn once(program: &str, args: &[&str]) -> f64 {
 
 fn main() {
     let runs: usize = env_num("BENCH_STARTUP_RUNS", 50usize).max(1);
+    // children inherit the bench's core
+    let core = env_num("BENCH_CPU", cores() - 1);
+    let pinned = pinning() && pin_current_thread(core);
+    let place = if pinned { format!(", both on core {core}") } else { String::new() };
     let simple = simple_bin();
     let simple = simple.to_str().expect("utf-8 path");
     let python = python3_bin();
@@ -48,7 +57,7 @@ fn main() {
     }
     let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
     let (ms_s, ms_p) = (median(ts.clone()), median(tp.clone()));
-    println!("\n== Start-up: hello world ({runs} runs each, wall-clock ms) ==");
+    println!("\n== Start-up: hello world ({runs} runs each, wall-clock ms{place}) ==");
     let mut table = Table::new(&["command", "median ms", "min ms", "/ python3"]);
     table.row(vec![
         "simple run benches/programs/hello.spl".into(),

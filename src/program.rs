@@ -51,6 +51,10 @@ pub struct RunOptions {
     pub threads: usize,
     /// which of those threads this is (`thread_index()`)
     pub thread_index: usize,
+    /// the process ends with this program: when it finishes, exit at once instead of
+    /// tearing down the interpreter (freeing every object it still holds), its runtime
+    /// and its thread, work the process's exit does anyway
+    pub exit_when_done: bool,
 }
 
 /// Everything built in, registered once per process: the core built-ins, the runtime's
@@ -83,6 +87,8 @@ pub fn run_file_threads(path: &str, opts: &RunOptions, stack_size: usize) -> i32
         .map(|i| {
             let mut o = opts.clone();
             o.thread_index = i;
+            // the process ends when the last thread does
+            o.exit_when_done = false;
             let path = path.to_string();
             std::thread::Builder::new()
                 .name(format!("simple-{i}"))
@@ -212,7 +218,21 @@ pub fn run_source(name: &str, src: &str, opts: &RunOptions) -> i32 {
         Err(c) => report(&interp, c),
     };
     interp.flush();
+    if opts.exit_when_done {
+        exit_now(code);
+    }
     code
+}
+
+/// Ends the process with `code` at once, after writing out what stdout still buffers.
+/// Nothing else is torn down: no destructor, no allocator clean-up, no thread join.
+pub fn exit_now(code: i32) -> ! {
+    use std::io::Write;
+    let _ = crate::interp::flush_stdout();
+    let _ = std::io::stdout().flush();
+    let _ = std::io::stderr().flush();
+    // SAFETY: _exit ends the process; everything still held is the kernel's to reclaim
+    unsafe { libc::_exit(code) }
 }
 
 fn run_prepared(interp: &Interp, program: &crate::syntax::ast::Program, scope: &ModuleScope) -> Result<i32, Ctrl> {

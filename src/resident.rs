@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn finds_the_code_segment_and_survives_release() {
         let segments = read_only_segments();
-        let here = finds_the_code_segment_and_survives_release as usize;
+        let here = finds_the_code_segment_and_survives_release as fn() as usize;
         assert!(
             segments.iter().any(|&(s, l)| (s..s + l).contains(&here)),
             "no read-only segment holds this function's code: {segments:x?}"

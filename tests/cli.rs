@@ -104,3 +104,61 @@ fn threads_report_a_broken_file_once() {
     assert_eq!(out.code, Some(2));
     assert_eq!(out.stderr.lines().filter(|l| l.contains("no_such_file.spl")).count(), 1, "{}", out.stderr);
 }
+
+/// Runs `simple -e CODE` until it writes `ready` to stderr, then sends SIGINT: the exit
+/// code (130 expected) and what reached stdout.
+fn interrupted(code: &str) -> (Option<i32>, String) {
+    use std::io::{BufRead, BufReader, Read};
+    let mut child = Command::new(BIN)
+        .args(["-e", code])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn simple");
+    let pid = child.id() as i32;
+    let stderr = child.stderr.take().expect("piped stderr");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            if line == "ready" {
+                let _ = tx.send(());
+            }
+        }
+    });
+    if rx.recv_timeout(LIMIT).is_err() {
+        // SAFETY: plain kill(2) of our own child.
+        unsafe { libc::kill(pid, libc::SIGKILL) };
+        panic!("the program never said ready");
+    }
+    // SAFETY: plain kill(2) of our own child.
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let mut stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        let _ = tx.send((child.wait().map(|s| s.code()), text));
+    });
+    match rx.recv_timeout(LIMIT) {
+        Ok((status, text)) => (status.expect("wait for simple"), text),
+        Err(_) => {
+            // SAFETY: plain kill(2) of our own child.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            panic!("SIGINT did not end the program within {LIMIT:?}");
+        }
+    }
+}
+
+/// Ctrl-C ends a program with exit code 130 and keeps what it printed: the line still in
+/// the stdout buffer (stdout is a pipe here, so `print` buffers) reaches stdout, whether
+/// the program computes or waits on the runtime.
+#[test]
+fn interrupt_exits_130_and_writes_out_the_stdout_buffer() {
+    // eprint writes stdout's buffer out first, so "kept" is the only line left in it
+    let busy = "print(\"before\")\neprint(\"ready\")\nprint(\"kept\")\nvar n = 0\nwhile true:\n    n = n + 1\n";
+    assert_eq!(interrupted(busy), (Some(130), "before\nkept\n".to_string()));
+    let waiting = "print(\"before\")\neprint(\"ready\")\nprint(\"kept\")\nblock_on(async {\n    await sleep(60)\n})\n";
+    assert_eq!(interrupted(waiting), (Some(130), "before\nkept\n".to_string()));
+}

@@ -234,6 +234,40 @@ pub fn flush_stdout() -> std::io::Result<()> {
     Ok(())
 }
 
+/// For a signal handler that is about to end the process: writes out what `print` has
+/// buffered, with write(2), unless the buffer stays locked (the interrupted code is in
+/// the middle of changing it, or of writing it out). Only async-signal-safe steps: lock
+/// attempts (an atomic compare-exchange), sched_yield and write(2); nothing allocates.
+pub fn flush_stdout_in_signal_handler() {
+    for _ in 0..1000 {
+        let mut guard = match STDOUT.try_lock() {
+            Ok(guard) => guard,
+            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                // another thread may be about to let go of it
+                // SAFETY: sched_yield has no preconditions
+                unsafe { libc::sched_yield() };
+                continue;
+            }
+        };
+        let mut rest: &[u8] = &guard;
+        while !rest.is_empty() {
+            // SAFETY: writes from a live slice to the process's stdout descriptor
+            let n = unsafe { libc::write(1, rest.as_ptr().cast(), rest.len()) };
+            if n > 0 {
+                rest = &rest[n as usize..];
+            } else if n < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                continue;
+            } else {
+                break; // stdout is gone: nothing more to save
+            }
+        }
+        // emptied without freeing: nothing else runs after the handler
+        guard.truncate(0);
+        return;
+    }
+}
+
 /// Ctrl-C in the REPL while an entry runs. Set only by the REPL's signal handler (a plain
 /// program exits on Ctrl-C instead); consumed by `Interp::check_interrupt`, or by the REPL,
 /// which also cancels the entry's pending awaits.
