@@ -105,10 +105,30 @@ fn threads_report_a_broken_file_once() {
     assert_eq!(out.stderr.lines().filter(|l| l.contains("no_such_file.spl")).count(), 1, "{}", out.stderr);
 }
 
-/// Runs `simple -e CODE` until it writes `ready` to stderr, then sends SIGINT: the exit
-/// code (130 expected) and what reached stdout.
-fn interrupted(code: &str) -> (Option<i32>, String) {
-    use std::io::{BufRead, BufReader, Read};
+/// What shows that a program has reached the point where the test interrupts it.
+enum Reached {
+    /// `ready` on stderr and then a second of CPU time: a busy loop after the line is
+    /// running (what came between has long run), and stdout still holds what it printed
+    /// since (`eprint` wrote out what came before)
+    BusyAfterReady,
+    /// a line on stdout: the program waits (waiting writes out stdout)
+    Printed(&'static str),
+}
+
+/// CPU time (user + system) the process has used, in clock ticks.
+fn cpu_ticks(pid: i32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // the fields after the command name (which is in parentheses and may hold spaces)
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |k: usize| fields.get(k).and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    field(11) + field(12) // utime, stime (fields 14 and 15 of stat)
+}
+
+/// Runs `simple -e CODE` until it has `reached` its point, then sends SIGINT: the exit
+/// code (130 expected) and everything that reached stdout.
+fn interrupted(code: &str, reached: Reached) -> (Option<i32>, String) {
+    use std::io::{BufRead, BufReader};
     let mut child = Command::new(BIN)
         .args(["-e", code])
         .stdin(Stdio::null())
@@ -117,48 +137,79 @@ fn interrupted(code: &str) -> (Option<i32>, String) {
         .spawn()
         .expect("spawn simple");
     let pid = child.id() as i32;
-    let stderr = child.stderr.take().expect("piped stderr");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines() {
-            let Ok(line) = line else { break };
-            if line == "ready" {
-                let _ = tx.send(());
-            }
-        }
-    });
-    if rx.recv_timeout(LIMIT).is_err() {
+    let kill = |why: &str| -> ! {
         // SAFETY: plain kill(2) of our own child.
         unsafe { libc::kill(pid, libc::SIGKILL) };
-        panic!("the program never said ready");
+        panic!("{why}");
+    };
+    let (stderr, stdout) = (child.stderr.take().expect("piped stderr"), child.stdout.take().expect("piped stdout"));
+    let (tx, rx) = mpsc::channel();
+    let ready_tx = tx.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = ready_tx.send(format!("stderr:{line}"));
+        }
+    });
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(format!("stdout:{line}"));
+        }
+        let _ = tx.send("eof".to_string());
+    });
+    let mut printed = String::new();
+    let deadline = std::time::Instant::now() + LIMIT;
+    let wanted = match &reached {
+        Reached::BusyAfterReady => "stderr:ready".to_string(),
+        Reached::Printed(line) => format!("stdout:{line}"),
+    };
+    loop {
+        let Ok(event) = rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) else {
+            kill("the program never reached the point to interrupt")
+        };
+        if let Some(line) = event.strip_prefix("stdout:") {
+            printed.push_str(line);
+            printed.push('\n');
+        }
+        if event == wanted {
+            break;
+        }
+    }
+    if let Reached::BusyAfterReady = reached {
+        let start = cpu_ticks(pid);
+        // SAFETY: sysconf has no preconditions
+        let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) }.max(1) as u64;
+        while cpu_ticks(pid) < start + per_second {
+            if std::time::Instant::now() > deadline {
+                kill("the busy loop never ran");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
     // SAFETY: plain kill(2) of our own child.
     unsafe { libc::kill(pid, libc::SIGINT) };
-    let mut stdout = child.stdout.take().expect("piped stdout");
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = stdout.read_to_string(&mut text);
-        let _ = tx.send((child.wait().map(|s| s.code()), text));
-    });
-    match rx.recv_timeout(LIMIT) {
-        Ok((status, text)) => (status.expect("wait for simple"), text),
-        Err(_) => {
-            // SAFETY: plain kill(2) of our own child.
-            unsafe { libc::kill(pid, libc::SIGKILL) };
-            panic!("SIGINT did not end the program within {LIMIT:?}");
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+            Ok(event) if event == "eof" => break,
+            Ok(event) => {
+                if let Some(line) = event.strip_prefix("stdout:") {
+                    printed.push_str(line);
+                    printed.push('\n');
+                }
+            }
+            Err(_) => kill("SIGINT did not end the program"),
         }
     }
+    (child.wait().expect("wait for simple").code(), printed)
 }
 
 /// Ctrl-C ends a program with exit code 130 and keeps what it printed: the line still in
-/// the stdout buffer (stdout is a pipe here, so `print` buffers) reaches stdout, whether
-/// the program computes or waits on the runtime.
+/// the stdout buffer (stdout is a pipe here, so `print` buffers) reaches stdout when the
+/// program computes, and what it printed before waiting has reached it when it waits.
 #[test]
 fn interrupt_exits_130_and_writes_out_the_stdout_buffer() {
     // eprint writes stdout's buffer out first, so "kept" is the only line left in it
     let busy = "print(\"before\")\neprint(\"ready\")\nprint(\"kept\")\nvar n = 0\nwhile true:\n    n = n + 1\n";
-    assert_eq!(interrupted(busy), (Some(130), "before\nkept\n".to_string()));
-    let waiting = "print(\"before\")\neprint(\"ready\")\nprint(\"kept\")\nblock_on(async {\n    await sleep(60)\n})\n";
-    assert_eq!(interrupted(waiting), (Some(130), "before\nkept\n".to_string()));
+    assert_eq!(interrupted(busy, Reached::BusyAfterReady), (Some(130), "before\nkept\n".to_string()));
+    let waiting = "print(\"before\")\nprint(\"kept\")\nblock_on(async {\n    await sleep(60)\n})\n";
+    assert_eq!(interrupted(waiting, Reached::Printed("kept")), (Some(130), "before\nkept\n".to_string()));
 }
