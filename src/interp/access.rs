@@ -505,8 +505,19 @@ impl Interp {
         let contiguous_step = s.is_none_or(|s| s == 1);
         match v {
             Value::Str(st) if contiguous_step => {
-                let (x, y) = contiguous(a, b, st.char_len());
-                Ok(Value::str(st.char_slice(x, y)))
+                let n = st.char_len();
+                let (x, y) = contiguous(a, b, n);
+                if x == 0 && y == n {
+                    // the whole string: strings are immutable to the program (`+=`
+                    // appends in place only to one nothing else holds), so it is shared
+                    return Ok(v.clone());
+                }
+                let part = st.char_slice(x, y);
+                if part.len() == 1 {
+                    // one byte is one ASCII character: the shared string, as `s[i]` gives
+                    return Ok(self.char_value(part.as_bytes()[0] as char));
+                }
+                Ok(Value::str(part))
             }
             Value::Str(st) => {
                 let chars: Vec<char> = st.s.chars().collect();
