@@ -262,6 +262,34 @@ fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
     })
 }
 
+/// A datagram sent at once, without the ring (this task holds the send turn, so no
+/// other send is in flight to overtake): a non-blocking send(2) nearly always succeeds,
+/// and the task goes on without the suspension and wake-up of a ring operation. `None`
+/// when the datagram goes through the ring: the send buffer is full, or the task is
+/// being cancelled (it stops at the ring operation, its next suspension point).
+fn send_now(interp: &Interp, u: &Udp, bytes: &[u8], target: Option<SocketAddr>) -> Option<R<Result<usize, Value>>> {
+    if interp.rt.current_task.borrow().as_ref().is_some_and(|t| t.cancel_requested()) {
+        return None;
+    }
+    // SAFETY: the caller holds the socket (an Rc of it), so the descriptor is open
+    let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
+    let sock = socket2::SockRef::from(&fd);
+    let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+    let sent = match target {
+        Some(addr) => sock.send_to_with_flags(bytes, &addr.into(), flags),
+        None => sock.send_with_flags(bytes, flags),
+    };
+    match sent {
+        Ok(n) => {
+            Stats::add(&interp.rt.stats.datagrams_sent, 1);
+            Stats::add(&interp.rt.stats.bytes_written, n as u64);
+            Some(Ok(Ok(n)))
+        }
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) => None,
+        Err(e) => Some(io_err(interp, &e).map(Err)),
+    }
+}
+
 async fn send_buf<T: IoBuf + 'static>(
     interp: &Interp,
     u: &Udp,
@@ -272,6 +300,12 @@ async fn send_buf<T: IoBuf + 'static>(
     let Some(sock) = u.sock.borrow().clone() else {
         return (named_err(interp, "NotConnected", None).map(Err), data);
     };
+    // SAFETY: an IoBuf's first `bytes_init()` bytes at `read_ptr()` are initialised and
+    // stay put while `data` is neither moved nor changed (the slice ends before either)
+    let bytes = unsafe { std::slice::from_raw_parts(data.read_ptr(), data.bytes_init()) };
+    if let Some(done) = send_now(interp, u, bytes, target) {
+        return (done, data);
+    }
     let op = Op::begin(interp, u.inflight.write());
     let (res, data) = match target {
         Some(addr) => sock.cancelable_send_to(data, addr, op.handle.clone()).await,
