@@ -359,6 +359,33 @@ fn recv(interp: Rc<Interp>, a: Vec<Value>, from: bool) -> BoxFut<'static> {
     })
 }
 
+/// A datagram already waiting is taken at once with a non-blocking recvfrom(2) (this
+/// task holds the receive turn): a busy server finds the next one queued and goes on
+/// without the suspension and wake-up of a ring operation. `None` when nothing waits
+/// (or the task is being cancelled): then the ring operation waits for one.
+fn recv_now(interp: &Interp, u: &Udp, vec: &mut Vec<u8>, max: usize) -> Option<R<Result<SocketAddr, Value>>> {
+    if interp.rt.current_task.borrow().as_ref().is_some_and(|t| t.cancel_requested()) {
+        return None;
+    }
+    // SAFETY: the caller holds the socket (an Rc of it), so the descriptor is open
+    let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
+    let room = &mut vec.spare_capacity_mut()[..max];
+    match socket2::SockRef::from(&fd).recv_from_with_flags(room, libc::MSG_DONTWAIT) {
+        Ok((n, from)) => {
+            // SAFETY: recvfrom initialised the first `n` bytes of the spare capacity
+            unsafe { vec.set_len(n.min(max)) };
+            let Some(peer) = from.as_socket() else {
+                return Some(fail("internal error: a datagram without an IP sender"));
+            };
+            Stats::add(&interp.rt.stats.datagrams_received, 1);
+            Stats::add(&interp.rt.stats.bytes_read, vec.len() as u64);
+            Some(Ok(Ok(peer)))
+        }
+        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) => None,
+        Err(e) => Some(io_err(interp, &e).map(Err)),
+    }
+}
+
 async fn recv_datagram(
     interp: &Interp,
     u: &Udp,
@@ -382,6 +409,10 @@ async fn recv_datagram(
     let mut vec = std::mem::take(&mut *buf.borrow_mut());
     vec.clear();
     vec.reserve(max.max(1));
+    if let Some(out) = recv_now(interp, u, &mut vec, max) {
+        *buf.borrow_mut() = vec;
+        return out;
+    }
     let op = Op::begin(interp, u.inflight.read());
     let (res, slice) = sock.cancelable_recv_from(SliceMut::new(vec, 0, max), op.handle.clone()).await;
     let task_cancelled = op.task_cancelled();
