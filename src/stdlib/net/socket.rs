@@ -256,6 +256,18 @@ pub async fn bind_first<T>(
     all_failed(interp, last, "bind").map(Err)
 }
 
+/// The running task has been asked to stop: it must reach a suspension point (an
+/// operation on the ring) rather than finish one at once.
+pub fn cancelling(interp: &Interp) -> bool {
+    interp.rt.current_task.borrow().as_ref().is_some_and(|t| t.cancel_requested())
+}
+
+/// A non-blocking attempt found the socket not ready (or was interrupted): the ring
+/// operation waits instead.
+pub fn not_ready(e: &std::io::Error) -> bool {
+    matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted)
+}
+
 /// A `max_len` argument.
 pub fn length(v: &Value, what: &str) -> R<usize> {
     match v {

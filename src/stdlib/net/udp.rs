@@ -268,7 +268,7 @@ fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
 /// when the datagram goes through the ring: the send buffer is full, or the task is
 /// being cancelled (it stops at the ring operation, its next suspension point).
 fn send_now(interp: &Interp, u: &Udp, bytes: &[u8], target: Option<SocketAddr>) -> Option<R<Result<usize, Value>>> {
-    if interp.rt.current_task.borrow().as_ref().is_some_and(|t| t.cancel_requested()) {
+    if socket::cancelling(interp) {
         return None;
     }
     // SAFETY: the caller holds the socket (an Rc of it), so the descriptor is open
@@ -285,7 +285,7 @@ fn send_now(interp: &Interp, u: &Udp, bytes: &[u8], target: Option<SocketAddr>) 
             Stats::add(&interp.rt.stats.bytes_written, n as u64);
             Some(Ok(Ok(n)))
         }
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) => None,
+        Err(e) if socket::not_ready(&e) => None,
         Err(e) => Some(io_err(interp, &e).map(Err)),
     }
 }
@@ -364,7 +364,7 @@ fn recv(interp: Rc<Interp>, a: Vec<Value>, from: bool) -> BoxFut<'static> {
 /// without the suspension and wake-up of a ring operation. `None` when nothing waits
 /// (or the task is being cancelled): then the ring operation waits for one.
 fn recv_now(interp: &Interp, u: &Udp, vec: &mut Vec<u8>, max: usize) -> Option<R<Result<SocketAddr, Value>>> {
-    if interp.rt.current_task.borrow().as_ref().is_some_and(|t| t.cancel_requested()) {
+    if socket::cancelling(interp) {
         return None;
     }
     // SAFETY: the caller holds the socket (an Rc of it), so the descriptor is open
@@ -381,7 +381,7 @@ fn recv_now(interp: &Interp, u: &Udp, vec: &mut Vec<u8>, max: usize) -> Option<R
             Stats::add(&interp.rt.stats.bytes_read, vec.len() as u64);
             Some(Ok(Ok(peer)))
         }
-        Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted) => None,
+        Err(e) if socket::not_ready(&e) => None,
         Err(e) => Some(io_err(interp, &e).map(Err)),
     }
 }
