@@ -245,7 +245,7 @@ impl Interp {
         while (step > 0 && cur < end) || (step < 0 && cur > end) {
             self.check_interrupt()?;
             if let Some(s) = s {
-                f.slots[s] = Value::Int(cur);
+                Value::put(&mut f.slots[s], Value::Int(cur));
             }
             if !loop_step(body(self, f))? {
                 break;
@@ -267,7 +267,7 @@ impl Interp {
         while let Some(item) = it.next_value(self) {
             self.check_interrupt()?;
             if let Some(s) = s {
-                f.slots[s] = item;
+                Value::put(&mut f.slots[s], item);
             }
             if !loop_step(body(self, f))? {
                 break;
@@ -623,7 +623,7 @@ pub fn clear_scope(block: &Block, f: &mut Frame) {
 pub fn clear_slots(slots: &[u32], f: &mut Frame) {
     for &s in slots {
         if let Some(slot) = f.slots.get_mut(s as usize) {
-            *slot = Value::Nil;
+            Value::put(slot, Value::Nil);
         }
     }
 }

@@ -428,6 +428,17 @@ impl Value {
         }
     }
 
+    /// Stores `v` in `place`, dropping the value it held with the scalar test inline: a
+    /// loop variable, a `let` in a loop body and a block's locals at its end are nearly
+    /// always overwriting an int or nil, where the drop glue is an out-of-line call that
+    /// tests the tag again (a loop's `for i in range(n): let x = i` made three a turn).
+    /// Not for field stores and parameter binding: there it measured worse (nbody +2%
+    /// instructions), those overwrite references as often as ints.
+    #[inline(always)]
+    pub fn put(place: &mut Value, v: Value) {
+        std::mem::replace(place, v).release();
+    }
+
     /// Which variant this is (its discriminant), read without a `match`.
     #[inline]
     pub fn variant_index(&self) -> u8 {

@@ -332,7 +332,7 @@ pub fn stmt(s: &Stmt) -> Exec {
 fn store_local(s: u32, value: Node) -> Exec {
     Box::new(move |i, f| {
         let v = value(i, f)?;
-        f.slots[s as usize] = v;
+        Value::put(&mut f.slots[s as usize], v);
         Ok(())
     })
 }
