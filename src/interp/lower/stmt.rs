@@ -247,7 +247,9 @@ pub fn stmt(s: &Stmt) -> Exec {
     match &s.kind {
         StmtKind::Expr(e) => {
             let e = expr(e);
-            Box::new(move |i, f| e(i, f).map(drop))
+            // an expression statement's value is nearly always nil (a call of a method
+            // that returns nothing): dropped with the scalar test inline
+            Box::new(move |i, f| e(i, f).map(Value::release))
         }
         StmtKind::Let { pat, value, .. } => {
             let value = expr(value);
