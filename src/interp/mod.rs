@@ -490,7 +490,7 @@ impl Interp {
 
     /// Ends a frame: its values are dropped now and its slot vector kept for reuse
     /// (`SlotPool::keep`; deep recursion's extra ones are freed).
-    #[inline]
+    #[inline(always)]
     pub fn give_frame(&self, frame: Frame) {
         let Frame { mut slots, closure, .. } = frame;
         drop(closure);
