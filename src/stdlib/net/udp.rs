@@ -101,6 +101,18 @@ impl RecentSenders {
 }
 
 impl Udp {
+    /// Runs `f` on the socket's descriptor (ENOTCONN once the socket is closed), as
+    /// `tcp::Stream::with_sock` does.
+    fn with_sock<T>(&self, f: impl FnOnce(socket2::SockRef<'_>) -> std::io::Result<T>) -> std::io::Result<T> {
+        if self.sock.borrow().is_none() {
+            return Err(std::io::Error::from_raw_os_error(libc::ENOTCONN));
+        }
+        // SAFETY: the descriptor is open while `sock` holds the socket (checked just
+        // above; only close() empties it, and `f` cannot reach this socket's close())
+        let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+        f(socket2::SockRef::from(&fd))
+    }
+
     /// `peer` as a String value (a recent sender's string, when it is one of them).
     fn sender_value(&self, peer: SocketAddr) -> Value {
         let mut recent = self.recent_senders.borrow_mut();
@@ -154,9 +166,7 @@ fn option(interp: &Interp, a: &[Value], f: impl FnOnce(&Udp, socket2::SockRef<'_
         if u.sock.borrow().is_none() {
             return named_err(interp, "NotConnected", None);
         }
-        // SAFETY: the descriptor is open while the socket is (checked just above).
-        let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
-        match f(u, socket2::SockRef::from(&fd)) {
+        match u.with_sock(|sock| f(u, sock)) {
             Ok(()) => Ok(interp.ok(Value::Nil)),
             Err(e) => io_err(interp, &e),
         }
@@ -271,23 +281,31 @@ fn send_now(interp: &Interp, u: &Udp, bytes: &[u8], target: Option<SocketAddr>) 
     if socket::cancelling(interp) {
         return None;
     }
-    // SAFETY: the caller holds the socket (an Rc of it), so the descriptor is open
-    let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
-    let sock = socket2::SockRef::from(&fd);
     let flags = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-    let sent = match target {
+    let sent = u.with_sock(|sock| match target {
         Some(addr) => sock.send_to_with_flags(bytes, &addr.into(), flags),
         None => sock.send_with_flags(bytes, flags),
-    };
+    });
     match sent {
         Ok(n) => {
-            Stats::add(&interp.rt.stats.datagrams_sent, 1);
-            Stats::add(&interp.rt.stats.bytes_written, n as u64);
+            count_sent(interp, n);
             Some(Ok(Ok(n)))
         }
         Err(e) if socket::not_ready(&e) => None,
         Err(e) => Some(io_err(interp, &e).map(Err)),
     }
+}
+
+/// A datagram of `n` bytes sent, in the runtime's statistics.
+fn count_sent(interp: &Interp, n: usize) {
+    Stats::add(&interp.rt.stats.datagrams_sent, 1);
+    Stats::add(&interp.rt.stats.bytes_written, n as u64);
+}
+
+/// A datagram of `n` bytes received, in the runtime's statistics.
+fn count_received(interp: &Interp, n: usize) {
+    Stats::add(&interp.rt.stats.datagrams_received, 1);
+    Stats::add(&interp.rt.stats.bytes_read, n as u64);
 }
 
 async fn send_buf<T: IoBuf + 'static>(
@@ -316,8 +334,7 @@ async fn send_buf<T: IoBuf + 'static>(
     let closed = u.sock.borrow().is_none();
     let r = match res {
         Ok(n) => {
-            Stats::add(&interp.rt.stats.datagrams_sent, 1);
-            Stats::add(&interp.rt.stats.bytes_written, n as u64);
+            count_sent(interp, n);
             if task_cancelled { Err(cancelled()) } else { Ok(Ok(n)) }
         }
         Err(_) if closed => named_err(interp, "NotConnected", None).map(Err),
@@ -367,18 +384,15 @@ fn recv_now(interp: &Interp, u: &Udp, vec: &mut Vec<u8>, max: usize) -> Option<R
     if socket::cancelling(interp) {
         return None;
     }
-    // SAFETY: the caller holds the socket (an Rc of it), so the descriptor is open
-    let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
     let room = &mut vec.spare_capacity_mut()[..max];
-    match socket2::SockRef::from(&fd).recv_from_with_flags(room, libc::MSG_DONTWAIT) {
+    match u.with_sock(|sock| sock.recv_from_with_flags(room, libc::MSG_DONTWAIT)) {
         Ok((n, from)) => {
             // SAFETY: recvfrom initialised the first `n` bytes of the spare capacity
             unsafe { vec.set_len(n.min(max)) };
             let Some(peer) = from.as_socket() else {
                 return Some(fail("internal error: a datagram without an IP sender"));
             };
-            Stats::add(&interp.rt.stats.datagrams_received, 1);
-            Stats::add(&interp.rt.stats.bytes_read, vec.len() as u64);
+            count_received(interp, vec.len());
             Some(Ok(Ok(peer)))
         }
         Err(e) if socket::not_ready(&e) => None,
@@ -399,12 +413,10 @@ async fn recv_datagram(
     // reported first: the epoll driver does not wake receives for error-only events.
     // Only a connected socket gets such errors (Linux reports ICMP errors to an
     // unconnected one only with IP_RECVERR), so a server's receives skip the syscall.
-    if u.peer.get().is_some() {
-        // SAFETY: `sock` keeps the descriptor open for this call.
-        let fd = unsafe { BorrowedFd::borrow_raw(u.fd) };
-        if let Ok(Some(e)) = socket2::SockRef::from(&fd).take_error() {
-            return io_err(interp, &e).map(Err);
-        }
+    if u.peer.get().is_some()
+        && let Ok(Some(e)) = u.with_sock(|sock| sock.take_error())
+    {
+        return io_err(interp, &e).map(Err);
     }
     let mut vec = std::mem::take(&mut *buf.borrow_mut());
     vec.clear();
@@ -426,8 +438,7 @@ async fn recv_datagram(
             Err(cancelled())
         }
         Ok((n, peer)) => {
-            Stats::add(&interp.rt.stats.datagrams_received, 1);
-            Stats::add(&interp.rt.stats.bytes_read, n as u64);
+            count_received(interp, n);
             Ok(Ok(peer))
         }
         Err(_) if closed => named_err(interp, "NotConnected", None).map(Err),
