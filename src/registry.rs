@@ -151,6 +151,10 @@ pub struct Sig {
     /// `n` positional parameters of any type and nothing else (`fits_exactly` is then
     /// one compare)
     any_arity: Option<usize>,
+    /// Whether the signature is one named-only parameter defaulting to nil followed by
+    /// an untyped `*rest` (`max(*values, key?: Function)`): a call with positional
+    /// arguments only binds to `[nil, args...]` without checks (`fits_after_nil`).
+    nil_then_rest: bool,
 }
 
 impl Sig {
@@ -160,7 +164,7 @@ impl Sig {
         let close = text.rfind(')').unwrap_or_else(|| panic!("signature without `)`: {text}"));
         let name = text[..open].trim();
         let inner = &text[open + 1..close];
-        let mut sig = Sig { name, params: Vec::new(), rest: None, text, any_arity: None };
+        let mut sig = Sig { name, params: Vec::new(), rest: None, text, any_arity: None, nil_then_rest: false };
         let mut named_only = false;
         for part in inner.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             if part == "*" {
@@ -191,6 +195,8 @@ impl Sig {
         }
         let all_any = sig.params.iter().all(|p| p.ty == Ty::Any && !p.named_only);
         sig.any_arity = (all_any && sig.rest.is_none()).then_some(sig.params.len());
+        sig.nil_then_rest = matches!(sig.rest, Some((_, Ty::Any)))
+            && matches!(&sig.params[..], [p] if p.named_only && matches!(p.default, Some(Default::Nil)));
         sig
     }
 
@@ -277,6 +283,12 @@ impl Sig {
                 .iter()
                 .zip(positional)
                 .all(|(p, v)| !p.named_only && (p.ty.accepts(v) || p.nullable && matches!(v, Value::Nil)))
+    }
+
+    /// Whether positional arguments bind as `[nil, args...]` (see `nil_then_rest`).
+    #[inline]
+    pub fn fits_after_nil(&self) -> bool {
+        self.nil_then_rest
     }
 
     fn shape(&self) -> String {

@@ -85,6 +85,7 @@ pub fn slice_indices(start: Option<i64>, end: Option<i64>, step: Option<i64>, le
 }
 
 /// A contiguous slice `[a, b)` when the step is 1 (the common, cheap case).
+#[inline]
 fn contiguous(start: Option<i64>, end: Option<i64>, len: usize) -> (usize, usize) {
     let n = len as i64;
     let fix = |v: i64| (if v < 0 { v.saturating_add(n) } else { v }).clamp(0, n) as usize;
@@ -93,12 +94,20 @@ fn contiguous(start: Option<i64>, end: Option<i64>, len: usize) -> (usize, usize
     (a, b.max(a))
 }
 
+/// A slice bound as given: an int, or nil where it was left out. (Inline: a slice
+/// takes three, each a few instructions; the error is out of line.)
+#[inline]
 fn slice_bound(v: &Value, what: &str) -> R<Option<i64>> {
     match v {
         Value::Nil => Ok(None),
         Value::Int(i) => Ok(Some(*i)),
-        other => fail(format!("slice {what} must be an int, got {}", other.type_name())),
+        other => bad_slice_bound(other, what),
     }
+}
+
+#[cold]
+fn bad_slice_bound(v: &Value, what: &str) -> R<Option<i64>> {
+    fail(format!("slice {what} must be an int, got {}", v.type_name()))
 }
 
 impl Interp {
@@ -546,8 +555,9 @@ impl Interp {
             let (x, y) = contiguous(a, b, list.len());
             if y - x == items.len() {
                 // same length: the items are replaced where they are (no splice to set up)
+                // (the items replaced are mostly ints: `put` drops them inline)
                 for (slot, item) in list[x..y].iter_mut().zip(items) {
-                    *slot = item;
+                    Value::put(slot, item);
                 }
             } else {
                 list.splice(x..y, items);

@@ -336,7 +336,12 @@ impl Interp {
                         1 => return call(std::slice::from_ref(&args.value(0, self, f)?)),
                         2 => {
                             let first = args.value(0, self, f)?;
-                            return call(&[first, args.value(1, self, f)?]);
+                            let second = args.value(1, self, f)?;
+                            if sig.fits_after_nil() {
+                                // `max(a, b)`: bound as `[key: nil, a, b]` without a vector
+                                return fun(self, &[Value::Nil, first, second]);
+                            }
+                            return call(&[first, second]);
                         }
                         _ => {}
                     }

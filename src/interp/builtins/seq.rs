@@ -97,6 +97,11 @@ pub fn sort_values(i: &Interp, items: Vec<Value>, key: &Value, reverse: bool) ->
 fn extreme(i: &Interp, a: &[Value], want: Ordering, what: &str) -> R<Value> {
     // the signature's binding puts `key` first
     let (key, rest) = a.split_first().unwrap_or((&Value::Nil, &[]));
+    if let (Value::Nil, [Value::Int(x), Value::Int(y)]) = (key, rest) {
+        // `max(a, b)` of two ints, the common case: the first of equal ones, as below
+        let second = if want == Ordering::Greater { y > x } else { y < x };
+        return Ok(Value::Int(if second { *y } else { *x }));
+    }
     let values: std::borrow::Cow<[Value]> = match rest.len() {
         0 => return fail(format!("{what} needs at least one argument")),
         1 => i.collect(rest[0].clone())?.into(),
