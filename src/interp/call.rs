@@ -174,14 +174,32 @@ impl Interp {
         let decl = &c.decl;
         let n = decl.info.n_slots as usize;
         let mut slots = self.take_slots(n);
-        if decl.has_self() {
-            slots.push(this.unwrap_or_default());
-        }
-        for k in 0..decl.params.len() {
-            slots.push(args.value(k, self, f)?);
-        }
-        while slots.len() < n {
-            slots.push(Value::Nil);
+        // The values are written in place rather than pushed: `take_slots` gave room
+        // for `n`, and a push's capacity check kept the vector in memory (its fields
+        // stored and reloaded around every argument's evaluation).
+        let base = slots.as_mut_ptr();
+        let first = decl.has_self() as usize;
+        let params = decl.params.len();
+        // SAFETY: `self` and the parameters are the first of the `n` slots
+        // (`params_in_place`), so every write is below the capacity; the length is set
+        // after each write, so an argument's error drops exactly the values written.
+        unsafe {
+            if first == 1 {
+                base.write(this.unwrap_or_default());
+                slots.set_len(1);
+            }
+            let mut k = 0;
+            while k < params {
+                base.add(first + k).write(args.value(k, self, f)?);
+                k += 1;
+                slots.set_len(first + k);
+            }
+            let mut j = first + params;
+            while j < n {
+                base.add(j).write(Value::Nil);
+                j += 1;
+            }
+            slots.set_len(n);
         }
         let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
         self.run_body(c, lowered, Frame { slots, closure, async_depth: 0 })

@@ -77,7 +77,10 @@ pub fn lowered(decl: &FnDecl) -> &Lowered {
 
 fn lower_fn(decl: &FnDecl) -> Lowered {
     let first = decl.has_self() as u32;
+    // (`call_in_place` writes `self` and the arguments below `n_slots` unchecked: the
+    // bound is part of the condition)
     let params_in_place = decl.info.cell_params.is_empty()
+        && first as usize + decl.params.len() <= decl.info.n_slots as usize
         && (decl.params.iter().enumerate()).all(|(k, p)| p.slot == crate::syntax::ast::Slot::Local(first + k as u32));
     Lowered { body: stmt::body(&decl.body), params_in_place }
 }
