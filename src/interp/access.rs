@@ -165,17 +165,24 @@ impl Interp {
         self.set_field_miss(v, name, cache, new)
     }
 
-    /// `obj.name op= k` on an int field, in place, when the site's cache holds the field
-    /// (`r.count += 1`): what `binary_values` gives for two ints, without reading the
-    /// field out and storing it back. `None`: not that case.
+    /// `obj.name op= k` on an int field with an int `k`, or a float field with a float
+    /// `k`, in place, when the site's cache holds the field (`r.count += 1`,
+    /// `b.vx -= dx * m`): what `binary_values` gives for two ints or two floats, without
+    /// reading the field out and storing it back. `None`: not that case.
     #[inline]
-    pub fn update_int_field(&self, obj: &Value, cache: &SiteCache, op: BinOp, k: i64) -> Option<R<()>> {
+    pub fn update_num_field(&self, obj: &Value, cache: &SiteCache, op: BinOp, k: &Value) -> Option<R<()>> {
         if let Value::Struct(s) = obj
             && cache.key.get() == struct_key(s, FIELD)
             && let Some(x) = s.fields.borrow_mut().get_mut(cache.slot.get() as usize)
-            && let Value::Int(old) = *x
         {
-            return Some(super::ops::int_op(op, old, k).map(|v| *x = v));
+            return match (&*x, k) {
+                (&Value::Int(old), &Value::Int(k)) => Some(super::ops::int_op(op, old, k).map(|v| *x = v)),
+                (&Value::Float(old), &Value::Float(k)) => super::ops::float_fast(op, old, k).map(|v| {
+                    *x = v;
+                    Ok(())
+                }),
+                _ => None,
+            };
         }
         None
     }

@@ -534,9 +534,7 @@ impl Interp {
         value: Span,
     ) -> R<()> {
         if let Some(op) = op {
-            if let Value::Int(k) = rhs
-                && let Some(r) = self.update_int_field(obj, cache, op, k)
-            {
+            if let Some(r) = self.update_num_field(obj, cache, op, &rhs) {
                 return r.map_err(|e| stamp(e, target.to(value)));
             }
             rhs = self.compound(op, || self.field_at(obj, name, cache), rhs, target, value)?;

@@ -241,11 +241,20 @@ pub fn update_local(op: BinOp, s: u32, value: Node, span: Span) -> Exec {
 fn update<const OP: usize>(op: BinOp, s: usize, value: Node, span: Span) -> Exec {
     Box::new(move |i, f| {
         let v = value(i, f)?;
-        if let (&Value::Int(x), &Value::Int(y)) = (&f.slots[s], &v) {
-            let r = at(span, int_op(pick::<OP>(op), x, y))?;
-            // the operand and the slot's old value are ints: nothing to drop
-            forget_scalars(v, std::mem::replace(&mut f.slots[s], r));
-            return Ok(());
+        match (&f.slots[s], &v) {
+            (&Value::Int(x), &Value::Int(y)) => {
+                let r = at(span, int_op(pick::<OP>(op), x, y))?;
+                // the operand and the slot's old value are ints: nothing to drop
+                forget_scalars(v, std::mem::replace(&mut f.slots[s], r));
+                return Ok(());
+            }
+            // (`acc += p`, `e -= m / d`: `float_fast` has every compound operator of two
+            // floats but `//`, `%` and `**`)
+            (&Value::Float(x), &Value::Float(y)) if let Some(r) = float_fast(pick::<OP>(op), x, y) => {
+                forget_scalars(v, std::mem::replace(&mut f.slots[s], r));
+                return Ok(());
+            }
+            _ => {}
         }
         i.assign_var_op(Slot::Local(s as u32), Some(pick::<OP>(op)), v, f, span)
     })
