@@ -285,14 +285,26 @@ impl Interp {
         f: &mut Frame,
     ) -> R<()> {
         let mut index = 0;
+        let tuple_slots = tuple_of_locals(pat);
         while let Some(item) = it.next_value(self) {
             self.check_interrupt()?;
-            if shorthand {
+            if let (Some(slots), Value::Tuple(items)) = (&tuple_slots, &item)
+                && items.len() == slots.len()
+            {
+                // `for a, b in pairs`: each item straight into its slot (what
+                // `bind_pattern` does, without walking the pattern; with the shorthand
+                // a tuple of the pattern's length is destructured too)
+                for (s, v) in slots.iter().zip(items.iter()) {
+                    if let Some(s) = *s {
+                        Value::put(&mut f.slots[s], v.clone());
+                    }
+                }
+            } else if shorthand {
                 self.bind_for_item(pat, true, index, item, f)?;
-                index += 1;
             } else {
                 self.bind_pattern(pat, item, f, pat.span)?;
             }
+            index += 1;
             if !loop_step(body(self, f))? {
                 break;
             }
@@ -678,4 +690,17 @@ pub fn loop_step(r: R<()>) -> R<bool> {
         Err(Ctrl::Break) => Ok(false),
         Err(other) => Err(other),
     }
+}
+
+/// The slots of a tuple pattern of plain locals and `_`s (`for a, _, c in xs`), `None`
+/// for `_`; `None` for any other pattern.
+fn tuple_of_locals(pat: &Pattern) -> Option<Vec<Option<usize>>> {
+    let PatKind::Tuple(ps) = &pat.kind else { return None };
+    ps.iter()
+        .map(|p| match &p.kind {
+            PatKind::Wild => Some(None),
+            PatKind::Bind(VarRef { slot: Slot::Local(s), .. }) => Some(Some(*s as usize)),
+            _ => None,
+        })
+        .collect()
 }
