@@ -32,6 +32,7 @@ pub mod eval_async;
 pub mod eval_async_expr;
 pub mod eval_expr;
 pub mod format;
+mod global_slots;
 pub mod iter;
 pub mod lower;
 pub mod methods;
@@ -281,7 +282,7 @@ pub struct BuiltinTypes {
 
 pub struct Interp {
     pub sources: SourceMap,
-    pub globals: RefCell<Vec<Value>>,
+    pub globals: global_slots::GlobalSlots,
     pub table: RefCell<GlobalTable>,
     pub modules: RefCell<module::ModuleCache>,
     /// nesting of synchronous Simple calls
@@ -330,7 +331,7 @@ impl Interp {
         let none = builtins::make_variant(&types.option, 0, Vec::new());
         let interp = Rc::new_cyclic(|me| Interp {
             sources: SourceMap::default(),
-            globals: RefCell::new(Vec::new()),
+            globals: Default::default(),
             table: RefCell::new(GlobalTable { info: Vec::new(), prelude: HashMap::new() }),
             modules: RefCell::new(module::ModuleCache::default()),
             depth: Cell::new(0),
@@ -433,43 +434,26 @@ impl Interp {
         Ok(())
     }
 
+    #[inline]
     pub fn global(&self, g: u32) -> Value {
-        // (a `match`, not `cloned().unwrap_or_default()`: the `Option` went through a
-        // 16-byte stack temporary read back by one vector load, which the store buffer
-        // cannot forward; see "Store forwarding" in ARCHITECTURE.md)
-        match self.globals.borrow().get(g as usize) {
-            Some(v) => v.clone(),
-            None => Value::Nil,
-        }
+        self.globals.get(g)
     }
 
     /// What a call of global `g` goes to: a closure, or a built-in function (only the
     /// `Rc`s are cloned, in one look at the globals).
     #[inline]
     pub fn global_callee(&self, g: u32) -> GlobalCallee {
-        match self.globals.borrow().get(g as usize) {
-            Some(Value::Func(c)) => GlobalCallee::Closure(c.clone()),
-            Some(Value::Native(n)) => GlobalCallee::Native(n.clone()),
-            _ => GlobalCallee::Other,
-        }
+        self.globals.callee(g)
     }
 
-    /// Replaces global `g` by `update(x)` when it holds the int `x` (`None` otherwise).
+    /// `g op= y` when global `g` holds an int (`None` otherwise).
     #[inline]
-    pub fn update_global_int(&self, g: u32, update: impl FnOnce(i64) -> R<Value>) -> Option<R<()>> {
-        let mut globals = self.globals.borrow_mut();
-        let slot = globals.get_mut(g as usize)?;
-        let Value::Int(x) = *slot else { return None };
-        Some(update(x).map(|v| *slot = v))
+    pub fn update_global_int(&self, g: u32, op: crate::syntax::ast::BinOp, y: i64) -> Option<R<()>> {
+        self.globals.update_int(g, op, y)
     }
 
     pub fn set_global(&self, g: u32, v: Value) {
-        let mut globals = self.globals.borrow_mut();
-        let i = g as usize;
-        if globals.len() <= i {
-            globals.resize(i + 1, Value::Nil);
-        }
-        globals[i] = v;
+        self.globals.set(g, v);
     }
 
     /// A frame of `n_slots` nils, its vector a spare one if there is one (`take_slots`).

@@ -53,9 +53,7 @@ impl Interp {
     #[inline]
     pub fn holds_type(&self, slot: Slot, def: &Rc<TypeDef>, f: &Frame) -> bool {
         match slot {
-            Slot::Global(g) => {
-                matches!(self.globals.borrow().get(g as usize), Some(Value::Type(t)) if Rc::ptr_eq(t, def))
-            }
+            Slot::Global(g) => self.globals.holds_type(g, def),
             _ => matches!(self.load(slot, f), Value::Type(t) if Rc::ptr_eq(&t, def)),
         }
     }

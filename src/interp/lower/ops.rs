@@ -225,7 +225,7 @@ fn update_in_global<const OP: usize>(op: BinOp, g: u32, value: Node, span: Span)
     Box::new(move |i, f| {
         let v = value(i, f)?;
         if let Value::Int(y) = v
-            && let Some(r) = i.update_global_int(g, |x| int_op(pick::<OP>(op), x, y))
+            && let Some(r) = i.update_global_int(g, pick::<OP>(op), y)
         {
             return at(span, r);
         }
