@@ -126,13 +126,21 @@ impl Slice {
         Slice { start: part(&parts.start), end: part(&parts.end), step: part(&parts.step) }
     }
 
-    /// start, end and step, in that order (`nil` for one left out)
+    /// start, end and step, in that order (`nil` for one left out). Inline: the three
+    /// values were built in a tuple and copied out of it again (`xs[i:i + k]`).
+    #[inline(always)]
     pub fn bounds(&self, i: &Interp, f: &mut Frame) -> R<(Value, Value, Value)> {
-        let mut get = |p: &Option<Node>| match p {
-            Some(x) => x(i, f),
-            None => Ok(Value::Nil),
-        };
-        Ok((get(&self.start)?, get(&self.end)?, get(&self.step)?))
+        let start = bound(&self.start, i, f)?;
+        let end = bound(&self.end, i, f)?;
+        Ok((start, end, bound(&self.step, i, f)?))
+    }
+}
+
+#[inline(always)]
+fn bound(part: &Option<Node>, i: &Interp, f: &mut Frame) -> R<Value> {
+    match part {
+        Some(x) => x(i, f),
+        None => Ok(Value::Nil),
     }
 }
 
