@@ -549,15 +549,69 @@ fn comparison_op() -> P<BinOp> {
     .boxed()
 }
 
+/// How tightly a left-associative operator of one of the flattened levels binds
+/// (`climb`): `*` over `+` over shifts over `&` over `^` over `|`, and `and` over `or`.
+fn precedence(op: BinOp) -> u8 {
+    use BinOp as B;
+    match op {
+        B::Mul | B::Div | B::Rem => 6,
+        B::Add | B::Sub => 5,
+        B::Shl | B::Shr => 4,
+        B::BitAnd => 3,
+        B::BitXor => 2,
+        B::BitOr | B::And => 1,
+        // `or` (the only operator of its flattened level below `and`)
+        _ => 0,
+    }
+}
+
+/// Operands joined by left-associative operators of several precedence levels, parsed
+/// as one flat list (`operand (op operand)*`) and then grouped by `climb`. One level per
+/// precedence made every operand try each level's operators in turn, each failure an
+/// error built and merged: parsing was most of a run's start-up.
+fn flat_levels(operand: P<Expr>, op: P<BinOp>) -> P<Expr> {
+    operand
+        .clone()
+        .then(op.then(operand).repeated())
+        .map(|(first, rest)| {
+            let mut rest = rest.into_iter().peekable();
+            climb(first, &mut rest, 0)
+        })
+        .boxed()
+}
+
+/// Precedence climbing: `lhs` joined with the operators of `rest` that bind at least
+/// `min` tightly, a tighter operator's operands grouped first.
+fn climb(mut lhs: Expr, rest: &mut std::iter::Peekable<std::vec::IntoIter<(BinOp, Expr)>>, min: u8) -> Expr {
+    while let Some((op, _)) = rest.peek()
+        && precedence(*op) >= min
+    {
+        let Some((op, mut rhs)) = rest.next() else { break };
+        let p = precedence(op);
+        while let Some((next, _)) = rest.peek()
+            && precedence(*next) > p
+        {
+            rhs = climb(rhs, rest, p + 1);
+        }
+        lhs = binary(lhs, (op, rhs));
+    }
+    lhs
+}
+
 fn operators(unary: P<Expr>) -> P<Expr> {
     use BinOp as B;
-    let product = left_assoc(unary, bin_op(&[(T::Star, B::Mul), (T::Slash, B::Div), (T::Percent, B::Rem)]));
-    let sum = left_assoc(product, bin_op(&[(T::Plus, B::Add), (T::Minus, B::Sub)]));
-    // `a > >b` must not read as a shift: the shift level only takes adjacent `>>`
-    let shift = left_assoc(sum, shift_op());
-    let bitand = left_assoc(shift, bin_op(&[(T::Amp, B::BitAnd)]));
-    let bitxor = left_assoc(bitand, bin_op(&[(T::Caret, B::BitXor)]));
-    let bitor = left_assoc(bitxor, bin_op(&[(T::Pipe, B::BitOr)]));
+    let arithmetic: &'static [(Token, BinOp)] = &[
+        (T::Star, B::Mul),
+        (T::Slash, B::Div),
+        (T::Percent, B::Rem),
+        (T::Plus, B::Add),
+        (T::Minus, B::Sub),
+        (T::Amp, B::BitAnd),
+        (T::Caret, B::BitXor),
+        (T::Pipe, B::BitOr),
+    ];
+    // `a > >b` must not read as a shift: a shift only takes adjacent `>>`
+    let bitor = flat_levels(unary, choice((bin_op(arithmetic), shift_op())).boxed());
     let range = bitor
         .clone()
         .then(choice((just(T::DotDot).to(false), just(T::DotDotEq).to(true))).then(bitor).or_not())
@@ -589,8 +643,8 @@ fn operators(unary: P<Expr>) -> P<Expr> {
         label(choice((negated, comparison)), "expression")
     })
     .boxed();
-    let and_level = left_assoc(not_level, bin_op(&[(T::And, B::And), (T::AmpAmp, B::And)]));
-    left_assoc(and_level, bin_op(&[(T::Or, B::Or), (T::PipePipe, B::Or)]))
+    let logical = &[(T::And, B::And), (T::AmpAmp, B::And), (T::Or, B::Or), (T::PipePipe, B::Or)];
+    flat_levels(not_level, bin_op(logical))
 }
 
 /// `a ?? b` and `x |> f` (which is `f(x)`), the loosest operators.

@@ -482,8 +482,12 @@ pub(super) fn define_statements(rec: &Rec) -> P<Stmt> {
             rec.match_stmt.clone().boxed(),
             with_stmt(rec),
             super::decl::declaration(rec),
-            command_block(rec),
+            // before `command_block`, whose call form (`describe("x"):`) parsed the
+            // arguments of every call statement (`print(x)`) before it failed at the
+            // missing `:`; a simple statement cannot end at a `:`, so it never takes a
+            // command block's place
             simple_stmt(rec, statement_follow()).then_ignore(term()).boxed(),
+            command_block(rec),
         )),
         "statement",
     )

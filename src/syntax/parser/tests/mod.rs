@@ -372,6 +372,24 @@ fn precedence() {
     assert_eq!(e("f(&x)"), "(call f (& x))");
 }
 
+/// The operators of the flattened levels (arithmetic to `|`, and `and`/`or`) grouped by
+/// precedence climbing: tighter after looser, looser again, equal ones to the left.
+#[test]
+fn precedence_climbing() {
+    assert_eq!(e("a * b + c * d"), "(+ (* a b) (* c d))");
+    assert_eq!(e("a + b * c - d"), "(- (+ a (* b c)) d)");
+    assert_eq!(e("1 << 2 + 3 * 4 | 5"), "(| (<< 1 (+ 2 (* 3 4))) 5)");
+    assert_eq!(e("a & b | c ^ d & e"), "(| (& a b) (^ c (& d e)))");
+    assert_eq!(e("a - b * c / d % e - f"), "(- (- a (% (/ (* b c) d) e)) f)");
+    assert_eq!(e("a >> 1 >> 2"), "(>> (>> a 1) 2)");
+    assert_eq!(e("a > b >> 1"), "(> a (>> b 1))");
+    assert_eq!(e("a or b and c or d"), "(or (or a (and b c)) d)");
+    assert_eq!(e("a and b or c and d"), "(or (and a b) (and c d))");
+    assert_eq!(e("a and b and c"), "(and (and a b) c)");
+    assert_eq!(e("x + 1 .. y * 2"), "(.. (+ x 1) (* y 2))");
+    assert_eq!(e("a + b == c | d"), "(== (+ a b) (| c d))");
+}
+
 #[test]
 fn comparisons_chain() {
     assert_eq!(e("a < b <= c"), "(chain a < b <= c)");
