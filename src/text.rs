@@ -46,6 +46,16 @@ impl Str {
         self.index = OnceCell::new();
     }
 
+    /// Puts `head` in front (of a string nothing else holds: `"k" + str(i)` reuses the
+    /// temporary on the right), keeping the character count as `push_str` does.
+    pub fn prepend_str(&mut self, head: &Str) {
+        let n = self.chars.get();
+        let m = head.chars.get();
+        self.s.insert_str(0, &head.s);
+        self.chars.set(if n != UNKNOWN && m != UNKNOWN { n + m } else { UNKNOWN });
+        self.index = OnceCell::new();
+    }
+
     /// The byte offset of character `i` (`i <= char_len()`; `char_len()` gives the end).
     pub fn byte_offset(&self, i: usize) -> usize {
         if self.is_ascii() {

@@ -258,12 +258,7 @@ impl Interp {
                 }
                 float_op(op, as_f64(&a), as_f64(&b)).ok_or_else(|| type_error(op, &a, &b))
             }
-            (Value::Str(x), Value::Str(y)) if op == BinOp::Add => {
-                let mut s = String::with_capacity(x.s.len() + y.s.len());
-                s.push_str(&x.s);
-                s.push_str(&y.s);
-                Ok(Value::str(s))
-            }
+            (Value::Str(_), Value::Str(_)) if op == BinOp::Add => Ok(concat_strings(a, b)),
             (Value::List(x), Value::List(y)) if op == BinOp::Add => {
                 let mut v = x.borrow().clone();
                 v.extend(y.borrow().iter().cloned());
@@ -420,4 +415,24 @@ impl Interp {
             _ => fail(format!("cannot convert a value of type {} to {name}", v.type_name())),
         }
     }
+}
+
+/// `a + b` of two strings. An operand nothing else holds (a temporary such as
+/// `str(i)` or an earlier `+`'s result) takes the other in place, so `"k" + str(i)` and
+/// `a + b + c` make no new string; otherwise both are copied into a new one. (A string
+/// is immutable to the program: only a value no one else can see is changed.)
+fn concat_strings(a: Value, b: Value) -> Value {
+    let (Value::Str(mut x), Value::Str(mut y)) = (a, b) else { unreachable!("two strings") };
+    if let Some(unique) = Rc::get_mut(&mut x) {
+        unique.push_str(&y);
+        return Value::Str(x);
+    }
+    if let Some(unique) = Rc::get_mut(&mut y) {
+        unique.prepend_str(&x);
+        return Value::Str(y);
+    }
+    let mut s = String::with_capacity(x.s.len() + y.s.len());
+    s.push_str(&x.s);
+    s.push_str(&y.s);
+    Value::str(s)
 }
