@@ -28,7 +28,12 @@ pub fn clear(slots: &mut Vec<Value>) {
         for k in 0..len {
             let v = base.add(k);
             if !(*v).is_scalar() {
-                std::ptr::drop_in_place(v);
+                // a method's `self` and struct arguments, the most common non-scalar
+                // slots: the count decremented inline, not through the drop glue's match
+                match &mut *v {
+                    Value::Struct(s) => std::ptr::drop_in_place(s),
+                    _ => std::ptr::drop_in_place(v),
+                }
             }
         }
     }
