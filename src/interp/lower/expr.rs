@@ -205,7 +205,9 @@ fn method_call_on_local(s: usize, method: Ptr<Ident>, cache: Ptr<SiteCache>, arg
         if let Value::Struct(sv) = &f.slots[s]
             && let Some(c) = i.direct_method_hit(sv, cache.get(), n)
         {
-            let this = f.slots[s].clone();
+            // (the struct's `Rc` cloned directly: `Value::clone` calls out for a
+            // non-scalar and matches the variant again)
+            let this = Value::Struct(sv.clone());
             return at(span, i.call_direct_with(&c, Some(this), &args, f));
         }
         if n <= 1 && is_builtin_receiver(&f.slots[s]) {
