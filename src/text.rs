@@ -36,22 +36,23 @@ impl Str {
         self.char_len() == self.s.len()
     }
 
-    /// Appends `tail` (to a string nothing else holds: `s += t` in place), keeping the
-    /// character count; the character index is rebuilt on next need.
+    /// Appends `tail` (to a string nothing else holds: `s += t` in place).
     pub fn push_str(&mut self, tail: &Str) {
-        let n = self.chars.get();
-        let m = tail.chars.get();
-        self.s.push_str(&tail.s);
-        self.chars.set(if n != UNKNOWN && m != UNKNOWN { n + m } else { UNKNOWN });
-        self.index = OnceCell::new();
+        self.join(tail, |s, t| s.push_str(t));
     }
 
     /// Puts `head` in front (of a string nothing else holds: `"k" + str(i)` reuses the
-    /// temporary on the right), keeping the character count as `push_str` does.
+    /// temporary on the right).
     pub fn prepend_str(&mut self, head: &Str) {
+        self.join(head, |s, h| s.insert_str(0, h));
+    }
+
+    /// Adds `other`'s text with `put`, keeping the character count (the sum of both, if
+    /// both are known); the character index is rebuilt on next need.
+    fn join(&mut self, other: &Str, put: impl FnOnce(&mut String, &str)) {
         let n = self.chars.get();
-        let m = head.chars.get();
-        self.s.insert_str(0, &head.s);
+        let m = other.chars.get();
+        put(&mut self.s, &other.s);
         self.chars.set(if n != UNKNOWN && m != UNKNOWN { n + m } else { UNKNOWN });
         self.index = OnceCell::new();
     }
