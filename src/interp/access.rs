@@ -287,10 +287,36 @@ impl Interp {
         Some(c)
     }
 
-    /// The registered method of a native object (`ch.send(x)`, `await ch.recv()`, an
-    /// expectation's matchers) that the site's cache holds, on a hit: no method value is
-    /// made or cloned for the call. (The std's socket types are structs whose methods
-    /// are `extern fn`s; they take the struct path.)
+    /// The async native an awaited method call runs, when the site's cache holds it: a
+    /// registered async method of a native object (`await ch.recv()`), or an `async
+    /// extern fn` of a struct (`await stream.read(buf, n)`: the std's socket and file
+    /// types are structs around a native handle). Its function and signature; nothing
+    /// is cloned.
+    #[inline]
+    pub fn async_native_hit(
+        &self,
+        recv: &Value,
+        cache: &SiteCache,
+    ) -> Option<(super::value::AsyncNative, Option<&'static crate::registry::Sig>)> {
+        match recv {
+            // the std's socket and file types: structs whose methods are `async extern fn`s
+            Value::Struct(s) if cache.key.get() == struct_key(s, METHOD) => {
+                s.def.members.borrow().async_native_at(cache.slot.get())
+            }
+            Value::Object(_) => {
+                let entry = self.native_method_hit(recv, cache)?;
+                match entry.imp {
+                    crate::registry::MethodFn::Async(fun) => Some((fun, Some(&entry.sig))),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The registered method of a native object (`ch.send(x)`, an expectation's
+    /// matchers) that the site's cache holds, on a hit: no method value is made or
+    /// cloned for the call.
     #[inline]
     pub fn native_method_hit(&self, recv: &Value, cache: &SiteCache) -> Option<&'static crate::registry::MethodEntry> {
         match recv {

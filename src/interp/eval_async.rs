@@ -29,7 +29,6 @@ use super::call::Args;
 use super::eval::{loop_step, stamp};
 use super::value::{NativeKind, Value};
 use super::{BoxFut, Ctrl, Frame, Interp, R};
-use crate::registry::MethodFn;
 use crate::syntax::ast::*;
 
 /// Evaluates `e` synchronously unless it contains `await`.
@@ -351,22 +350,24 @@ impl Interp {
             }
             ExprKind::MethodCall { recv, method, args, cache } => {
                 let r = eval_b!(self, recv, f)?;
-                if let Some(entry) = self.native_method_hit(&r, cache)
-                    && let MethodFn::Async(fun) = entry.imp
+                if let Some((fun, sig)) = self.async_native_hit(&r, cache)
                     && args.iter().all(|a| a.name.is_none())
                 {
-                    // an async method of a native object, cached: the receiver and the
-                    // arguments go in one vector, as the native takes them
+                    // an async native method, cached: the receiver and the arguments go
+                    // in one vector, as the native takes them (no `Args`, no method value)
                     let mut argv = Vec::with_capacity(args.len() + 1);
                     argv.push(r);
                     for a in args {
                         argv.push(eval_b!(self, &a.value, f)?);
                     }
-                    let fut = if entry.sig.fits_exactly(&argv[1..]) {
+                    let fut = if sig.is_none_or(|sig| sig.fits_exactly(&argv[1..])) {
                         fun(self.rc(), argv)
                     } else {
-                        let m = self.registered_method_at(cache.slot.get() as usize);
+                        // arguments to bind against the signature (or to reject)
                         let r = argv.remove(0);
+                        let m = self
+                            .method_at(&r, &method.name, cache)
+                            .ok_or_else(|| stamp(Ctrl::error(format!("no method `{}`", method.name)), inner.span))?;
                         self.async_call(&m, Some(r), Args::new(argv), depth).map_err(|c| stamp(c, inner.span))?.1
                     };
                     return fut.await.map_err(|c| stamp(c, inner.span));

@@ -248,6 +248,18 @@ impl Members {
     pub fn at(&self, slot: u32) -> Value {
         self.values[slot as usize].1.clone()
     }
+    /// The async native at `slot` (an `async extern fn` method), if it holds one: its
+    /// function and signature, nothing cloned.
+    #[inline]
+    pub fn async_native_at(&self, slot: u32) -> Option<(AsyncNative, Option<&'static crate::registry::Sig>)> {
+        match &self.values.get(slot as usize)?.1 {
+            Value::Native(n) => match n.kind {
+                NativeKind::Async(fun) if n.variant_of.is_none() => Some((fun, n.sig)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
     /// The function at `slot`, if it holds one (its `Rc` alone is cloned).
     #[inline]
     pub fn closure_at(&self, slot: u32) -> Option<Rc<Closure>> {

@@ -1,5 +1,6 @@
 //! std/net natives: runtime control, TCP and UDP on monoio, and NetError mapping.
 
+pub mod detach;
 pub mod error;
 pub mod runtime_api;
 pub mod socket;

@@ -1,17 +1,19 @@
 //! What TCP and UDP natives share: address resolution, the handle inside a socket
-//! struct, in-flight operation cancellation (socket close and task cancel go through
-//! monoio's Canceller, so a cancelled read still returns the bytes it got), read
+//! struct, in-flight operation cancellation for listeners and UDP sockets (socket close
+//! and task cancel go through monoio's Canceller, so a cancelled receive still returns
+//! the datagram it got), read
 //! buffers moved into and out of Bytes values without copying, and the registry of open
 //! sockets that `runtime.shutdown()` closes.
 //!
-//! Cancellation: each socket has an `Inflight`, two reusable canceller slots, one for
-//! the read direction (read, accept, receive) and one for the write direction (write,
-//! send); `close()` fires both. An `Op` takes a handle of its direction's canceller and
-//! registers the slot with the running task (`TaskState::track`), so that cancelling
+//! Cancellation (TCP streams excepted: their operations are never cancelled, they are
+//! kept for the stream's next operation, see `detach`): each listener and UDP socket
+//! has an `Inflight`, two reusable canceller slots, one for the read direction
+//! (accept, receive) and one for the write direction (send); `close()` fires both. An
+//! `Op` takes a handle of its direction's canceller and registers the slot with the
+//! running task (`TaskState::track`), so that cancelling
 //! the task, `timeout` and `runtime.shutdown()` fire it too. The operation then
-//! completes normally with whatever it got: a TCP read keeps bytes that arrived in the
-//! stream's `leftover` (the next read returns them first), a UDP receive keeps the
-//! datagram, an accept keeps the connection (`pending`), and the task ends cancelled.
+//! completes normally with whatever it got: a UDP receive keeps the datagram, an
+//! accept keeps the connection (`pending`), and the task ends cancelled.
 //!
 //! The canceller belongs to the socket's direction, not to one operation, and monoio's
 //! epoll driver keeps one waker per direction; so several accepts on one listener, or
@@ -120,37 +122,6 @@ impl Drop for Op {
     fn drop(&mut self) {
         if let Some(t) = &self.task {
             t.untrack();
-        }
-    }
-}
-
-/// A stream half taken out of its slot for one operation. It goes back when the lease
-/// ends — also when the operation's future is dropped midway (an interrupted REPL
-/// entry), so a half is never lost while the stream is open: the next read or write
-/// finds it, and the descriptor the stream's socket options act on stays owned by it.
-pub struct Lease<'a, H> {
-    slot: &'a RefCell<Option<H>>,
-    closed: &'a std::cell::Cell<bool>,
-    half: Option<H>,
-}
-
-impl<'a, H> Lease<'a, H> {
-    /// The half, unless another operation holds it.
-    pub fn take(slot: &'a RefCell<Option<H>>, closed: &'a std::cell::Cell<bool>) -> Option<Lease<'a, H>> {
-        let half = slot.borrow_mut().take()?;
-        Some(Lease { slot, closed, half: Some(half) })
-    }
-
-    pub fn half(&mut self) -> &mut H {
-        self.half.as_mut().unwrap_or_else(|| unreachable!("a lease holds its half until dropped"))
-    }
-}
-
-impl<H> Drop for Lease<'_, H> {
-    fn drop(&mut self) {
-        // a closed stream's halves are dropped (close() emptied the slots for good)
-        if !self.closed.get() {
-            *self.slot.borrow_mut() = self.half.take();
         }
     }
 }

@@ -1,14 +1,16 @@
 //! TCP natives behind std/net/tcp.spl: listeners and streams on monoio. A stream is
 //! split into its read and write halves so one task can read while another writes;
-//! each operation borrows its half for its duration.
+//! each operation takes its half for its duration (an operation its task stopped
+//! waiting for keeps it until the next one finishes it: see `detach`).
 
-use super::socket::{self, Closable, Inflight, Lease, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
+use super::detach::{self, InFlight, ReadOp, WriteOp};
+use super::socket::{self, Closable, Inflight, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
 use crate::interp::value::{NativeObject, Value};
 use crate::interp::{BoxFut, Interp, R, fail};
 use crate::registry::Registry;
 use crate::runtime::Stats;
 use monoio::buf::{IoBuf, SliceMut};
-use monoio::io::{CancelableAsyncReadRent, CancelableAsyncWriteRent, Splitable};
+use monoio::io::Splitable;
 use monoio::net::tcp::{TcpOwnedReadHalf, TcpOwnedWriteHalf};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -69,9 +71,11 @@ pub struct Stream {
     local: SocketAddr,
     peer: SocketAddr,
     closed: Cell<bool>,
-    /// bytes a cancelled read received: the next read returns them first
+    /// bytes a read its task stopped waiting for received: the next read returns them first
     leftover: RefCell<Vec<u8>>,
-    inflight: Inflight,
+    /// the read or write (with its half) a stopped task left in flight
+    detached_read: RefCell<Option<ReadOp>>,
+    detached_write: RefCell<Option<WriteOp>>,
 }
 
 crate::native_object!(Listener, "TcpListenerHandle", |l| format!("<tcp listener {}>", l.local));
@@ -97,9 +101,17 @@ impl Closable for Stream {
         if self.closed.replace(true) {
             return;
         }
-        self.read.borrow_mut().take();
-        self.write.borrow_mut().take();
-        self.inflight.fire_all();
+        let read = self.read.borrow_mut().take();
+        let write = self.write.borrow_mut().take();
+        if read.is_none() || write.is_none() {
+            // An operation holds a half. Shutting the connection down makes it return
+            // now (a read with 0 bytes, a blocked write with EPIPE), and it reports
+            // NotConnected. SAFETY: that operation owns the half, so the descriptor is open.
+            let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
+            let _ = socket2::SockRef::from(&fd).shutdown(std::net::Shutdown::Both);
+        }
+        let detached = (self.detached_read.borrow_mut().take(), self.detached_write.borrow_mut().take());
+        drop((read, write, detached));
     }
 }
 
@@ -123,7 +135,8 @@ impl Stream {
             peer,
             closed: Cell::new(false),
             leftover: RefCell::new(Vec::new()),
-            inflight: Inflight::default(),
+            detached_read: RefCell::new(None),
+            detached_write: RefCell::new(None),
         })
     }
     /// socket2's view of the descriptor, for options monoio lacks.
@@ -132,8 +145,8 @@ impl Stream {
             return Err(std::io::Error::from_raw_os_error(107)); // ENOTCONN
         }
         // SAFETY: the descriptor stays open while the stream is not closed: its halves own
-        // it, and a half is only ever dropped by close() (an operation holds it under a
-        // `Lease`, which puts it back even when the operation's future is dropped).
+        // it, and a half is only ever dropped by close() (an operation holds it in its
+        // future and puts it back, or is kept with it in a `detached_*` slot).
         let fd = unsafe { BorrowedFd::borrow_raw(self.fd) };
         f(socket2::SockRef::from(&fd))
     }
@@ -313,8 +326,11 @@ pub fn take_stream(v: &Value) -> R<Result<(monoio::net::TcpStream, SocketAddr), 
     if s.closed.get() {
         return Ok(Err("the TcpStream is closed"));
     }
-    if !s.leftover.borrow().is_empty() {
+    if !s.leftover.borrow().is_empty() || s.detached_read.borrow().is_some() {
         return Ok(Err("the TcpStream has unread bytes from a cancelled read"));
+    }
+    if s.detached_write.borrow().is_some() {
+        return Ok(Err("a cancelled write on the TcpStream is still in flight"));
     }
     if s.read.borrow().is_none() || s.write.borrow().is_none() {
         return Ok(Err("another task is using the TcpStream"));
@@ -352,33 +368,64 @@ async fn read_into(
             return Ok(Ok(n));
         }
     }
-    let Some(mut half) = Lease::take(&s.read, &s.closed) else {
-        *buf.borrow_mut() = vec;
-        return fail("another task is already reading from this TcpStream");
-    };
-    vec.reserve(max);
-    let op = Op::begin(interp, s.inflight.read());
-    let (res, slice) = half.half().cancelable_read(SliceMut::new(vec, start, start + max), op.handle.clone()).await;
-    let task_cancelled = op.task_cancelled();
-    op.done();
-    drop(half);
-    let mut vec = slice.into_inner();
-    let out = match res {
-        Ok(n) if task_cancelled => {
-            s.leftover.borrow_mut().extend_from_slice(&vec[start..start + n]);
-            vec.truncate(start);
-            Err(cancelled())
+    // a read a stopped task left in flight comes first: its bytes are the next ones
+    let detached = s.detached_read.borrow_mut().take();
+    let resumed = detached.is_some();
+    let op = match detached {
+        Some(op) => op,
+        None => {
+            let Some(half) = s.read.borrow_mut().take() else {
+                *buf.borrow_mut() = vec;
+                return fail("another task is already reading from this TcpStream");
+            };
+            vec.reserve(max);
+            detach::read(half, SliceMut::new(std::mem::take(&mut vec), start, start + max))
         }
+    };
+    let (res, slice, half) = InFlight::new(&s.detached_read, &s.closed, op, |op| op).finish().await;
+    if s.closed.get() {
+        if !resumed {
+            vec = slice.into_inner();
+        }
+        vec.truncate(start);
+        *buf.borrow_mut() = vec;
+        return named_err(interp, "NotConnected", None).map(Err);
+    }
+    *s.read.borrow_mut() = Some(half);
+    let res = if resumed {
+        take_detached_bytes(s, &mut vec, res, slice, max)
+    } else {
+        vec = slice.into_inner();
+        res
+    };
+    let out = match res {
         Ok(n) => {
             Stats::add(&interp.rt.stats.bytes_read, n as u64);
             Ok(Ok(n))
         }
-        Err(_) if s.closed.get() => named_err(interp, "NotConnected", None).map(Err),
-        Err(_) if task_cancelled => Err(cancelled()),
         Err(e) => io_err(interp, &e).map(Err),
     };
     *buf.borrow_mut() = vec;
     out
+}
+
+/// A resumed read's bytes (in its own buffer): at most `max` of them appended to
+/// `vec`, the rest kept for the next read.
+fn take_detached_bytes(
+    s: &Stream,
+    vec: &mut Vec<u8>,
+    res: std::io::Result<usize>,
+    slice: SliceMut<Vec<u8>>,
+    max: usize,
+) -> std::io::Result<usize> {
+    let n = res?;
+    let begin = slice.begin();
+    let got = slice.into_inner();
+    let bytes = &got[begin..begin + n];
+    let k = n.min(max);
+    vec.extend_from_slice(&bytes[..k]);
+    s.leftover.borrow_mut().extend_from_slice(&bytes[k..]);
+    Ok(k)
 }
 
 /// Reads at most `max` bytes of the TcpStream `v` into `buf[start..]`: `Ok(Ok(n))`, or
@@ -438,28 +485,33 @@ async fn write_buf<T: IoBuf + 'static>(
         if s.closed.get() {
             return (named_err(interp, "NotConnected", None).map(Err), data);
         }
-        let Some(mut half) = Lease::take(&s.write, &s.closed) else {
-            return (fail("another task is already writing to this TcpStream"), data);
+        // a write a stopped task left in flight goes out first
+        let detached = s.detached_write.borrow_mut().take();
+        let half = match detached {
+            Some(op) => InFlight::new(&s.detached_write, &s.closed, op, |op| op).finish().await,
+            None => match s.write.borrow_mut().take() {
+                Some(half) => half,
+                None => return (fail("another task is already writing to this TcpStream"), data),
+            },
         };
-        let op = Op::begin(interp, s.inflight.write());
-        let (res, slice) = half.half().cancelable_write(data.slice(written..), op.handle.clone()).await;
-        let task_cancelled = op.task_cancelled();
-        op.done();
-        drop(half);
+        if s.closed.get() {
+            return (named_err(interp, "NotConnected", None).map(Err), data);
+        }
+        let op = detach::write(half, data.slice(written..));
+        let (res, slice, half) = InFlight::new(&s.detached_write, &s.closed, op, detach::detach_write).finish().await;
         data = slice.into_inner();
+        if !s.closed.get() {
+            *s.write.borrow_mut() = Some(half);
+        }
         match res {
             Ok(n) => {
                 Stats::add(&interp.rt.stats.bytes_written, n as u64);
                 written += n;
-                if task_cancelled {
-                    return (Err(cancelled()), data);
-                }
                 if !all || written >= total || n == 0 {
                     return (Ok(Ok(written)), data);
                 }
             }
             Err(_) if s.closed.get() => return (named_err(interp, "NotConnected", None).map(Err), data),
-            Err(_) if task_cancelled => return (Err(cancelled()), data),
             Err(e) => return (io_err(interp, &e).map(Err), data),
         }
     }
