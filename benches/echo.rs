@@ -4,8 +4,12 @@
 //! `echo --serve-native tcp|udp ADDR`), driven by one Rust load generator.
 //!
 //! The generator is closed-loop: every connection sends a message, waits for the whole
-//! echo, and repeats, for BENCH_SECS seconds (default 3) after one checked warm-up
-//! exchange per connection. It runs on its own monoio runtime in one thread. Where the
+//! echo, and repeats, after one checked warm-up exchange per connection. The two sides
+//! of a comparison take turns: BENCH_ROUNDS rounds (default 3) of one run each,
+//! BENCH_SECS seconds (default 3) per side in all; a ratio column is the median of the
+//! rounds' ratios (this machine's speed drifts by tens of percent over seconds, and one
+//! long run per side compared two speeds). The generator runs on its own monoio
+//! runtime in one thread. Where the
 //! machine has two cores and `taskset` works, the server runs under `taskset -c 0` and
 //! the generator thread is pinned to core 1 (`BENCH_PIN=0` turns this off).
 //!
@@ -205,14 +209,15 @@ fn comparison_header<'a>(first: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     h
 }
 
-/// One native-vs-simple row for `count` connections (or clients) of `size`-byte messages.
-fn comparison_row(count: usize, size: usize, n: &Load, s: &Load) -> Vec<String> {
+/// One native-vs-simple row for `count` connections (or clients) of `size`-byte
+/// messages; `median` is the median of the rounds' ratios.
+fn comparison_row(count: usize, size: usize, n: &Load, s: &Load, median: f64) -> Vec<String> {
     vec![
         count.to_string(),
         size_label(size),
         num(n.rps()),
         num(s.rps()),
-        ratio(s.rps() / n.rps()),
+        ratio(median),
         num(n.p99_us()),
         num(s.p99_us()),
         n.cpu(),
@@ -225,6 +230,34 @@ fn load(server: &mut Server, proto: Proto, conns: usize, size: usize, secs: f64,
     drive(server, secs, gen_core, move || generate(proto, addr, conns, size, secs))
 }
 
+/// Loads `a` and `b` by turns, `rounds` runs each sharing `secs`: both sides, and the
+/// median of the rounds' `b / a` ratios. (This machine's speed drifts by tens of percent
+/// over seconds; one long run of each side compared runs at different speeds.)
+#[allow(clippy::too_many_arguments)]
+fn compare(
+    a: &mut Server,
+    b: &mut Server,
+    proto: Proto,
+    conns: usize,
+    size: usize,
+    secs: f64,
+    rounds: usize,
+    gen_core: Option<usize>,
+) -> (Load, Load, f64) {
+    let each = secs / rounds as f64;
+    let (mut runs_a, mut runs_b, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let x = load(a, proto, conns, size, each, gen_core);
+        let y = load(b, proto, conns, size, each, gen_core);
+        ratios.push(y.rps() / x.rps());
+        runs_a.push(x);
+        runs_b.push(y);
+    }
+    ratios.sort_by(f64::total_cmp);
+    let median = ratios[ratios.len() / 2];
+    (Load::merge(runs_a), Load::merge(runs_b), median)
+}
+
 fn size_label(size: usize) -> String {
     if size >= 1024 && size.is_multiple_of(1024) { format!("{} KiB", size / 1024) } else { format!("{size} B") }
 }
@@ -232,16 +265,17 @@ fn size_label(size: usize) -> String {
 fn main() {
     maybe_serve_native();
     let secs: f64 = env_num("BENCH_SECS", 3.0f64).max(0.1);
+    let rounds = env_num("BENCH_ROUNDS", 3.0f64).max(1.0) as usize;
     let conns = list("BENCH_CONNS", "1,16,256");
     let sizes = list("BENCH_SIZES", "64,4096");
     let udp_clients = list("BENCH_UDP_CLIENTS", "1,16");
     let pin = pinning();
     let (srv_core, gen_core) = if pin { (Some(0), Some(1)) } else { (None, None) };
     println!(
-        "\n== Echo: simple vs native monoio ({secs} s per run, closed loop; {}) ==",
+        "\n== Echo: simple vs native monoio ({secs} s per side in {rounds} alternating runs, closed loop; {}) ==",
         if pin { "servers on core 0, generator on core 1" } else { "not pinned" }
     );
-    println!("(CPU columns: server/generator %, 100 = one core busy)");
+    println!("(ratio columns: the median of the runs' ratios; CPU columns: server/generator %, 100 = one core busy)");
 
     // 1. TCP
     {
@@ -250,9 +284,8 @@ fn main() {
         let mut table = Table::new(&comparison_header("TCP conns", &[]));
         for &c in &conns {
             for &size in &sizes {
-                let n = load(&mut native, Proto::Tcp, c, size, secs, gen_core);
-                let s = load(&mut simple, Proto::Tcp, c, size, secs, gen_core);
-                table.row(comparison_row(c, size, &n, &s));
+                let (n, s, median) = compare(&mut native, &mut simple, Proto::Tcp, c, size, secs, rounds, gen_core);
+                table.row(comparison_row(c, size, &n, &s, median));
             }
         }
         assert!(simple.alive() && native.alive(), "a TCP server died during the bench");
@@ -273,9 +306,8 @@ fn main() {
         );
         let mut table = Table::new(&comparison_header("UDP clients", &["resent n/s"]));
         for &c in &udp_clients {
-            let n = load(&mut native, Proto::Udp, c, 64, secs, gen_core);
-            let s = load(&mut simple, Proto::Udp, c, 64, secs, gen_core);
-            let mut row = comparison_row(c, 64, &n, &s);
+            let (n, s, median) = compare(&mut native, &mut simple, Proto::Udp, c, 64, secs, rounds, gen_core);
+            let mut row = comparison_row(c, 64, &n, &s, median);
             row.push(format!("{}/{}", n.lost, s.lost));
             table.row(row);
         }
@@ -302,17 +334,8 @@ fn main() {
             "threads 2 CPU",
         ]);
         for &c in conns.iter().filter(|&&c| c > 1) {
-            let a = load(&mut one, Proto::Tcp, c, 64, secs, None);
-            let b = load(&mut two, Proto::Tcp, c, 64, secs, None);
-            table.row(vec![
-                c.to_string(),
-                size_label(64),
-                num(a.rps()),
-                num(b.rps()),
-                ratio(b.rps() / a.rps()),
-                a.cpu(),
-                b.cpu(),
-            ]);
+            let (a, b, median) = compare(&mut one, &mut two, Proto::Tcp, c, 64, secs, rounds, None);
+            table.row(vec![c.to_string(), size_label(64), num(a.rps()), num(b.rps()), ratio(median), a.cpu(), b.cpu()]);
         }
         assert!(one.alive() && two.alive(), "a threaded server died during the bench");
         table.print();
@@ -343,14 +366,13 @@ fn main() {
         ]);
         for &c in conns.iter().filter(|&&c| c <= 16) {
             for &size in &sizes {
-                let d = load(&mut native, Proto::Tcp, c, size, secs, gen_core);
-                let p = load(&mut proxy, Proto::Tcp, c, size, secs, gen_core);
+                let (d, p, median) = compare(&mut native, &mut proxy, Proto::Tcp, c, size, secs, rounds, gen_core);
                 table.row(vec![
                     c.to_string(),
                     size_label(size),
                     num(d.rps()),
                     num(p.rps()),
-                    ratio(p.rps() / d.rps()),
+                    ratio(median),
                     num(d.p99_us()),
                     num(p.p99_us()),
                     format!("{:.0}%", p.srv_cpu * 100.0),

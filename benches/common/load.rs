@@ -46,6 +46,24 @@ impl Load {
         self.lat_ns[i] as f64 / 1e3
     }
 
+    /// The runs of one side of an interleaved comparison as one: requests and time
+    /// added, latencies pooled, CPU use averaged over the time.
+    pub fn merge(runs: Vec<Load>) -> Load {
+        let secs: f64 = runs.iter().map(|l| l.secs).sum();
+        let weighted = |f: fn(&Load) -> f64| runs.iter().map(|l| f(l) * l.secs).sum::<f64>() / secs;
+        let (gen_cpu, srv_cpu) = (weighted(|l| l.gen_cpu), weighted(|l| l.srv_cpu));
+        let mut lat_ns: Vec<u64> = runs.iter().flat_map(|l| l.lat_ns.iter().copied()).collect();
+        lat_ns.sort_unstable();
+        Load {
+            requests: runs.iter().map(|l| l.requests).sum(),
+            secs,
+            lat_ns,
+            gen_cpu,
+            srv_cpu,
+            lost: runs.iter().map(|l| l.lost).sum(),
+        }
+    }
+
     /// "server%/generator%"
     pub fn cpu(&self) -> String {
         format!("{:.0}/{:.0}", self.srv_cpu * 100.0, self.gen_cpu * 100.0)
