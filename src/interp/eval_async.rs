@@ -46,6 +46,33 @@ macro_rules! eval_m {
 }
 pub(super) use {eval_b, eval_m};
 
+/// `await x` and `(await x)?` — the shapes almost every await has — straight through
+/// `eval_await`; anything else through the boxed `eval_async`. The body of
+/// `eval_awaitish`, and expanded in `exec_stmts_async` for a statement's own expression
+/// (`eval_stmt_expr!`), where it saves a future level on every poll of the task.
+macro_rules! await_shapes {
+    ($self:ident, $e:expr, $f:ident) => {
+        match &$e.kind {
+            ExprKind::Await(inner) => $self.eval_await(inner, $f).await.map_err(|c| stamp(c, $e.span)),
+            ExprKind::Try(x) if matches!(x.kind, ExprKind::Await(_)) => {
+                let ExprKind::Await(inner) = &x.kind else { unreachable!("matched above") };
+                match $self.eval_await(inner, $f).await {
+                    Ok(v) => $self.try_unwrap(v).map_err(|c| stamp(c, $e.span)),
+                    Err(c) => Err(stamp(c, x.span)),
+                }
+            }
+            _ => $self.eval_async($e, $f).await,
+        }
+    };
+}
+pub(super) use await_shapes;
+
+macro_rules! eval_stmt_expr {
+    ($self:ident, $e:expr, $f:ident) => {
+        if $e.has_await { await_shapes!($self, $e, $f) } else { $self.eval($e, $f) }
+    };
+}
+
 pub(super) fn block_has_await(b: &Block) -> bool {
     b.stmts.iter().any(|s| s.has_await)
 }
@@ -82,13 +109,45 @@ impl Interp {
         r
     }
 
-    /// Runs the statements; the value is that of the last one (implicit return).
+    /// Runs the statements; the value is that of the last one (implicit return). The
+    /// commonest await statements (`await e`, `val x = await e`, `match await e` with
+    /// await-free arms) run right here, not in an `exec_leaf_async` future: every poll
+    /// of a suspended task passes through each future level between it and the
+    /// operation it waits for, and back.
     async fn exec_stmts_async(&self, block: &Block, f: &mut Frame) -> R<Value> {
         let mut last = Value::Nil;
         for stmt in &block.stmts {
-            last = if stmt.has_await { self.exec_leaf_async(stmt, f).await? } else { self.stmt_value(stmt, f)? };
+            last = if !stmt.has_await {
+                self.stmt_value(stmt, f)?
+            } else {
+                match &stmt.kind {
+                    StmtKind::Expr(e) => eval_stmt_expr!(self, e, f)?,
+                    StmtKind::Let { pat, value, .. } => {
+                        let v = eval_stmt_expr!(self, value, f)?;
+                        self.bind_pattern(pat, v, f, stmt.span)?;
+                        Value::Nil
+                    }
+                    StmtKind::Match { scrutinee, arms } if arms.iter().all(|a| !block_has_await(&a.body)) => {
+                        let v = eval_stmt_expr!(self, scrutinee, f)?;
+                        let arm = self.select_arm(arms, &v, scrutinee.span, f).await?;
+                        self.exec_block_value(&arm.body, f)?
+                    }
+                    // loops and `with` get their boxed future straight away
+                    StmtKind::Loop { .. } | StmtKind::While { .. } | StmtKind::For { .. } | StmtKind::With { .. } => {
+                        self.exec_async(stmt, f).await?
+                    }
+                    _ => self.exec_leaf_async(stmt, f).await?,
+                }
+            };
         }
         Ok(last)
+    }
+
+    /// After a pass of a loop body run by `exec_stmts_async` directly (no `loop_body`
+    /// and `run_block` futures around it): its scope cleared, and whether to go on.
+    fn end_of_body(body: &Block, f: &mut Frame, r: R<Value>) -> R<bool> {
+        super::eval::clear_scope(body, f);
+        loop_step(r.map(|_| ()))
     }
 
     /// A statement with `await` in it, inline (no boxed future of its own) when no block
@@ -215,8 +274,10 @@ impl Interp {
                         self.fairness_point().await;
                     }
                 }
+                // (the body can suspend: the await-free loop is the arm above)
                 StmtKind::Loop { body } => loop {
-                    if !loop_step(self.loop_body(body, f).await)? {
+                    let r = self.exec_stmts_async(body, f).await;
+                    if !Self::end_of_body(body, f, r)? {
                         break;
                     }
                     self.fairness_point().await;
@@ -249,7 +310,9 @@ impl Interp {
                     while let Some(item) = it.next_value(self) {
                         self.bind_for_item(pat, *shorthand, index, item, f)?;
                         index += 1;
-                        if !loop_step(self.loop_body(body, f).await)? {
+                        // (the body can suspend: the await-free loop is the arm above)
+                        let r = self.exec_stmts_async(body, f).await;
+                        if !Self::end_of_body(body, f, r)? {
                             break;
                         }
                         self.fairness_point().await;

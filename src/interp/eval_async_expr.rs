@@ -3,7 +3,7 @@
 
 use super::call::Args;
 use super::eval::stamp;
-use super::eval_async::{eval_b, eval_m};
+use super::eval_async::{await_shapes, eval_b, eval_m};
 use super::value::Value;
 use super::{BoxFut, Frame, Interp, R};
 use crate::syntax::ast::*;
@@ -12,17 +12,7 @@ impl Interp {
     /// `await x` and `(await x)?` — the shapes almost every await has — without boxing
     /// a future per level; anything else goes through `eval_async`.
     pub(super) async fn eval_awaitish(&self, e: &Expr, f: &mut Frame) -> R<Value> {
-        match &e.kind {
-            ExprKind::Await(inner) => self.eval_await(inner, f).await.map_err(|c| stamp(c, e.span)),
-            ExprKind::Try(x) => match &x.kind {
-                ExprKind::Await(inner) => {
-                    let v = self.eval_await(inner, f).await.map_err(|c| stamp(c, x.span))?;
-                    self.try_unwrap(v).map_err(|c| stamp(c, e.span))
-                }
-                _ => self.eval_async(e, f).await,
-            },
-            _ => self.eval_async(e, f).await,
-        }
+        await_shapes!(self, e, f)
     }
 
     pub fn eval_async<'a>(&'a self, e: &'a Expr, f: &'a mut Frame) -> BoxFut<'a> {
