@@ -11,7 +11,12 @@
 //!
 //! The Simple programs time their own loops with `now_ms()` and print `time NAME MS` on
 //! stderr, so process start-up is not counted. N is BENCH_TASKS (default 100,000); each
-//! side runs BENCH_RUNS times (default 3) and the median is shown.
+//! side runs BENCH_RUNS times (default 5), the two sides by turns, and the medians are
+//! shown; the ratio is the median of the runs' ratios (this machine's speed changes by
+//! up to 2× for seconds at a time, so only runs close in time compare). Both sides run on
+//! core 1 (the bench pins itself, and the Simple processes it starts inherit that;
+//! `BENCH_PIN=0` turns this off): this machine's two cores differ by up to 60% in speed,
+//! and unpinned runs came out bimodal by where each process landed.
 //!
 //!     cargo bench --bench tasks
 
@@ -26,7 +31,7 @@ use std::rc::Rc;
 use std::task::{Poll, Waker};
 use std::time::Instant;
 
-use common::{Table, env_num, median, monoio_runtime, ratio, root, simple_bin};
+use common::{Table, env_num, median, monoio_runtime, pin_current_thread, pinning, ratio, root, simple_bin};
 
 /// Runs a Simple program with N as its argument; returns its `time NAME MS` lines.
 fn run_simple(program: &str, n: usize) -> HashMap<String, f64> {
@@ -155,7 +160,8 @@ fn native(n: usize) -> HashMap<String, f64> {
 
 fn main() {
     let n: usize = env_num("BENCH_TASKS", 100_000usize).max(2);
-    let runs: usize = env_num("BENCH_RUNS", 3usize).max(1);
+    let runs: usize = env_num("BENCH_RUNS", 5usize).max(1);
+    let pinned = pinning() && pin_current_thread(1);
     let mut simple_ms: HashMap<String, Vec<f64>> = HashMap::new();
     let mut native_ms: HashMap<String, Vec<f64>> = HashMap::new();
     for _ in 0..runs {
@@ -168,7 +174,10 @@ fn main() {
             native_ms.entry(k).or_default().push(v);
         }
     }
-    println!("\n== Tasks: simple vs native monoio (N = {n}, {runs} runs each, median ns per operation) ==");
+    println!(
+        "\n== Tasks: simple vs native monoio (N = {n}, {runs} runs each, median ns per operation; {}) ==",
+        if pinned { "both on core 1" } else { "not pinned" }
+    );
     let mut table = Table::new(&["operation", "simple ns/op", "native ns/op", "simple/native"]);
     for (key, label) in [
         ("sequential", "spawn+await, one at a time"),
@@ -180,7 +189,9 @@ fn main() {
             median(v.clone()) * 1e6 / n as f64
         };
         let (s, nat) = (get(&simple_ms), get(&native_ms));
-        table.row(vec![label.to_string(), format!("{s:.0}"), format!("{nat:.1}"), ratio(s / nat)]);
+        // each run's two sides ran back to back: the median of their ratios
+        let ratios: Vec<f64> = simple_ms[key].iter().zip(&native_ms[key]).map(|(s, n)| s / n).collect();
+        table.row(vec![label.to_string(), format!("{s:.0}"), format!("{nat:.1}"), ratio(median(ratios))]);
     }
     table.print();
 }
