@@ -3,8 +3,8 @@
 //! evaluator, so async code pays for boxed futures only where it can suspend. Loops in
 //! async bodies also come here, to yield to other tasks now and then (fairness).
 //!
-//! Boxes: a statement list runs each await statement through `exec_leaf_async`, which
-//! handles inline (in its caller's future) every statement whose own blocks cannot
+//! Boxes: a statement list (`exec_stmts_async`, with `exec_leaf_async` for the rarer
+//! kinds) runs inline, in its own future, every await statement whose own blocks cannot
 //! suspend — `await e`, `x = await e`, `return await e`, a `match`/`if` on an await
 //! with await-free arms — and hands the rest (loops, `with`, arms that await) to the
 //! boxed `exec_async`. So a loop body costs no allocation per iteration for its awaits;
@@ -92,7 +92,7 @@ impl Interp {
     /// (the result of an `async { }` block).
     pub fn exec_block_async<'a>(&'a self, block: &'a Block, f: &'a mut Frame) -> BoxFut<'a> {
         Box::pin(async move {
-            let r = self.exec_stmts_async(block, f).await;
+            let r = self.exec_stmts_async(&block.stmts, f).await;
             super::eval::clear_scope(block, f);
             r
         })
@@ -104,7 +104,7 @@ impl Interp {
         if !block_has_await(block) {
             return self.exec_block_value(block, f);
         }
-        let r = self.exec_stmts_async(block, f).await;
+        let r = self.exec_stmts_async(&block.stmts, f).await;
         super::eval::clear_scope(block, f);
         r
     }
@@ -113,10 +113,11 @@ impl Interp {
     /// commonest await statements (`await e`, `val x = await e`, `match await e` with
     /// await-free arms) run right here, not in an `exec_leaf_async` future: every poll
     /// of a suspended task passes through each future level between it and the
-    /// operation it waits for, and back.
-    async fn exec_stmts_async(&self, block: &Block, f: &mut Frame) -> R<Value> {
+    /// operation it waits for, and back. (`exec_async` runs a lone such statement as a
+    /// list of one.)
+    async fn exec_stmts_async(&self, stmts: &[Stmt], f: &mut Frame) -> R<Value> {
         let mut last = Value::Nil;
-        for stmt in &block.stmts {
+        for stmt in stmts {
             last = if !stmt.has_await {
                 self.stmt_value(stmt, f)?
             } else {
@@ -150,18 +151,13 @@ impl Interp {
         loop_step(r.map(|_| ()))
     }
 
-    /// A statement with `await` in it, inline (no boxed future of its own) when no block
-    /// in it can suspend: `await e`, `x = await e`, `return await e`, `match await e`
-    /// or `if await e` with await-free arms. Those are nearly every await statement, and
-    /// a box per statement per loop iteration was a large part of a Channel message's
-    /// cost. Anything else goes to the boxed `exec_async`, which breaks the recursion.
+    /// An await statement of the kinds `exec_stmts_async` leaves out, inline (no boxed
+    /// future of its own) when no block in it can suspend: `x = await e`, `return await
+    /// e`, `if await e` with await-free arms. A box per statement per loop iteration was
+    /// a large part of a Channel message's cost. Anything else goes to the boxed
+    /// `exec_async`, which breaks the recursion.
     async fn exec_leaf_async(&self, stmt: &Stmt, f: &mut Frame) -> R<Value> {
         match &stmt.kind {
-            StmtKind::Expr(e) => return eval_m!(self, e, f),
-            StmtKind::Let { pat, value, .. } => {
-                let v = eval_m!(self, value, f)?;
-                self.bind_pattern(pat, v, f, stmt.span)?;
-            }
             StmtKind::Assign { target, op, value } => self.assign_async(target, *op, value, f).await?,
             StmtKind::Return(v) => {
                 let v = match v {
@@ -169,11 +165,6 @@ impl Interp {
                     None => Value::Nil,
                 };
                 return Err(self.ret(v));
-            }
-            StmtKind::Match { scrutinee, arms } if arms.iter().all(|a| !block_has_await(&a.body)) => {
-                let v = eval_m!(self, scrutinee, f)?;
-                let arm = self.select_arm(arms, &v, scrutinee.span, f).await?;
-                return self.exec_block_value(&arm.body, f);
             }
             StmtKind::If { branches, else_ }
                 if branches.iter().all(|(_, b)| !block_has_await(b))
@@ -276,7 +267,7 @@ impl Interp {
                 }
                 // (the body can suspend: the await-free loop is the arm above)
                 StmtKind::Loop { body } => loop {
-                    let r = self.exec_stmts_async(body, f).await;
+                    let r = self.exec_stmts_async(&body.stmts, f).await;
                     if !Self::end_of_body(body, f, r)? {
                         break;
                     }
@@ -311,7 +302,7 @@ impl Interp {
                         self.bind_for_item(pat, *shorthand, index, item, f)?;
                         index += 1;
                         // (the body can suspend: the await-free loop is the arm above)
-                        let r = self.exec_stmts_async(body, f).await;
+                        let r = self.exec_stmts_async(&body.stmts, f).await;
                         if !Self::end_of_body(body, f, r)? {
                             break;
                         }
@@ -339,7 +330,7 @@ impl Interp {
                     return r;
                 }
                 StmtKind::Expr(_) | StmtKind::Let { .. } | StmtKind::Assign { .. } | StmtKind::Return(_) => {
-                    return self.exec_leaf_async(stmt, f).await;
+                    return self.exec_stmts_async(std::slice::from_ref(stmt), f).await;
                 }
                 _ => self.exec(stmt, f)?,
             }

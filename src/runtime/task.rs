@@ -28,8 +28,9 @@ pub struct TaskState {
     waiters: RefCell<Vec<(Waker, Option<Rc<super::deadlock::Flag>>)>>,
     /// the task's own waker, so that `cancel()` can make it run (and stop) at once
     own_waker: RefCell<Option<Waker>>,
-    /// socket operations in flight for this task: cancelled through monoio's
-    /// Canceller (not dropped), so that bytes that already arrived are kept
+    /// the accept or UDP operation in flight for this task: cancelled through monoio's
+    /// Canceller (not dropped), so that what already arrived is kept (a TcpStream's
+    /// operations are not tracked: dropped, they stay in flight for the stream)
     inflight: RefCell<Option<std::rc::Weak<OpCancel>>>,
 }
 
@@ -124,7 +125,7 @@ impl TaskState {
     pub fn cancel_requested(&self) -> bool {
         self.cancelled.get()
     }
-    /// Registers the socket operation this task now waits for (a task waits for one
+    /// Registers the accept or UDP operation this task now waits for (a task waits for one
     /// thing at a time).
     pub fn track(&self, op: &Rc<OpCancel>) {
         *self.inflight.borrow_mut() = Some(Rc::downgrade(op));
@@ -165,8 +166,8 @@ impl Future for TaskRunner {
             this.interp.finish_task(&this.state, Outcome::Cancelled);
             return Poll::Ready(());
         }
-        // (when cancelled with socket operations in flight, the body runs on until
-        // they return: they end the task with a "task cancelled" error)
+        // (when cancelled with an accept or UDP operation in flight, the body runs on
+        // until it returns: it ends the task with a "task cancelled" error)
         let Some(body) = this.body.as_mut() else { return Poll::Ready(()) };
         let watch = &this.interp.rt.watch;
         watch.polls.set(watch.polls.get() + 1);
