@@ -567,7 +567,7 @@ impl Interp {
             }
             Value::List(l) => Ok(Value::list(pick(&l.borrow(), a, b, s)?)),
             Value::Tuple(t) => Ok(Value::tuple(pick(t, a, b, s)?)),
-            Value::Bytes(bytes) => Ok(Value::bytes(pick(&bytes.borrow(), a, b, s)?)),
+            Value::Bytes(bytes) => Ok(Value::bytes(pick_bytes(&bytes.borrow(), a, b, s)?)),
             Value::Range(r) => {
                 let items: Vec<i64> = super::iter::range_values(r.0, r.1, r.2)?;
                 Ok(Value::list(pick(&items, a, b, s)?.into_iter().map(Value::Int).collect()))
@@ -690,6 +690,18 @@ fn pick<T: Clone>(items: &[T], a: Option<i64>, b: Option<i64>, s: Option<i64>) -
         out.push(items[i].clone());
     }
     Ok(out)
+}
+
+/// `pick` for bytes: a contiguous slice goes into a spare buffer (`byte_pool`), which
+/// an echo's `write_all(buffer.slice(0, n))` gives back when the write is done.
+fn pick_bytes(items: &[u8], a: Option<i64>, b: Option<i64>, s: Option<i64>) -> R<Vec<u8>> {
+    if s.is_none_or(|s| s == 1) {
+        let (x, y) = contiguous(a, b, items.len());
+        let mut out = super::byte_pool::take(y - x);
+        out.extend_from_slice(&items[x..y]);
+        return Ok(out);
+    }
+    pick(items, a, b, s)
 }
 
 /// The index of a named payload field of an enum value (`e.message`).

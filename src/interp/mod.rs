@@ -23,6 +23,7 @@
 
 pub mod access;
 pub mod builtins;
+pub mod byte_pool;
 pub mod call;
 pub mod collections;
 pub mod dict;
@@ -290,6 +291,9 @@ pub struct Interp {
     pub out: RefCell<Output>,
     pub types: BuiltinTypes,
     pub none: Value,
+    /// `Ok(nil)`, shared (every `write_all`, `close`, `send` returns it; an enum value
+    /// is never changed in place)
+    ok_nil: Value,
     pub script_args: Vec<String>,
     /// everything built in: prelude, methods, std modules, natives
     pub registry: &'static crate::registry::Registry,
@@ -329,6 +333,7 @@ impl Interp {
     pub fn new(registry: &'static crate::registry::Registry, script_args: Vec<String>, color: bool) -> Rc<Interp> {
         let types = builtins::builtin_types();
         let none = builtins::make_variant(&types.option, 0, Vec::new());
+        let ok_nil = builtins::make_variant1(&types.result, 0, Value::Nil);
         let interp = Rc::new_cyclic(|me| Interp {
             sources: SourceMap::default(),
             globals: Default::default(),
@@ -338,6 +343,7 @@ impl Interp {
             out: RefCell::new(Output::Stdout),
             types,
             none,
+            ok_nil,
             script_args,
             registry,
             method_values: RefCell::new(vec![None; registry.methods.len()]),
@@ -502,6 +508,9 @@ impl Interp {
         builtins::make_variant1(&self.types.option, 1, v)
     }
     pub fn ok(&self, v: Value) -> Value {
+        if let Value::Nil = v {
+            return self.ok_nil.clone();
+        }
         builtins::make_variant1(&self.types.result, 0, v)
     }
     pub fn err(&self, v: Value) -> Value {

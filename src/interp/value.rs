@@ -374,9 +374,6 @@ macro_rules! native_object {
                 let $this = self;
                 $describe
             }
-            fn as_any(&self) -> &dyn std::any::Any {
-                self
-            }
         }
     };
 }
@@ -388,10 +385,16 @@ pub trait NativeObject: Any {
     fn describe(&self) -> String {
         format!("<{}>", self.type_name())
     }
-    fn as_any(&self) -> &dyn Any;
     /// A readable field (`runtime.num_cores`); `None` if there is no such field.
     fn field(&self, _name: &str) -> Option<Value> {
         None
+    }
+}
+
+impl dyn NativeObject {
+    /// The object as a `T`, if it is one (one virtual call: the trait's own `type_id`).
+    pub fn downcast_ref<T: Any>(&self) -> Option<&T> {
+        (self as &dyn Any).downcast_ref()
     }
 }
 

@@ -25,7 +25,7 @@ crate::native_object!(Channel, "Channel", |c| {
 /// The channel `v` holds, borrowed (no reference count touched).
 fn channel_of(v: &Value) -> R<&Channel> {
     match v {
-        Value::Object(o) if let Some(ch) = o.as_any().downcast_ref::<Channel>() => Ok(ch),
+        Value::Object(o) if let Some(ch) = o.downcast_ref::<Channel>() => Ok(ch),
         other => fail(format!("expected a Channel, got {}", other.type_name())),
     }
 }

@@ -41,9 +41,6 @@ impl NativeObject for JsonError {
         }
         format!("{} at line {} column {}", self.message, self.line, self.column)
     }
-    fn as_any(&self) -> &dyn std::any::Any {
-        self
-    }
     fn field(&self, name: &str) -> Option<Value> {
         match name {
             "message" => Some(Value::str(self.message.clone())),

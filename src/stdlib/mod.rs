@@ -47,13 +47,17 @@ pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
     }
 }
 
-pub fn handle<T: 'static>(v: &Value, type_name: &str) -> R<Rc<dyn NativeObject>> {
+/// (Sockets call this on every read and write: one type check, one reference count.)
+pub fn handle<T: NativeObject>(v: &Value, type_name: &str) -> R<Rc<T>> {
     let obj = match v {
-        Value::Struct(s) => s.fields.borrow().first().cloned(),
+        Value::Struct(s) => match s.fields.borrow().first() {
+            Some(Value::Object(o)) => Some(o.0.clone()),
+            _ => None,
+        },
         _ => None,
     };
-    match obj {
-        Some(Value::Object(o)) if o.as_any().is::<T>() => Ok(o.0.clone()),
+    match obj.map(|o| (o as Rc<dyn std::any::Any>).downcast::<T>()) {
+        Some(Ok(t)) => Ok(t),
         _ => fail(format!("expected a {type_name}, got {}", v.type_name())),
     }
 }

@@ -299,9 +299,7 @@ fn acceptor_new(interp: &Interp, a: &[Value]) -> R<Value> {
 
 fn accept(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        let o = socket::handle::<AcceptorObj>(a.first().unwrap_or(&Value::Nil), "Acceptor")?;
-        let acceptor = o.as_any().downcast_ref::<AcceptorObj>().map(|a| a.0.clone());
-        let Some(acceptor) = acceptor else { return fail("expected an Acceptor") };
+        let acceptor = socket::handle::<AcceptorObj>(a.first().unwrap_or(&Value::Nil), "Acceptor")?.0.clone();
         let tcp = match tcp::take_stream(a.get(1).unwrap_or(&Value::Nil))? {
             Ok((s, _)) => s,
             Err(why) => return fail(format!("cannot start TLS: {why}")),

@@ -196,9 +196,7 @@ fn run(i: &Interp, e: &Value, m: &Value, negate: bool) -> R<Value> {
         other => other.clone(),
     };
     match &m {
-        Value::Object(o) if let Some(matcher) = o.as_any().downcast_ref::<Matcher>() => {
-            run_matcher(i, e, matcher, negate)
-        }
+        Value::Object(o) if let Some(matcher) = o.downcast_ref::<Matcher>() => run_matcher(i, e, matcher, negate),
         plain => run_matcher(i, e, &Matcher { kind: "eq", args: vec![plain.clone()] }, negate),
     }
 }

@@ -290,7 +290,7 @@ crate::native_object!(Expectation, "Expectation", |e| format!("<expectation of {
 impl Expectation {
     pub fn of(v: &Value) -> R<Value> {
         match v {
-            Value::Object(o) => match o.as_any().downcast_ref::<Expectation>() {
+            Value::Object(o) => match o.downcast_ref::<Expectation>() {
                 Some(e) => Ok(e.0.clone()),
                 None => fail("expected an expectation"),
             },

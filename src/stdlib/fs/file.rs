@@ -197,7 +197,7 @@ async fn write_once(h: &Handle, payload: Payload, at: Option<u64>) -> R<io::Resu
         Payload::Str(s) => h.write_str(s, 0, at).await,
         Payload::Bytes(vec) => {
             let (r, vec) = h.write_vec(vec, 0, at).await?;
-            crate::stdlib::net::socket::recycle(vec);
+            crate::interp::byte_pool::give_back(vec);
             Ok(r)
         }
     }
@@ -231,7 +231,7 @@ pub async fn write_all(h: &Handle, payload: Payload, at: Option<u64>) -> R<io::R
                     }
                 }
             }
-            crate::stdlib::net::socket::recycle(vec);
+            crate::interp::byte_pool::give_back(vec);
             if let Some(e) = failed {
                 return Ok(Err(e));
             }

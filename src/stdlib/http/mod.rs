@@ -39,7 +39,7 @@ trait CloseDyn {
 
 impl CloseDyn for Rc<dyn NativeObject> {
     fn close_now_dyn(&self) {
-        if let Some(l) = self.as_any().downcast_ref::<tcp::Listener>() {
+        if let Some(l) = self.downcast_ref::<tcp::Listener>() {
             l.close_now();
         }
     }
@@ -60,7 +60,7 @@ fn bind(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
             Ok(l) => l,
             Err(e) => return Ok(e),
         };
-        let Some(local) = listener.as_any().downcast_ref::<tcp::Listener>().map(|l| l.local()) else {
+        let Some(local) = listener.downcast_ref::<tcp::Listener>().map(|l| l.local()) else {
             return fail("internal error: the listener is not a TCP listener");
         };
         let obj = Rc::new(ServerObj { listener, local });

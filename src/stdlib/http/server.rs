@@ -47,8 +47,11 @@ pub fn serve(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
 }
 
 async fn accept_loop(interp: &Rc<Interp>, srv: &ServerObj, site: Rc<Site>) -> R<Value> {
+    let Some(listener) = srv.listener.downcast_ref::<tcp::Listener>() else {
+        return crate::interp::fail("internal error: the listener is not a TCP listener");
+    };
     loop {
-        match tcp::accept_raw(interp, &srv.listener).await? {
+        match tcp::accept_raw(interp, listener).await? {
             Ok((stream, peer)) => {
                 let site = site.clone();
                 let _ = stream.set_nodelay(true);
@@ -61,8 +64,7 @@ async fn accept_loop(interp: &Rc<Interp>, srv: &ServerObj, site: Rc<Site>) -> R<
                 );
             }
             Err(e) => {
-                let closed = srv.listener.as_any().downcast_ref::<tcp::Listener>().is_none_or(|l| l.is_closed());
-                if closed {
+                if listener.is_closed() {
                     return Ok(interp.ok(Value::Nil));
                 }
                 // out of descriptors, say: report, give the system a moment, go on

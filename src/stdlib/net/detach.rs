@@ -19,6 +19,7 @@ use monoio::net::tcp::{TcpOwnedReadHalf, TcpOwnedWriteHalf};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// What a read gives back: the result, the buffer and the half.
 pub type ReadDone = (std::io::Result<usize>, SliceMut<Vec<u8>>, TcpOwnedReadHalf);
@@ -65,15 +66,17 @@ impl<'a, O: 'static, D> InFlight<'a, O, D> {
     ) -> Self {
         InFlight { slot, closed, op: Some(op), detach }
     }
+}
 
-    /// Waits for the operation's result.
-    pub async fn finish(mut self) -> O {
-        let out = match self.op.as_mut() {
-            Some(op) => op.await,
-            None => unreachable!("an InFlight holds its operation until it finishes"),
-        };
+/// Awaiting an `InFlight` waits for the operation's result. (A `Future` of its own, not
+/// an `async fn`: one future level less on every poll of the task.)
+impl<O: 'static, D> Future for InFlight<'_, O, D> {
+    type Output = O;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<O> {
+        let Some(op) = self.op.as_mut() else { unreachable!("an InFlight is not polled after it finished") };
+        let out = std::task::ready!(op.as_mut().poll(cx));
         self.op = None;
-        out
+        Poll::Ready(out)
     }
 }
 

@@ -256,24 +256,6 @@ pub fn bytes_arg(v: &Value) -> R<Rc<RefCell<Vec<u8>>>> {
     }
 }
 
-thread_local! {
-    /// Snapshot buffers that finished writes gave back: a loop copying a file in 1 MiB
-    /// pieces reuses the same few buffers instead of faulting in a fresh one each time.
-    static SNAPSHOTS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
-}
-
-/// Gives a write's snapshot buffer back for the next write (a few, up to 4 MiB each).
-pub fn recycle(mut buf: Vec<u8>) {
-    if buf.capacity() <= 4 << 20 {
-        buf.clear();
-        SNAPSHOTS.with_borrow_mut(|pool| {
-            if pool.len() < 4 {
-                pool.push(buf);
-            }
-        });
-    }
-}
-
 /// Data to send: a snapshot of a Bytes value, or a String's shared text.
 pub enum Payload {
     /// a snapshot of a Bytes value's contents
@@ -295,12 +277,38 @@ impl Payload {
                 Ok(Payload::Bytes(std::mem::take(&mut *b.borrow_mut())))
             }
             Value::Bytes(b) => {
-                let mut snapshot = SNAPSHOTS.with_borrow_mut(|pool| pool.pop()).unwrap_or_default();
-                snapshot.extend_from_slice(&b.borrow());
+                let b = b.borrow();
+                let mut snapshot = crate::interp::byte_pool::take(b.len());
+                snapshot.extend_from_slice(&b);
                 Ok(Payload::Bytes(snapshot))
             }
             Value::Str(s) => Ok(Payload::Str(s.clone())),
             other => fail(format!("data to send must be Bytes or String, got {}", other.type_name())),
+        }
+    }
+
+    /// A Bytes payload's buffer back to the pool, once the write is done.
+    pub fn give_back(self) {
+        if let Payload::Bytes(vec) = self {
+            crate::interp::byte_pool::give_back(vec);
+        }
+    }
+}
+
+// SAFETY: the pointer is to the snapshot's heap bytes or the String's, which neither
+// moves nor changes while the payload is held (a Vec is not touched, an `Rc<Str>`
+// never mutated).
+unsafe impl monoio::buf::IoBuf for Payload {
+    fn read_ptr(&self) -> *const u8 {
+        match self {
+            Payload::Bytes(v) => v.as_ptr(),
+            Payload::Str(s) => s.s.as_ptr(),
+        }
+    }
+    fn bytes_init(&self) -> usize {
+        match self {
+            Payload::Bytes(v) => v.len(),
+            Payload::Str(s) => s.s.len(),
         }
     }
 }

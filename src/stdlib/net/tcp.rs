@@ -4,7 +4,7 @@
 //! waiting for keeps it until the next one finishes it: see `detach`).
 
 use super::detach::{self, InFlight, ReadOp, WriteOp};
-use super::socket::{self, Closable, Inflight, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
+use super::socket::{self, Closable, Inflight, Op, Payload, addr_string, cancelled, io_err, named_err};
 use crate::interp::value::{NativeObject, Value};
 use crate::interp::{BoxFut, Interp, R, fail};
 use crate::registry::Registry;
@@ -153,27 +153,15 @@ impl Stream {
 }
 
 fn with_listener<T>(a: &[Value], f: impl FnOnce(&Listener) -> R<T>) -> R<T> {
-    let o = socket::handle::<Listener>(a.first().unwrap_or(&Value::Nil), "TcpListener")?;
-    match o.as_any().downcast_ref::<Listener>() {
-        Some(l) => f(l),
-        None => fail("expected a TcpListener"),
-    }
+    f(&*socket::handle::<Listener>(a.first().unwrap_or(&Value::Nil), "TcpListener")?)
 }
 
 fn with_stream<T>(a: &[Value], f: impl FnOnce(&Stream) -> R<T>) -> R<T> {
-    let o = socket::handle::<Stream>(a.first().unwrap_or(&Value::Nil), "TcpStream")?;
-    match o.as_any().downcast_ref::<Stream>() {
-        Some(s) => f(s),
-        None => fail("expected a TcpStream"),
-    }
+    f(&*stream_arg(a)?)
 }
 
-fn stream_arg(a: &[Value]) -> R<Rc<dyn NativeObject>> {
+fn stream_arg(a: &[Value]) -> R<Rc<Stream>> {
     socket::handle::<Stream>(a.first().unwrap_or(&Value::Nil), "TcpStream")
-}
-
-fn as_stream(o: &Rc<dyn NativeObject>) -> &Stream {
-    o.as_any().downcast_ref::<Stream>().unwrap_or_else(|| unreachable!("checked by handle()"))
 }
 
 fn wrap_stream(interp: &Interp, s: monoio::net::TcpStream, peer: Option<SocketAddr>) -> R<Value> {
@@ -222,12 +210,7 @@ fn accept(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
 
 /// The next connection of a listener (`o`: its native object): the monoio stream and
 /// the peer, or the `Err(NetError)` value (the HTTP server accepts through this).
-pub async fn accept_raw(
-    interp: &Interp,
-    o: &Rc<dyn NativeObject>,
-) -> R<Result<(monoio::net::TcpStream, SocketAddr), Value>> {
-    let l =
-        o.as_any().downcast_ref::<Listener>().ok_or_else(|| crate::interp::Ctrl::error("expected a TcpListener"))?;
+pub async fn accept_raw(interp: &Interp, l: &Listener) -> R<Result<(monoio::net::TcpStream, SocketAddr), Value>> {
     let _turn = l.inflight.read_turns.wait().await;
     let ready = l.pending.borrow_mut().pop_front();
     if let Some((s, peer)) = ready {
@@ -321,8 +304,7 @@ pub async fn connect_raw(interp: &Interp, addr: &Value) -> R<Result<monoio::net:
 /// its peer's address. The TcpStream is closed for the script afterwards. `Err`: why it
 /// cannot be taken (closed, or an operation on it is running).
 pub fn take_stream(v: &Value) -> R<Result<(monoio::net::TcpStream, SocketAddr), &'static str>> {
-    let o = socket::handle::<Stream>(v, "TcpStream")?;
-    let s = as_stream(&o);
+    let s = socket::handle::<Stream>(v, "TcpStream")?;
     if s.closed.get() {
         return Ok(Err("the TcpStream is closed"));
     }
@@ -345,6 +327,24 @@ pub fn take_stream(v: &Value) -> R<Result<(monoio::net::TcpStream, SocketAddr), 
     }
 }
 
+/// A read of at most `max` bytes into `buf[start..]`, begun: finished at once
+/// (buffered bytes, a closed stream, a busy half) or an operation to wait for. Split
+/// from `finish_read` so that a read native waits for the operation itself, without
+/// an async function level between it and the kernel on every poll.
+enum ReadStart {
+    Done(R<Result<usize, Value>>),
+    Wait(ReadOp, ReadWait),
+}
+
+/// What a read in flight finishes with: the buffer's vector (taken out of the Bytes
+/// value meanwhile, unless a resumed operation reads into its own), where the bytes go.
+struct ReadWait {
+    vec: Vec<u8>,
+    resumed: bool,
+    start: usize,
+    max: usize,
+}
+
 /// Reads at most `max` bytes, appended to `buf` after its first `start` bytes.
 /// `Ok(Err(v))` is a NetError value for the script.
 async fn read_into(
@@ -354,8 +354,18 @@ async fn read_into(
     start: usize,
     max: usize,
 ) -> R<Result<usize, Value>> {
+    match start_read(interp, s, buf, start, max) {
+        ReadStart::Done(r) => r,
+        ReadStart::Wait(op, w) => {
+            let done = InFlight::new(&s.detached_read, &s.closed, op, |op| op).await;
+            finish_read(interp, s, buf, w, done)
+        }
+    }
+}
+
+fn start_read(interp: &Interp, s: &Stream, buf: &Rc<RefCell<Vec<u8>>>, start: usize, max: usize) -> ReadStart {
     if s.closed.get() {
-        return Ok(Err(named_err(interp, "NotConnected", None)?));
+        return ReadStart::Done(named_err(interp, "NotConnected", None).map(Err));
     }
     let mut vec = std::mem::take(&mut *buf.borrow_mut());
     vec.truncate(start);
@@ -365,7 +375,7 @@ async fn read_into(
             let n = max.min(left.len());
             vec.extend(left.drain(..n));
             *buf.borrow_mut() = vec;
-            return Ok(Ok(n));
+            return ReadStart::Done(Ok(Ok(n)));
         }
     }
     // a read a stopped task left in flight comes first: its bytes are the next ones
@@ -376,13 +386,24 @@ async fn read_into(
         None => {
             let Some(half) = s.read.borrow_mut().take() else {
                 *buf.borrow_mut() = vec;
-                return fail("another task is already reading from this TcpStream");
+                return ReadStart::Done(fail("another task is already reading from this TcpStream"));
             };
             vec.reserve(max);
             detach::read(half, SliceMut::new(std::mem::take(&mut vec), start, start + max))
         }
     };
-    let (res, slice, half) = InFlight::new(&s.detached_read, &s.closed, op, |op| op).finish().await;
+    ReadStart::Wait(op, ReadWait { vec, resumed, start, max })
+}
+
+/// The end of a read: the half back in the stream, the bytes in `buf`, the count.
+fn finish_read(
+    interp: &Interp,
+    s: &Stream,
+    buf: &Rc<RefCell<Vec<u8>>>,
+    w: ReadWait,
+    (res, slice, half): detach::ReadDone,
+) -> R<Result<usize, Value>> {
+    let ReadWait { mut vec, resumed, start, max } = w;
     if s.closed.get() {
         if !resumed {
             vec = slice.into_inner();
@@ -438,15 +459,24 @@ pub async fn read_from(
     max: usize,
 ) -> R<Result<usize, Value>> {
     let o = socket::handle::<Stream>(v, "TcpStream")?;
-    read_into(interp, as_stream(&o), buf, start, max).await
+    read_into(interp, &o, buf, start, max).await
 }
 
+/// `stream.read(&mut buf, max)`: `read_into` written out (its start, the wait, its
+/// finish), which spares every read a future level.
 fn read(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        let o = stream_arg(&a)?;
+        let s = stream_arg(&a)?;
         let buf = socket::bytes_arg(a.get(1).unwrap_or(&Value::Nil))?;
         let max = socket::length(a.get(2).unwrap_or(&Value::Int(4096)), "max_len")?;
-        match read_into(&interp, as_stream(&o), &buf, 0, max).await? {
+        let r = match start_read(&interp, &s, &buf, 0, max) {
+            ReadStart::Done(r) => r,
+            ReadStart::Wait(op, w) => {
+                let done = InFlight::new(&s.detached_read, &s.closed, op, |op| op).await;
+                finish_read(&interp, &s, &buf, w, done)
+            }
+        };
+        match r? {
             Ok(n) => Ok(interp.ok(Value::Int(n as i64))),
             Err(e) => Ok(e),
         }
@@ -461,7 +491,7 @@ fn read_exact(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
         let len = socket::length(a.get(2).unwrap_or(&Value::Nil), "len")?;
         let mut filled = 0;
         while filled < len {
-            match read_into(&interp, as_stream(&o), &buf, filled, len - filled).await? {
+            match read_into(&interp, &o, &buf, filled, len - filled).await? {
                 Ok(0) => return named_err(&interp, "ConnectionReset", None),
                 Ok(n) => filled += n,
                 Err(e) => return Ok(e),
@@ -472,68 +502,52 @@ fn read_exact(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     })
 }
 
-/// Writes once (or until everything is written); returns the buffer for Bytes payloads.
-async fn write_buf<T: IoBuf + 'static>(
-    interp: &Interp,
-    s: &Stream,
-    mut data: T,
-    all: bool,
-) -> (R<Result<usize, Value>>, T) {
-    let total = data.bytes_init();
-    let mut written = 0;
-    loop {
-        if s.closed.get() {
-            return (named_err(interp, "NotConnected", None).map(Err), data);
-        }
-        // a write a stopped task left in flight goes out first
-        let detached = s.detached_write.borrow_mut().take();
-        let half = match detached {
-            Some(op) => InFlight::new(&s.detached_write, &s.closed, op, |op| op).finish().await,
-            None => match s.write.borrow_mut().take() {
-                Some(half) => half,
-                None => return (fail("another task is already writing to this TcpStream"), data),
-            },
-        };
-        if s.closed.get() {
-            return (named_err(interp, "NotConnected", None).map(Err), data);
-        }
-        let op = detach::write(half, data.slice(written..));
-        let (res, slice, half) = InFlight::new(&s.detached_write, &s.closed, op, detach::detach_write).finish().await;
-        data = slice.into_inner();
-        if !s.closed.get() {
-            *s.write.borrow_mut() = Some(half);
-        }
-        match res {
-            Ok(n) => {
-                Stats::add(&interp.rt.stats.bytes_written, n as u64);
-                written += n;
-                if !all || written >= total || n == 0 {
-                    return (Ok(Ok(written)), data);
-                }
-            }
-            Err(_) if s.closed.get() => return (named_err(interp, "NotConnected", None).map(Err), data),
-            Err(e) => return (io_err(interp, &e).map(Err), data),
-        }
-    }
-}
-
+/// `write(data)` (once) or `write_all(data)` (until everything is written). The loop
+/// is the native's own future (no async function level under it on every poll), and
+/// a Bytes payload's buffer goes back to the pool when the write is done.
 fn write(interp: Rc<Interp>, a: Vec<Value>, all: bool) -> BoxFut<'static> {
     Box::pin(async move {
-        let o = stream_arg(&a)?;
-        let s = as_stream(&o);
-        let r = match Payload::from_value(a.get(1).unwrap_or(&Value::Nil))? {
-            Payload::Bytes(vec) => {
-                let (r, vec) = write_buf(&interp, s, vec, all).await;
-                socket::recycle(vec);
-                r
+        let s = stream_arg(&a)?;
+        let mut data = Payload::from_value(a.get(1).unwrap_or(&Value::Nil))?;
+        let total = data.bytes_init();
+        let mut written = 0;
+        let r = loop {
+            if s.closed.get() {
+                break named_err(&interp, "NotConnected", None).map(Err);
             }
-            Payload::Str(text) => write_buf(&interp, s, StrBuf(text), all).await.0,
+            // a write a stopped task left in flight goes out first
+            let detached = s.detached_write.borrow_mut().take();
+            let half = match detached {
+                Some(op) => InFlight::new(&s.detached_write, &s.closed, op, |op| op).await,
+                None => match s.write.borrow_mut().take() {
+                    Some(half) => half,
+                    None => break fail("another task is already writing to this TcpStream"),
+                },
+            };
+            if s.closed.get() {
+                break named_err(&interp, "NotConnected", None).map(Err);
+            }
+            let op = detach::write(half, data.slice(written..));
+            let (res, slice, half) = InFlight::new(&s.detached_write, &s.closed, op, detach::detach_write).await;
+            data = slice.into_inner();
+            if !s.closed.get() {
+                *s.write.borrow_mut() = Some(half);
+            }
+            match res {
+                Ok(n) => {
+                    Stats::add(&interp.rt.stats.bytes_written, n as u64);
+                    written += n;
+                    if !all || written >= total || n == 0 {
+                        break Ok(Ok(written));
+                    }
+                }
+                Err(_) if s.closed.get() => break named_err(&interp, "NotConnected", None).map(Err),
+                Err(e) => break io_err(&interp, &e).map(Err),
+            }
         };
+        data.give_back();
         match r? {
-            Ok(n) if all => {
-                let _ = n;
-                Ok(interp.ok(Value::Nil))
-            }
+            Ok(_) if all => Ok(interp.ok(Value::Nil)),
             Ok(n) => Ok(interp.ok(Value::Int(n as i64))),
             Err(e) => Ok(e),
         }

@@ -146,11 +146,7 @@ impl Closable for Udp {
 }
 
 fn with_udp<T>(a: &[Value], f: impl FnOnce(&Udp) -> R<T>) -> R<T> {
-    let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
-    match o.as_any().downcast_ref::<Udp>() {
-        Some(u) => f(u),
-        None => fail("expected a UdpSocket"),
-    }
+    f(&*socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?)
 }
 
 fn bool_arg(a: &[Value], what: &str) -> R<bool> {
@@ -218,8 +214,7 @@ fn udp_socket(addr: SocketAddr, reuse_port: bool) -> std::io::Result<std::net::U
 
 fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     Box::pin(async move {
-        let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
-        let u = o.as_any().downcast_ref::<Udp>().unwrap_or_else(|| unreachable!("checked by handle()"));
+        let u = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
         let addrs = match socket::resolve(&interp, a.get(1).unwrap_or(&Value::Nil)).await? {
             Ok(addrs) => addrs,
             Err(e) => return Ok(e),
@@ -241,8 +236,7 @@ fn connect(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
 /// `send_to(data, addr)` (`to` true) or `send(data)` on a connected socket.
 fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
     Box::pin(async move {
-        let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
-        let u = o.as_any().downcast_ref::<Udp>().unwrap_or_else(|| unreachable!("checked by handle()"));
+        let u = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
         let addr = a.get(2).unwrap_or(&Value::Nil);
         let target = if to && let Some(known) = u.known_sender(addr) {
             Some(known)
@@ -259,11 +253,11 @@ fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
         };
         let r = match Payload::from_value(a.get(1).unwrap_or(&Value::Nil))? {
             Payload::Bytes(vec) => {
-                let (r, vec) = send_buf(&interp, u, vec, target).await;
-                socket::recycle(vec);
+                let (r, vec) = send_buf(&interp, &u, vec, target).await;
+                crate::interp::byte_pool::give_back(vec);
                 r
             }
-            Payload::Str(text) => send_buf(&interp, u, StrBuf(text), target).await.0,
+            Payload::Str(text) => send_buf(&interp, &u, StrBuf(text), target).await.0,
         };
         match r? {
             Ok(n) => Ok(interp.ok(Value::Int(n as i64))),
@@ -348,8 +342,7 @@ async fn send_buf<T: IoBuf + 'static>(
 /// A longer datagram is truncated to `max` bytes.
 fn recv(interp: Rc<Interp>, a: Vec<Value>, from: bool) -> BoxFut<'static> {
     Box::pin(async move {
-        let o = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
-        let u = o.as_any().downcast_ref::<Udp>().unwrap_or_else(|| unreachable!("checked by handle()"));
+        let u = socket::handle::<Udp>(a.first().unwrap_or(&Value::Nil), "UdpSocket")?;
         let buf = socket::bytes_arg(a.get(1).unwrap_or(&Value::Nil))?;
         let max = socket::length(a.get(2).unwrap_or(&Value::Int(65536)), "max_len")?;
         if !from && u.peer.get().is_none() {
@@ -366,7 +359,7 @@ fn recv(interp: Rc<Interp>, a: Vec<Value>, from: bool) -> BoxFut<'static> {
         };
         let peer = match got {
             Some(p) => p,
-            None => match recv_datagram(&interp, u, &buf, max).await? {
+            None => match recv_datagram(&interp, &u, &buf, max).await? {
                 Ok(p) => p,
                 Err(e) => return Ok(e),
             },
