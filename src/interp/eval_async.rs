@@ -46,6 +46,19 @@ macro_rules! eval_m {
 }
 pub(super) use {eval_b, eval_m};
 
+/// `eval_await(inner)`, with a cached async native method's future awaited right here
+/// when `ready_native_future` can make it.
+macro_rules! await_inner {
+    ($self:ident, $inner:expr, $f:ident) => {
+        match $self.ready_native_future($inner, $f) {
+            Some(Ok(fut)) => fut.await.map_err(|c| stamp(c, $inner.span)),
+            Some(Err(c)) => Err(stamp(c, $inner.span)),
+            None => $self.eval_await($inner, $f).await,
+        }
+    };
+}
+pub(super) use await_inner;
+
 /// `await x` and `(await x)?` — the shapes almost every await has — straight through
 /// `eval_await`; anything else through the boxed `eval_async`. The body of
 /// `eval_awaitish`, and expanded in `exec_stmts_async` for a statement's own expression
@@ -53,10 +66,10 @@ pub(super) use {eval_b, eval_m};
 macro_rules! await_shapes {
     ($self:ident, $e:expr, $f:ident) => {
         match &$e.kind {
-            ExprKind::Await(inner) => $self.eval_await(inner, $f).await.map_err(|c| stamp(c, $e.span)),
+            ExprKind::Await(inner) => await_inner!($self, inner, $f).map_err(|c| stamp(c, $e.span)),
             ExprKind::Try(x) if matches!(x.kind, ExprKind::Await(_)) => {
                 let ExprKind::Await(inner) = &x.kind else { unreachable!("matched above") };
-                match $self.eval_await(inner, $f).await {
+                match await_inner!($self, inner, $f) {
                     Ok(v) => $self.try_unwrap(v).map_err(|c| stamp(c, $e.span)),
                     Err(c) => Err(stamp(c, x.span)),
                 }
@@ -414,16 +427,7 @@ impl Interp {
                     for a in args {
                         argv.push(eval_b!(self, &a.value, f)?);
                     }
-                    let fut = if sig.is_none_or(|sig| sig.fits_exactly(&argv[1..])) {
-                        fun(self.rc(), argv)
-                    } else {
-                        // arguments to bind against the signature (or to reject)
-                        let r = argv.remove(0);
-                        let m = self
-                            .method_at(&r, &method.name, cache)
-                            .ok_or_else(|| stamp(Ctrl::error(format!("no method `{}`", method.name)), inner.span))?;
-                        self.async_call(&m, Some(r), Args::new(argv), depth).map_err(|c| stamp(c, inner.span))?.1
-                    };
+                    let fut = self.native_method_future(fun, sig, argv, method, cache, depth, inner.span)?;
                     return fut.await.map_err(|c| stamp(c, inner.span));
                 }
                 let argv = self.eval_args_async(args, f).await?;
@@ -441,6 +445,57 @@ impl Interp {
                 self.await_value(v).await
             }
         }
+    }
+
+    /// `await v.m(args)` where the site's cache knows `m` as an async native method, `v`
+    /// is a variable and no argument awaits: the native's future, made here without
+    /// suspending, for the statement to await itself (no `eval_await` future level on
+    /// every poll of a socket read or a channel receive). `None` when the call is not of
+    /// that shape; then only the variable has been read, which `eval_await` repeats.
+    #[inline]
+    pub(super) fn ready_native_future(&self, inner: &Expr, f: &mut Frame) -> Option<R<BoxFut<'static>>> {
+        let ExprKind::MethodCall { recv, method, args, cache } = &inner.kind else { return None };
+        if !matches!(recv.kind, ExprKind::Var(_)) || args.iter().any(|a| a.value.has_await || a.name.is_some()) {
+            return None;
+        }
+        let r = match self.eval(recv, f) {
+            Ok(r) => r,
+            Err(c) => return Some(Err(c)),
+        };
+        let (fun, sig) = self.async_native_hit(&r, cache)?;
+        let mut argv = Vec::with_capacity(args.len() + 1);
+        argv.push(r);
+        for a in args {
+            match self.eval(&a.value, f) {
+                Ok(v) => argv.push(v),
+                Err(c) => return Some(Err(c)),
+            }
+        }
+        Some(self.native_method_future(fun, sig, argv, method, cache, f.async_depth, inner.span))
+    }
+
+    /// The future of a cached async native method call (`argv`: the receiver, then the
+    /// arguments): the native's own when the arguments fit its signature as they are,
+    /// otherwise bound through `async_call` (which also rejects them).
+    #[allow(clippy::too_many_arguments)]
+    fn native_method_future(
+        &self,
+        fun: super::value::AsyncNative,
+        sig: Option<&'static crate::registry::Sig>,
+        mut argv: Vec<Value>,
+        method: &Ident,
+        cache: &SiteCache,
+        depth: u32,
+        span: Span,
+    ) -> R<BoxFut<'static>> {
+        if sig.is_none_or(|sig| sig.fits_exactly(&argv[1..])) {
+            return Ok(fun(self.rc(), argv));
+        }
+        let r = argv.remove(0);
+        let m = self
+            .method_at(&r, &method.name, cache)
+            .ok_or_else(|| stamp(Ctrl::error(format!("no method `{}`", method.name)), span))?;
+        Ok(self.async_call(&m, Some(r), Args::new(argv), depth).map_err(|c| stamp(c, span))?.1)
     }
 
     /// Waits for a Task's result (marking it observed); other values are returned as is.

@@ -3,7 +3,7 @@
 
 use super::call::Args;
 use super::eval::stamp;
-use super::eval_async::{await_shapes, eval_b, eval_m};
+use super::eval_async::{await_inner, await_shapes, eval_b, eval_m};
 use super::value::Value;
 use super::{BoxFut, Frame, Interp, R};
 use crate::syntax::ast::*;

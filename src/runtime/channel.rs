@@ -63,29 +63,29 @@ pub fn len(_: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
     Ok(Value::Int(channel_of(ch)?.queue.borrow().len() as i64))
 }
 
+/// `await ch.recv()`: the receive is the native's future itself (no async block
+/// around it, one fewer level on every poll of the waiting task).
 pub fn recv(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
-    Box::pin(async move {
-        let ch = a.first().unwrap_or(&Value::Nil);
-        channel_of(ch)?;
-        let item = Recv { ch, interp: &interp, blocked: None }.await;
-        Ok(interp.option(item))
-    })
+    Box::pin(Recv { interp, args: a, blocked: None })
 }
 
 /// Waits for the next value. The deadlock registration is made when the receive first
 /// has to wait (most receives of a busy channel never do).
-struct Recv<'a> {
-    /// the receiver, a Channel (checked before the first poll)
-    ch: &'a Value,
-    interp: &'a Interp,
-    blocked: Option<super::deadlock::Blocked<'a>>,
+struct Recv {
+    interp: Rc<Interp>,
+    /// the receiver (a Channel, checked on every poll) and nothing else
+    args: Vec<Value>,
+    blocked: Option<super::deadlock::Blocked>,
 }
 
-impl Future for Recv<'_> {
-    type Output = Option<Value>;
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Value>> {
-        let Recv { ch, interp, blocked } = &mut *self;
-        let Ok(c) = channel_of(ch) else { return Poll::Ready(None) };
+impl Future for Recv {
+    type Output = R<Value>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R<Value>> {
+        let Recv { interp, args, blocked } = &mut *self;
+        let c = match channel_of(args.first().unwrap_or(&Value::Nil)) {
+            Ok(c) => c,
+            Err(e) => return Poll::Ready(Err(e)),
+        };
         let ready = match c.queue.borrow_mut().pop_front() {
             Some(v) => Some(Some(v)),
             None if c.closed.get() => Some(None),
@@ -95,7 +95,7 @@ impl Future for Recv<'_> {
             if let Some(b) = blocked {
                 b.done();
             }
-            return Poll::Ready(item);
+            return Poll::Ready(Ok(interp.option(item)));
         }
         let b = blocked.get_or_insert_with(|| super::deadlock::Blocked::new(interp, true));
         c.receivers.borrow_mut().push_back((cx.waker().clone(), b.flag.clone()));

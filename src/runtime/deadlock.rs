@@ -53,15 +53,17 @@ impl Flag {
     }
 }
 
-/// A pending future's registration as waiting on a channel (or on a task).
-pub struct Blocked<'a> {
-    interp: &'a Interp,
+/// A pending future's registration as waiting on a channel (or on a task). It holds
+/// the interpreter by `Rc`, so that a future owning everything it needs (a channel's
+/// receive) can hold it too.
+pub struct Blocked {
+    interp: Rc<Interp>,
     pub flag: Rc<Flag>,
 }
 
-impl<'a> Blocked<'a> {
-    pub fn new(interp: &'a Interp, channel: bool) -> Blocked<'a> {
-        Blocked { interp, flag: Rc::new(Flag { counted: Cell::new(false), channel }) }
+impl Blocked {
+    pub fn new(interp: &Interp, channel: bool) -> Blocked {
+        Blocked { interp: interp.rc(), flag: Rc::new(Flag { counted: Cell::new(false), channel }) }
     }
 
     /// The future is about to return `Pending` (after putting `self.flag` in the list
@@ -72,7 +74,7 @@ impl<'a> Blocked<'a> {
             let c = if self.flag.channel { &w.on_channel } else { &w.on_task };
             c.set(c.get() + 1);
         }
-        suspect(self.interp);
+        suspect(&self.interp);
     }
 
     /// The future is done waiting.
@@ -81,7 +83,7 @@ impl<'a> Blocked<'a> {
     }
 }
 
-impl Drop for Blocked<'_> {
+impl Drop for Blocked {
     fn drop(&mut self) {
         self.done();
     }

@@ -261,7 +261,7 @@ impl Drop for Pump {
 }
 
 /// Resolves when no task is alive.
-struct Idle<'a>(&'a Interp, deadlock::Blocked<'a>);
+struct Idle<'a>(&'a Interp, deadlock::Blocked);
 
 impl Future for Idle<'_> {
     type Output = ();

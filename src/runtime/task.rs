@@ -257,7 +257,7 @@ pub struct WaitTask<'a> {
     finished: bool,
     waker: Option<Waker>,
     /// registered as waiting on a task (not when a timer races it: `timeout`)
-    blocked: Option<super::deadlock::Blocked<'a>>,
+    blocked: Option<super::deadlock::Blocked>,
 }
 
 impl<'a> WaitTask<'a> {
