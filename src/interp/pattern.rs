@@ -136,17 +136,32 @@ impl Interp {
     }
 
     /// Postfix `?`: unwraps `Some`/`Ok`, returns `None`/`Err(e)` from the function.
+    /// (`take_payload`: a value the `?` alone holds, as a native's result is, gives its
+    /// payload up without a copy.)
     pub fn try_unwrap(&self, v: Value) -> R<Value> {
         if let Value::Enum(e) = &v {
             let is_option = std::rc::Rc::ptr_eq(&e.def, &self.types.option);
             let is_result = std::rc::Rc::ptr_eq(&e.def, &self.types.result);
             match (is_option, is_result, e.variant) {
-                (true, _, 1) | (_, true, 0) => return Ok(e.fields.first().cloned().unwrap_or_default()),
+                (true, _, 1) | (_, true, 0) => return Ok(take_payload(v)),
                 (true, _, 0) | (_, true, 1) => return Err(self.ret(v.clone())),
                 _ => {}
             }
         }
         let hint = if matches!(v, Value::Task(_)) { "; did you forget `await`? (`await f()?`)" } else { "" };
         fail(format!("`?` needs an Option or a Result, got {}{hint}", v.type_name()))
+    }
+}
+
+/// The first payload value of `Some(x)`/`Ok(x)`: moved out when nothing else holds the
+/// enum value, cloned otherwise.
+fn take_payload(v: Value) -> Value {
+    let Value::Enum(e) = v else { return Value::Nil };
+    match std::rc::Rc::try_unwrap(e) {
+        Ok(owned) => match owned.fields {
+            crate::interp::value::Payload::One(x) => x,
+            other => other.first().cloned().unwrap_or_default(),
+        },
+        Err(shared) => shared.fields.first().cloned().unwrap_or_default(),
     }
 }

@@ -66,26 +66,29 @@ pub fn len(_: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
 /// `await ch.recv()`: the receive is the native's future itself (no async block
 /// around it, one fewer level on every poll of the waiting task).
 pub fn recv(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
-    Box::pin(Recv { interp, args: a, blocked: None })
+    let ch = match a.first() {
+        Some(Value::Object(o)) => (o.0.clone() as Rc<dyn std::any::Any>).downcast::<Channel>().ok(),
+        _ => None,
+    };
+    match ch {
+        Some(ch) => Box::pin(Recv { interp, ch, blocked: None }),
+        // not a Channel: `channel_of`'s error
+        None => Box::pin(std::future::ready(channel_of(a.first().unwrap_or(&Value::Nil)).and(Ok(Value::Nil)))),
+    }
 }
 
 /// Waits for the next value. The deadlock registration is made when the receive first
 /// has to wait (most receives of a busy channel never do).
 struct Recv {
     interp: Rc<Interp>,
-    /// the receiver (a Channel, checked on every poll) and nothing else
-    args: Vec<Value>,
+    ch: Rc<Channel>,
     blocked: Option<super::deadlock::Blocked>,
 }
 
 impl Future for Recv {
     type Output = R<Value>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<R<Value>> {
-        let Recv { interp, args, blocked } = &mut *self;
-        let c = match channel_of(args.first().unwrap_or(&Value::Nil)) {
-            Ok(c) => c,
-            Err(e) => return Poll::Ready(Err(e)),
-        };
+        let Recv { interp, ch: c, blocked } = &mut *self;
         let ready = match c.queue.borrow_mut().pop_front() {
             Some(v) => Some(Some(v)),
             None if c.closed.get() => Some(None),
