@@ -86,6 +86,41 @@ macro_rules! eval_stmt_expr {
     };
 }
 
+/// The statement loop of `exec_stmts_async` and `exec_body_async`: each statement's
+/// value in turn, the last one the result; `$extra` arms come first (`$stmt` names
+/// the statement in them).
+macro_rules! run_stmts_async {
+    ($self:ident, $stmts:expr, $f:ident, $stmt:ident, { $($extra:tt)* }) => {{
+        let mut last = Value::Nil;
+        for $stmt in $stmts {
+            last = if !$stmt.has_await {
+                $self.stmt_value($stmt, $f)?
+            } else {
+                match &$stmt.kind {
+                    $($extra)*
+                    StmtKind::Expr(e) => eval_stmt_expr!($self, e, $f)?,
+                    StmtKind::Let { pat, value, .. } => {
+                        let v = eval_stmt_expr!($self, value, $f)?;
+                        $self.bind_pattern(pat, v, $f, $stmt.span)?;
+                        Value::Nil
+                    }
+                    StmtKind::Match { scrutinee, arms } if arms.iter().all(|a| !block_has_await(&a.body)) => {
+                        let v = eval_stmt_expr!($self, scrutinee, $f)?;
+                        let arm = $self.select_arm(arms, &v, scrutinee.span, $f).await?;
+                        $self.exec_block_value(&arm.body, $f)?
+                    }
+                    // loops and `with` get their boxed future straight away
+                    StmtKind::Loop { .. } | StmtKind::While { .. } | StmtKind::For { .. } | StmtKind::With { .. } => {
+                        $self.exec_async($stmt, $f).await?
+                    }
+                    _ => $self.exec_leaf_async($stmt, $f).await?,
+                }
+            };
+        }
+        Ok(last)
+    }};
+}
+
 pub(super) fn block_has_await(b: &Block) -> bool {
     b.stmts.iter().any(|s| s.has_await)
 }
@@ -105,7 +140,7 @@ impl Interp {
     /// (the result of an `async { }` block).
     pub fn exec_block_async<'a>(&'a self, block: &'a Block, f: &'a mut Frame) -> BoxFut<'a> {
         Box::pin(async move {
-            let r = self.exec_stmts_async(&block.stmts, f).await;
+            let r = self.exec_body_async(&block.stmts, f).await;
             super::eval::clear_scope(block, f);
             r
         })
@@ -129,32 +164,27 @@ impl Interp {
     /// operation it waits for, and back. (`exec_async` runs a lone such statement as a
     /// list of one.)
     async fn exec_stmts_async(&self, stmts: &[Stmt], f: &mut Frame) -> R<Value> {
-        let mut last = Value::Nil;
-        for stmt in stmts {
-            last = if !stmt.has_await {
-                self.stmt_value(stmt, f)?
-            } else {
-                match &stmt.kind {
-                    StmtKind::Expr(e) => eval_stmt_expr!(self, e, f)?,
-                    StmtKind::Let { pat, value, .. } => {
-                        let v = eval_stmt_expr!(self, value, f)?;
-                        self.bind_pattern(pat, v, f, stmt.span)?;
-                        Value::Nil
+        run_stmts_async!(self, stmts, f, stmt, {})
+    }
+
+    /// `exec_stmts_async` for a function's body (or an async block's), where a `loop`
+    /// whose body can suspend runs right here, not in a boxed `exec_async` future: the
+    /// serving loop of a connection or a consumer task is one future level nearer to its
+    /// task on every poll. (Only here: the inline loop makes the future larger. Its body
+    /// runs in `exec_stmts_async`, which boxes loops, so the recursion ends.)
+    async fn exec_body_async(&self, stmts: &[Stmt], f: &mut Frame) -> R<Value> {
+        run_stmts_async!(self, stmts, f, stmt, {
+            StmtKind::Loop { body } if block_has_await(body) => {
+                loop {
+                    let r = self.exec_stmts_async(&body.stmts, f).await;
+                    if !Self::end_of_body(body, f, r)? {
+                        break;
                     }
-                    StmtKind::Match { scrutinee, arms } if arms.iter().all(|a| !block_has_await(&a.body)) => {
-                        let v = eval_stmt_expr!(self, scrutinee, f)?;
-                        let arm = self.select_arm(arms, &v, scrutinee.span, f).await?;
-                        self.exec_block_value(&arm.body, f)?
-                    }
-                    // loops and `with` get their boxed future straight away
-                    StmtKind::Loop { .. } | StmtKind::While { .. } | StmtKind::For { .. } | StmtKind::With { .. } => {
-                        self.exec_async(stmt, f).await?
-                    }
-                    _ => self.exec_leaf_async(stmt, f).await?,
+                    self.fairness_point().await;
                 }
-            };
-        }
-        Ok(last)
+                Value::Nil
+            }
+        })
     }
 
     /// After a pass of a loop body run by `exec_stmts_async` directly (no `loop_body`
