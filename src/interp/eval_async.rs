@@ -121,6 +121,39 @@ macro_rules! run_stmts_async {
     }};
 }
 
+/// `loop:` whose body can suspend (in `exec_async`, and inline in `exec_body_async`).
+macro_rules! suspending_loop {
+    ($self:ident, $f:ident, $body:expr) => {
+        loop {
+            let r = $self.exec_stmts_async(&$body.stmts, $f).await;
+            if !Self::end_of_body($body, $f, r)? {
+                break;
+            }
+            $self.fairness_point().await;
+        }
+    };
+}
+
+/// `for pat in iter:` whose body can suspend (in `exec_async`, and inline in
+/// `exec_body_async`).
+macro_rules! suspending_for {
+    ($self:ident, $f:ident, $pat:expr, $iter:expr, $body:expr, $shorthand:expr) => {{
+        let iterable = eval_m!($self, $iter, $f)?;
+        let mut it = $self.iterate(iterable).map_err(|e| stamp(e, $iter.span))?;
+        let mut index = 0;
+        while let Some(item) = it.next_value($self) {
+            $self.bind_for_item($pat, *$shorthand, index, item, $f)?;
+            index += 1;
+            let r = $self.exec_stmts_async(&$body.stmts, $f).await;
+            if !Self::end_of_body($body, $f, r)? {
+                break;
+            }
+            $self.fairness_point().await;
+        }
+        $self.clear_bindings($pat, $f);
+    }};
+}
+
 pub(super) fn block_has_await(b: &Block) -> bool {
     b.stmts.iter().any(|s| s.has_await)
 }
@@ -167,21 +200,19 @@ impl Interp {
         run_stmts_async!(self, stmts, f, stmt, {})
     }
 
-    /// `exec_stmts_async` for a function's body (or an async block's), where a `loop`
-    /// whose body can suspend runs right here, not in a boxed `exec_async` future: the
+    /// `exec_stmts_async` for a function's body (or an async block's), where a `loop` or
+    /// `for` whose body can suspend runs right here, not in a boxed `exec_async` future: the
     /// serving loop of a connection or a consumer task is one future level nearer to its
     /// task on every poll. (Only here: the inline loop makes the future larger. Its body
     /// runs in `exec_stmts_async`, which boxes loops, so the recursion ends.)
     async fn exec_body_async(&self, stmts: &[Stmt], f: &mut Frame) -> R<Value> {
         run_stmts_async!(self, stmts, f, stmt, {
             StmtKind::Loop { body } if block_has_await(body) => {
-                loop {
-                    let r = self.exec_stmts_async(&body.stmts, f).await;
-                    if !Self::end_of_body(body, f, r)? {
-                        break;
-                    }
-                    self.fairness_point().await;
-                }
+                suspending_loop!(self, f, body);
+                Value::Nil
+            }
+            StmtKind::For { pat, iter, body, shorthand } if block_has_await(body) => {
+                suspending_for!(self, f, pat, iter, body, shorthand);
                 Value::Nil
             }
         })
@@ -309,13 +340,8 @@ impl Interp {
                     }
                 }
                 // (the body can suspend: the await-free loop is the arm above)
-                StmtKind::Loop { body } => loop {
-                    let r = self.exec_stmts_async(&body.stmts, f).await;
-                    if !Self::end_of_body(body, f, r)? {
-                        break;
-                    }
-                    self.fairness_point().await;
-                },
+                // (the body can suspend: the await-free loop is the arm above)
+                StmtKind::Loop { body } => suspending_loop!(self, f, body),
                 StmtKind::For { pat, iter, body, shorthand } if !block_has_await(body) => {
                     let iterable = eval_m!(self, iter, f)?;
                     let mut it = self.iterate(iterable).map_err(|e| stamp(e, iter.span))?;
@@ -337,22 +363,7 @@ impl Interp {
                     self.clear_bindings(pat, f);
                     r?;
                 }
-                StmtKind::For { pat, iter, body, shorthand } => {
-                    let iterable = eval_m!(self, iter, f)?;
-                    let mut it = self.iterate(iterable).map_err(|e| stamp(e, iter.span))?;
-                    let mut index = 0;
-                    while let Some(item) = it.next_value(self) {
-                        self.bind_for_item(pat, *shorthand, index, item, f)?;
-                        index += 1;
-                        // (the body can suspend: the await-free loop is the arm above)
-                        let r = self.exec_stmts_async(&body.stmts, f).await;
-                        if !Self::end_of_body(body, f, r)? {
-                            break;
-                        }
-                        self.fairness_point().await;
-                    }
-                    self.clear_bindings(pat, f);
-                }
+                StmtKind::For { pat, iter, body, shorthand } => suspending_for!(self, f, pat, iter, body, shorthand),
                 StmtKind::Match { scrutinee, arms } => {
                     let v = eval_m!(self, scrutinee, f)?;
                     let arm = self.select_arm(arms, &v, scrutinee.span, f).await?;
