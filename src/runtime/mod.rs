@@ -365,13 +365,15 @@ impl Interp {
             tasks.push(Rc::downgrade(&state));
         }
         let runner = TaskRunner { body: Some(fut), state: state.clone(), interp: self.rc() };
-        self.spawn_local(Box::pin(runner));
+        self.spawn_local(runner);
         Value::Task(Rc::new(TaskHandle { state }))
     }
 
-    fn spawn_local(&self, fut: Pin<Box<dyn Future<Output = ()>>>) {
+    /// (Generic: monoio's task cell holds the runner itself, one allocation per task
+    /// instead of a box inside a cell.)
+    fn spawn_local(&self, fut: impl Future<Output = ()> + 'static) {
         if self.rt.defer_spawns.get() {
-            self.rt.pending.borrow_mut().push(fut);
+            self.rt.pending.borrow_mut().push(Box::pin(fut));
         } else {
             monoio::spawn(fut);
         }

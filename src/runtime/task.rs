@@ -256,19 +256,21 @@ pub struct WaitTask<'a> {
     pub interp: &'a Interp,
     finished: bool,
     waker: Option<Waker>,
-    /// registered as waiting on a task (not when a timer races it: `timeout`)
+    /// whether to register as waiting on a task (not when a timer races it: `timeout`)
+    watched: bool,
+    /// the registration, made when the wait first has to wait (a task awaited after
+    /// it finished, as in spawn-all-then-await-each, never needs one)
     blocked: Option<super::deadlock::Blocked>,
 }
 
 impl<'a> WaitTask<'a> {
     pub fn new(state: Rc<TaskState>, interp: &'a Interp) -> WaitTask<'a> {
-        let blocked = Some(super::deadlock::Blocked::new(interp, false));
-        WaitTask { state, interp, finished: false, waker: None, blocked }
+        WaitTask { state, interp, finished: false, waker: None, watched: true, blocked: None }
     }
 
     /// A wait that something else (a timer) may end: not a deadlock suspect.
     pub fn raced(state: Rc<TaskState>, interp: &'a Interp) -> WaitTask<'a> {
-        WaitTask { state, interp, finished: false, waker: None, blocked: None }
+        WaitTask { state, interp, finished: false, waker: None, watched: false, blocked: None }
     }
 }
 
@@ -300,6 +302,9 @@ impl Future for WaitTask<'_> {
             return Poll::Ready(o);
         }
         self.waker = Some(cx.waker().clone());
+        if self.watched && self.blocked.is_none() {
+            self.blocked = Some(super::deadlock::Blocked::new(self.interp, false));
+        }
         let mut waiters = self.state.waiters.borrow_mut();
         if !waiters.iter().any(|(w, _)| w.will_wake(cx.waker())) {
             let flag = self.blocked.as_ref().map(|b| b.flag.clone());
