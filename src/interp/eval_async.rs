@@ -104,6 +104,12 @@ macro_rules! run_stmts_async {
                         $self.bind_pattern(pat, v, $f, $stmt.span)?;
                         Value::Nil
                     }
+                    // `x = await e`, `total += await t`
+                    StmtKind::Assign { target, op, value } if let ExprKind::Var(v) = &target.kind => {
+                        let rhs = eval_stmt_expr!($self, value, $f)?;
+                        $self.assign_var_value(v, *op, rhs, target, value, $f)?;
+                        Value::Nil
+                    }
                     StmtKind::Match { scrutinee, arms } if arms.iter().all(|a| !block_has_await(&a.body)) => {
                         let v = eval_stmt_expr!($self, scrutinee, $f)?;
                         let arm = $self.select_arm(arms, &v, scrutinee.span, $f).await?;
@@ -392,6 +398,24 @@ impl Interp {
         })
     }
 
+    /// `x = rhs` or `x op= rhs` once the right side is known (an await statement's).
+    fn assign_var_value(
+        &self,
+        v: &VarRef,
+        op: Option<BinOp>,
+        rhs: Value,
+        target: &Expr,
+        value: &Expr,
+        f: &mut Frame,
+    ) -> R<()> {
+        let rhs = match op {
+            Some(op) => self.binary(op, self.load(v.slot, f), rhs).map_err(|e| stamp(e, target.span.to(value.span)))?,
+            None => rhs,
+        };
+        self.assign(v.slot, rhs, f);
+        Ok(())
+    }
+
     async fn assign_async(&self, target: &Expr, op: Option<BinOp>, value: &Expr, f: &mut Frame) -> R<()> {
         let combine = |this: &Interp, old: Value, rhs: Value| match op {
             Some(op) => this.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span))),
@@ -400,9 +424,7 @@ impl Interp {
         match &target.kind {
             ExprKind::Var(v) => {
                 let rhs = eval_m!(self, value, f)?;
-                let rhs = if op.is_some() { combine(self, self.load(v.slot, f), rhs)? } else { rhs };
-                self.assign(v.slot, rhs, f);
-                Ok(())
+                self.assign_var_value(v, op, rhs, target, value, f)
             }
             ExprKind::Index(base, idx) => {
                 let container = eval_m!(self, base, f)?;
