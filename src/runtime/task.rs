@@ -224,7 +224,8 @@ impl Interp {
         }
         *state.outcome.borrow_mut() = Some(outcome);
         state.own_waker.borrow_mut().take();
-        let waiters: Vec<_> = state.waiters.borrow_mut().drain(..).collect();
+        // (taken whole, not copied: a finished task gets no new waiters)
+        let waiters = std::mem::take(&mut *state.waiters.borrow_mut());
         for (w, flag) in waiters {
             if let Some(f) = flag {
                 f.release(&self.rt.watch);
