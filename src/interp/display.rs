@@ -132,7 +132,7 @@ impl Value {
             }
             Value::Bound(b) => b.1.write_display_path(out, nested, path),
             Value::Task(t) => {
-                let _ = write!(out, "<task {}>", t.state.name);
+                let _ = write!(out, "<task {}>", t.name);
             }
             Value::Type(t) => {
                 let _ = write!(out, "<type {}>", t.name);

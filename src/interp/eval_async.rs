@@ -564,7 +564,7 @@ impl Interp {
     /// Waits for a Task's result (marking it observed); other values are returned as is.
     pub async fn await_value(&self, v: Value) -> R<Value> {
         match v {
-            Value::Task(t) => crate::runtime::task::wait(self, &t.state).await,
+            Value::Task(t) => crate::runtime::task::wait(self, &t).await,
             other => Ok(other),
         }
     }

@@ -54,7 +54,7 @@ pub enum Value {
     Native(Rc<NativeFn>),
     /// a method bound to its receiver (`obj.method` without a call)
     Bound(Rc<(Value, Value)>),
-    Task(Rc<crate::runtime::task::TaskHandle>),
+    Task(Rc<crate::runtime::task::TaskState>),
     /// a struct or enum type used as a value (`Point::origin`, `Color::Red`)
     Type(Rc<TypeDef>),
     /// an imported module (`import net` then `net::TcpStream`)

@@ -62,7 +62,7 @@ pub fn seconds(v: &Value, what: &str) -> R<Duration> {
 
 fn task_arg(v: &Value, what: &str) -> R<Rc<TaskState>> {
     match v {
-        Value::Task(t) => Ok(t.state.clone()),
+        Value::Task(t) => Ok(t.clone()),
         other => fail(format!("{what} needs a Task, got {}", other.type_name())),
     }
 }
@@ -99,7 +99,7 @@ fn join(interp: &Interp, a: &[Value]) -> R<Value> {
     };
     for v in &list {
         if let Value::Task(t) = v {
-            t.state.observed.set(true);
+            t.observed.set(true);
         }
     }
     let me = interp.rc();
@@ -171,7 +171,7 @@ fn block_on(interp: &Interp, a: &[Value]) -> R<Value> {
         return fail("block_on() cannot be called from async code; use `await` instead");
     }
     match v {
-        Value::Task(t) => interp.block_on(async { wait(interp, &t.state).await }),
+        Value::Task(t) => interp.block_on(async { wait(interp, &t).await }),
         other => Ok(other),
     }
 }

@@ -17,7 +17,7 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
-use task::{TaskHandle, TaskRunner, TaskState};
+use task::{TaskRunner, TaskState};
 
 pub type MonoioRuntime = monoio::FusionRuntime<
     monoio::time::TimeDriver<monoio::IoUringDriver>,
@@ -366,7 +366,7 @@ impl Interp {
         }
         let runner = TaskRunner { body: Some(fut), state: state.clone(), interp: self.rc() };
         self.spawn_local(runner);
-        Value::Task(Rc::new(TaskHandle { state }))
+        Value::Task(state)
     }
 
     /// (Generic: monoio's task cell holds the runner itself, one allocation per task

@@ -92,10 +92,6 @@ pub fn fire_deferred() {
 }
 
 /// What a `Task` value holds.
-pub struct TaskHandle {
-    pub state: Rc<TaskState>,
-}
-
 impl TaskState {
     pub fn new(name: Rc<str>, id: u64) -> TaskState {
         TaskState {

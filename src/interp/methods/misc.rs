@@ -13,10 +13,10 @@ pub fn register(reg: &mut Registry) {
     register_option_result(reg);
     register_numbers(reg);
     reg.method("Task", "is_done()", "Whether the task has finished.", |_, t, _| {
-        Ok(Value::Bool(recv!(t, Task).state.is_done()))
+        Ok(Value::Bool(recv!(t, Task).is_done()))
     });
     reg.method("Task", "cancel()", "Stops the task at its next suspension point.", |_, t, _| {
-        recv!(t, Task).state.cancel();
+        recv!(t, Task).cancel();
         Ok(Value::Nil)
     });
     reg.method("Range", "len()", "The number of values.", |_, r, _| {
