@@ -346,7 +346,6 @@ impl Interp {
                     }
                 }
                 // (the body can suspend: the await-free loop is the arm above)
-                // (the body can suspend: the await-free loop is the arm above)
                 StmtKind::Loop { body } => suspending_loop!(self, f, body),
                 StmtKind::For { pat, iter, body, shorthand } if !block_has_await(body) => {
                     let iterable = eval_m!(self, iter, f)?;
@@ -409,18 +408,19 @@ impl Interp {
         f: &mut Frame,
     ) -> R<()> {
         let rhs = match op {
-            Some(op) => self.binary(op, self.load(v.slot, f), rhs).map_err(|e| stamp(e, target.span.to(value.span)))?,
+            Some(op) => self.assign_op(op, self.load(v.slot, f), rhs, target, value)?,
             None => rhs,
         };
         self.assign(v.slot, rhs, f);
         Ok(())
     }
 
+    /// `old op rhs` for `target op= value`; an error points at the whole assignment.
+    fn assign_op(&self, op: BinOp, old: Value, rhs: Value, target: &Expr, value: &Expr) -> R<Value> {
+        self.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span)))
+    }
+
     async fn assign_async(&self, target: &Expr, op: Option<BinOp>, value: &Expr, f: &mut Frame) -> R<()> {
-        let combine = |this: &Interp, old: Value, rhs: Value| match op {
-            Some(op) => this.binary(op, old, rhs).map_err(|e| stamp(e, target.span.to(value.span))),
-            None => Ok(rhs),
-        };
         match &target.kind {
             ExprKind::Var(v) => {
                 let rhs = eval_m!(self, value, f)?;
@@ -430,22 +430,24 @@ impl Interp {
                 let container = eval_m!(self, base, f)?;
                 let index = eval_m!(self, idx, f)?;
                 let rhs = eval_m!(self, value, f)?;
-                let rhs = if op.is_some() {
-                    let old = self.index(&container, &index).map_err(|e| stamp(e, target.span))?;
-                    combine(self, old, rhs)?
-                } else {
-                    rhs
+                let rhs = match op {
+                    Some(op) => {
+                        let old = self.index(&container, &index).map_err(|e| stamp(e, target.span))?;
+                        self.assign_op(op, old, rhs, target, value)?
+                    }
+                    None => rhs,
                 };
                 self.set_index(&container, index, rhs).map_err(|e| stamp(e, target.span))
             }
             ExprKind::Field(base, name, cache) => {
                 let obj = eval_m!(self, base, f)?;
                 let rhs = eval_m!(self, value, f)?;
-                let rhs = if op.is_some() {
-                    let old = self.field_at(&obj, name, cache).map_err(|e| stamp(e, target.span))?;
-                    combine(self, old, rhs)?
-                } else {
-                    rhs
+                let rhs = match op {
+                    Some(op) => {
+                        let old = self.field_at(&obj, name, cache).map_err(|e| stamp(e, target.span))?;
+                        self.assign_op(op, old, rhs, target, value)?
+                    }
+                    None => rhs,
                 };
                 self.set_field_at(&obj, name, cache, rhs).map_err(|e| stamp(e, target.span))
             }

@@ -349,6 +349,13 @@ impl TypeDef {
 /// every Value 24 bytes instead of 16).
 pub struct NativeHandle(pub Rc<dyn NativeObject>);
 
+impl NativeHandle {
+    /// The object as a typed `Rc`, if it is a `T` (one type check, one count).
+    pub fn downcast_rc<T: Any>(&self) -> Option<Rc<T>> {
+        (self.0.clone() as Rc<dyn Any>).downcast::<T>().ok()
+    }
+}
+
 impl std::ops::Deref for NativeHandle {
     type Target = dyn NativeObject;
     fn deref(&self) -> &(dyn NativeObject + 'static) {

@@ -67,7 +67,7 @@ pub fn len(_: &Interp, ch: &Value, _: &[Value]) -> R<Value> {
 /// around it, one fewer level on every poll of the waiting task).
 pub fn recv(interp: Rc<Interp>, a: Vec<Value>) -> BoxFut<'static> {
     let ch = match a.first() {
-        Some(Value::Object(o)) => (o.0.clone() as Rc<dyn std::any::Any>).downcast::<Channel>().ok(),
+        Some(Value::Object(o)) => o.downcast_rc::<Channel>(),
         _ => None,
     };
     match ch {

@@ -17,6 +17,7 @@ pub enum Outcome {
     Cancelled,
 }
 
+/// A task's state: what a `Task` value holds (and its runner, and its waiters).
 pub struct TaskState {
     pub name: Rc<str>,
     pub id: u64,
@@ -91,7 +92,6 @@ pub fn fire_deferred() {
     }
 }
 
-/// What a `Task` value holds.
 impl TaskState {
     pub fn new(name: Rc<str>, id: u64) -> TaskState {
         TaskState {

@@ -51,15 +51,12 @@ pub async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
 pub fn handle<T: NativeObject>(v: &Value, type_name: &str) -> R<Rc<T>> {
     let obj = match v {
         Value::Struct(s) => match s.fields.borrow().first() {
-            Some(Value::Object(o)) => Some(o.0.clone()),
+            Some(Value::Object(o)) => o.downcast_rc::<T>(),
             _ => None,
         },
         _ => None,
     };
-    match obj.map(|o| (o as Rc<dyn std::any::Any>).downcast::<T>()) {
-        Some(Ok(t)) => Ok(t),
-        _ => fail(format!("expected a {type_name}, got {}", v.type_name())),
-    }
+    obj.ok_or_else(|| crate::interp::Ctrl::error(format!("expected a {type_name}, got {}", v.type_name())))
 }
 
 /// Builds `TypeName { handle: obj }` for a std struct around a native object.

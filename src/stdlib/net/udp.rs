@@ -1,7 +1,7 @@
 //! UDP natives behind std/net/udp.spl: datagrams on monoio (unconnected and connected
 //! mode) and the socket options monoio lacks, through socket2 (broadcast, multicast).
 
-use super::socket::{self, Closable, Inflight, Op, Payload, StrBuf, addr_string, cancelled, io_err, named_err};
+use super::socket::{self, Closable, Inflight, Op, Payload, addr_string, cancelled, io_err, named_err};
 use crate::interp::value::Value;
 use crate::interp::{BoxFut, Interp, R, fail};
 use crate::registry::Registry;
@@ -251,14 +251,9 @@ fn send(interp: Rc<Interp>, a: Vec<Value>, to: bool) -> BoxFut<'static> {
             }
             None
         };
-        let r = match Payload::from_value(a.get(1).unwrap_or(&Value::Nil))? {
-            Payload::Bytes(vec) => {
-                let (r, vec) = send_buf(&interp, &u, vec, target).await;
-                crate::interp::byte_pool::give_back(vec);
-                r
-            }
-            Payload::Str(text) => send_buf(&interp, &u, StrBuf(text), target).await.0,
-        };
+        let data = Payload::from_value(a.get(1).unwrap_or(&Value::Nil))?;
+        let (r, data) = send_buf(&interp, &u, data, target).await;
+        data.give_back();
         match r? {
             Ok(n) => Ok(interp.ok(Value::Int(n as i64))),
             Err(e) => Ok(e),
@@ -302,12 +297,12 @@ fn count_received(interp: &Interp, n: usize) {
     Stats::add(&interp.rt.stats.bytes_read, n as u64);
 }
 
-async fn send_buf<T: IoBuf + 'static>(
+async fn send_buf(
     interp: &Interp,
     u: &Udp,
-    data: T,
+    data: Payload,
     target: Option<SocketAddr>,
-) -> (R<Result<usize, Value>>, T) {
+) -> (R<Result<usize, Value>>, Payload) {
     let _turn = u.inflight.write_turns.wait().await;
     let Some(sock) = u.sock.borrow().clone() else {
         return (named_err(interp, "NotConnected", None).map(Err), data);
