@@ -57,6 +57,46 @@ impl ArgSource for [Arg] {
     }
 }
 
+/// Fills `$slots` (empty, from `take_slots`) as the slots of a new frame for `$decl`:
+/// `self` (if it has one) and exactly its parameters' worth of positional arguments
+/// evaluated straight into the first slots, which must be theirs (`params_in_place`),
+/// nils after; an argument's error returns. (No argument vector: the sync hot path's,
+/// and an async call's, whose frame goes into its future. A macro: as a function
+/// returning the slots or a frame, even inlined, it cost the sync call 1–3%.)
+macro_rules! args_in_place {
+    ($self:ident, $slots:ident, $decl:expr, $this:expr, $args:ident, $f:ident) => {{
+        let decl: &FnDecl = $decl;
+        let n = decl.info.n_slots as usize;
+        // The values are written in place rather than pushed: `take_slots` gave room
+        // for `n`, and a push's capacity check kept the vector in memory (its fields
+        // stored and reloaded around every argument's evaluation).
+        let base = $slots.as_mut_ptr();
+        let first = decl.has_self() as usize;
+        let params = decl.params.len();
+        // SAFETY: `self` and the parameters are the first of the `n` slots
+        // (`params_in_place`), so every write is below the capacity; the length is set
+        // after each write, so an argument's error drops exactly the values written.
+        unsafe {
+            if first == 1 {
+                base.write($this.unwrap_or_default());
+                $slots.set_len(1);
+            }
+            let mut k = 0;
+            while k < params {
+                base.add(first + k).write($args.value(k, $self, $f)?);
+                k += 1;
+                $slots.set_len(first + k);
+            }
+            let mut j = first + params;
+            while j < n {
+                base.add(j).write(Value::Nil);
+                j += 1;
+            }
+            $slots.set_len(n);
+        }
+    }};
+}
+
 impl Interp {
     /// The interpreter's own `Rc` (for futures that outlive a borrow of it).
     pub fn rc(&self) -> Rc<Interp> {
@@ -171,36 +211,8 @@ impl Interp {
         args: &A,
         f: &mut Frame,
     ) -> R<Value> {
-        let decl = &c.decl;
-        let n = decl.info.n_slots as usize;
-        let mut slots = self.take_slots(n);
-        // The values are written in place rather than pushed: `take_slots` gave room
-        // for `n`, and a push's capacity check kept the vector in memory (its fields
-        // stored and reloaded around every argument's evaluation).
-        let base = slots.as_mut_ptr();
-        let first = decl.has_self() as usize;
-        let params = decl.params.len();
-        // SAFETY: `self` and the parameters are the first of the `n` slots
-        // (`params_in_place`), so every write is below the capacity; the length is set
-        // after each write, so an argument's error drops exactly the values written.
-        unsafe {
-            if first == 1 {
-                base.write(this.unwrap_or_default());
-                slots.set_len(1);
-            }
-            let mut k = 0;
-            while k < params {
-                base.add(first + k).write(args.value(k, self, f)?);
-                k += 1;
-                slots.set_len(first + k);
-            }
-            let mut j = first + params;
-            while j < n {
-                base.add(j).write(Value::Nil);
-                j += 1;
-            }
-            slots.set_len(n);
-        }
+        let mut slots = self.take_slots(c.decl.info.n_slots as usize);
+        args_in_place!(self, slots, &c.decl, this, args, f);
         let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
         self.run_body(c, lowered, Frame { slots, closure, async_depth: 0 })
     }
@@ -371,24 +383,9 @@ impl Interp {
                 if depth >= MAX_DEPTH {
                     return Err(Ctrl::recursion_limit());
                 }
-                let interp = self.rc();
-                let c = c.clone();
-                let name = c.name.clone();
                 let mut frame = self.take_frame(c.decl.info.n_slots as usize, Some(c.clone()));
-                frame.async_depth = depth + 1;
                 self.bind_params(&c.decl, &mut frame, this, args)?;
-                let fut = async move {
-                    // a body without `await` runs straight through (no boxed block future)
-                    let r = if super::eval_async::block_has_await(&c.decl.body) {
-                        interp.exec_block_async(&c.decl.body, &mut frame).await
-                    } else {
-                        interp.exec_block_value(&c.decl.body, &mut frame)
-                    };
-                    let r = interp.finish_async_body(&c, r);
-                    interp.give_frame(frame);
-                    r
-                };
-                Ok((name, Box::pin(fut)))
+                Ok((c.name.clone(), self.async_body(c.clone(), frame, depth)))
             }
             Value::Native(n) => match n.kind {
                 NativeKind::Async(fun) => {
@@ -419,6 +416,61 @@ impl Interp {
             }
             other => fail(format!("value of type {} is not callable", other.type_name())),
         }
+    }
+
+    /// `c(args)` for an async function whose parameters are its first slots
+    /// (`async_in_place`): the future of its body, the arguments evaluated straight
+    /// into its frame (no argument vector; a spawned task's commonest call).
+    pub fn async_call_in_place<A: ArgSource + ?Sized>(
+        &self,
+        c: &Rc<Closure>,
+        args: &A,
+        f: &mut Frame,
+        depth: u32,
+    ) -> R<BoxFut<'static>> {
+        if depth >= MAX_DEPTH {
+            return Err(Ctrl::recursion_limit());
+        }
+        let mut slots = self.take_slots(c.decl.info.n_slots as usize);
+        args_in_place!(self, slots, &c.decl, None, args, f);
+        let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
+        Ok(self.async_body(c.clone(), Frame { slots, closure, async_depth: 0 }, depth))
+    }
+
+    /// Whether `async_call_in_place` can call `fv` with these arguments: an async
+    /// function (not through an instance) taking exactly them, positionally, with its
+    /// parameters in place.
+    #[inline]
+    pub fn async_in_place<'v, A: ArgSource + ?Sized>(fv: &'v Value, args: &A) -> Option<&'v Rc<Closure>> {
+        match fv {
+            Value::Func(c)
+                if c.decl.is_async
+                    && !c.decl.takes_receiver()
+                    && c.decl.params.len() == args.count()
+                    && args.all_positional()
+                    && super::lower::params_in_place(&c.decl) =>
+            {
+                Some(c)
+            }
+            _ => None,
+        }
+    }
+
+    /// The future of an async function's body running in `frame` (its arguments bound).
+    fn async_body(&self, c: Rc<Closure>, mut frame: Frame, depth: u32) -> BoxFut<'static> {
+        let interp = self.rc();
+        frame.async_depth = depth + 1;
+        Box::pin(async move {
+            // a body without `await` runs straight through (no boxed block future)
+            let r = if super::eval_async::block_has_await(&c.decl.body) {
+                interp.exec_block_async(&c.decl.body, &mut frame).await
+            } else {
+                interp.exec_block_value(&c.decl.body, &mut frame)
+            };
+            let r = interp.finish_async_body(&c, r);
+            interp.give_frame(frame);
+            r
+        })
     }
 
     /// Maps the outcome of an async body to its result (the value of its last statement,

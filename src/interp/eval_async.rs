@@ -472,6 +472,12 @@ impl Interp {
         match &inner.kind {
             ExprKind::Call { callee, args } => {
                 let fv = eval_b!(self, callee, f)?;
+                if let Some(c) = Self::async_in_place(&fv, &args[..])
+                    && args.iter().all(|a| !a.value.has_await)
+                {
+                    let fut = self.async_call_in_place(c, &args[..], f, depth).map_err(|c| stamp(c, inner.span))?;
+                    return fut.await.map_err(|c| stamp(c, inner.span));
+                }
                 let argv = self.eval_args_async(args, f).await?;
                 if is_async_callable(&fv) {
                     let (_, fut) = self.async_call(&fv, None, argv, depth).map_err(|c| stamp(c, inner.span))?;

@@ -354,6 +354,11 @@ impl Interp {
                 }
                 self.call_value(fv, argv, span)
             }
+            // `task(x)`: a new Task, whose arguments go straight into its frame
+            _ if let Some(c) = Self::async_in_place(fv, args) => {
+                let fut = self.async_call_in_place(c, args, f, 0)?;
+                Ok(self.spawn_task(c.name.clone(), fut))
+            }
             _ => {
                 let argv = args.collect(self, f)?;
                 self.call_value(fv, argv, span)

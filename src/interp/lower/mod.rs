@@ -76,13 +76,17 @@ pub fn lowered(decl: &FnDecl) -> &Lowered {
 }
 
 fn lower_fn(decl: &FnDecl) -> Lowered {
+    Lowered { body: stmt::body(&decl.body), params_in_place: params_in_place(decl) }
+}
+
+/// Whether `self` (if the function has it) and the parameters are slots `0..`, in
+/// order, and none is captured. (`frame_in_place` writes them below `n_slots`
+/// unchecked: the bound is part of the condition.)
+pub fn params_in_place(decl: &FnDecl) -> bool {
     let first = decl.has_self() as u32;
-    // (`call_in_place` writes `self` and the arguments below `n_slots` unchecked: the
-    // bound is part of the condition)
-    let params_in_place = decl.info.cell_params.is_empty()
+    decl.info.cell_params.is_empty()
         && first as usize + decl.params.len() <= decl.info.n_slots as usize
-        && (decl.params.iter().enumerate()).all(|(k, p)| p.slot == crate::syntax::ast::Slot::Local(first + k as u32));
-    Lowered { body: stmt::body(&decl.body), params_in_place }
+        && (decl.params.iter().enumerate()).all(|(k, p)| p.slot == crate::syntax::ast::Slot::Local(first + k as u32))
 }
 
 /// Runs one statement lowered (a top-level loop): the tree is dropped before `s` can be,
