@@ -461,11 +461,13 @@ impl Interp {
         let interp = self.rc();
         frame.async_depth = depth + 1;
         Box::pin(async move {
-            // a body without `await` runs straight through (no boxed block future)
+            // (lowering prepares what cannot suspend in a body that awaits; see `lower`)
+            let lowered = super::lower::lowered(&c.decl);
+            // a body without `await` runs straight through, as its evaluation tree
             let r = if super::eval_async::block_has_await(&c.decl.body) {
                 interp.exec_block_async(&c.decl.body, &mut frame).await
             } else {
-                interp.exec_block_value(&c.decl.body, &mut frame)
+                (lowered.body)(&interp, &mut frame)
             };
             let r = interp.finish_async_body(&c, r);
             interp.give_frame(frame);

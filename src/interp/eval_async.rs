@@ -94,7 +94,7 @@ macro_rules! run_stmts_async {
         let mut last = Value::Nil;
         for $stmt in $stmts {
             last = if !$stmt.has_await {
-                $self.stmt_value($stmt, $f)?
+                $self.stmt_value_in_async($stmt, $f)?
             } else {
                 match &$stmt.kind {
                     $($extra)*
@@ -113,7 +113,17 @@ macro_rules! run_stmts_async {
                     StmtKind::Match { scrutinee, arms } if arms.iter().all(|a| !block_has_await(&a.body)) => {
                         let v = eval_stmt_expr!($self, scrutinee, $f)?;
                         let arm = $self.select_arm(arms, &v, scrutinee.span, $f).await?;
-                        $self.exec_block_value(&arm.body, $f)?
+                        $self.block_value_in_async(&arm.body, $f)?
+                    }
+                    // `if` on conditions that cannot suspend: a block that awaits gets a
+                    // boxed future only when its branch is taken (not on every pass of a
+                    // loop that tests `if i % 1000 == 0: await flush()`)
+                    StmtKind::If { branches, else_ } if branches.iter().all(|(c, _)| !c.has_await) => {
+                        match $self.taken_branch($stmt, branches, else_.as_ref(), $f)? {
+                            Some(b) if block_has_await(b) => $self.exec_block_async(b, $f).await?,
+                            Some(b) => $self.block_value_in_async(b, $f)?,
+                            None => Value::Nil,
+                        }
                     }
                     // loops and `with` get their boxed future straight away
                     StmtKind::Loop { .. } | StmtKind::While { .. } | StmtKind::For { .. } | StmtKind::With { .. } => {
@@ -131,6 +141,28 @@ macro_rules! run_stmts_async {
 macro_rules! suspending_loop {
     ($self:ident, $f:ident, $body:expr) => {
         loop {
+            let r = $self.exec_stmts_async(&$body.stmts, $f).await;
+            if !Self::end_of_body($body, $f, r)? {
+                break;
+            }
+            $self.fairness_point().await;
+        }
+    };
+}
+
+/// `while cond:` whose body can suspend (in `exec_async`, and inline in
+/// `exec_body_async`); a condition that cannot suspend is tested synchronously.
+macro_rules! suspending_while {
+    ($self:ident, $f:ident, $stmt:expr, $cond:expr, $body:expr) => {
+        loop {
+            let go = if $cond.has_await {
+                $self.truthy_async($cond, $f).await?
+            } else {
+                $self.while_cond($stmt, $cond, $f)?
+            };
+            if !go {
+                break;
+            }
             let r = $self.exec_stmts_async(&$body.stmts, $f).await;
             if !Self::end_of_body($body, $f, r)? {
                 break;
@@ -189,11 +221,39 @@ impl Interp {
     /// in it can suspend. (Recursion goes through `exec_async`, which is boxed.)
     async fn run_block(&self, block: &Block, f: &mut Frame) -> R<Value> {
         if !block_has_await(block) {
-            return self.exec_block_value(block, f);
+            return self.block_value_in_async(block, f);
         }
         let r = self.exec_stmts_async(&block.stmts, f).await;
         super::eval::clear_scope(block, f);
         r
+    }
+
+    /// An await-free statement's value, through its evaluation tree when its body was
+    /// prepared (`lower::async_body`), else walking the syntax (a top-level statement).
+    #[inline]
+    fn stmt_value_in_async(&self, stmt: &Stmt, f: &mut Frame) -> R<Value> {
+        match stmt.tree.value() {
+            Some(tree) => tree(self, f),
+            None => self.stmt_value(stmt, f),
+        }
+    }
+
+    /// `exec_block_value` of an await-free block of async code, as `stmt_value_in_async`.
+    #[inline]
+    fn block_value_in_async(&self, block: &Block, f: &mut Frame) -> R<Value> {
+        match block.tree.value() {
+            Some(tree) => tree(self, f),
+            None => self.exec_block_value(block, f),
+        }
+    }
+
+    /// `exec_block` of an await-free loop body in async code, as `stmt_value_in_async`.
+    #[inline]
+    fn loop_body_in_async(&self, body: &Block, f: &mut Frame) -> R<()> {
+        match body.tree.exec() {
+            Some(tree) => tree(self, f),
+            None => self.exec_block(body, f),
+        }
     }
 
     /// Runs the statements; the value is that of the last one (implicit return). The
@@ -221,11 +281,15 @@ impl Interp {
                 suspending_for!(self, f, pat, iter, body, shorthand);
                 Value::Nil
             }
+            StmtKind::While { cond, body } if block_has_await(body) => {
+                suspending_while!(self, f, stmt, cond, body);
+                Value::Nil
+            }
         })
     }
 
-    /// After a pass of a loop body run by `exec_stmts_async` directly (no `loop_body`
-    /// and `run_block` futures around it): its scope cleared, and whether to go on.
+    /// After a pass of a loop body run by `exec_stmts_async` directly (no `run_block`
+    /// future around it): its scope cleared, and whether to go on.
     fn end_of_body(body: &Block, f: &mut Frame, r: R<Value>) -> R<bool> {
         super::eval::clear_scope(body, f);
         loop_step(r.map(|_| ()))
@@ -252,16 +316,51 @@ impl Interp {
             {
                 for (cond, body) in branches {
                     if self.truthy_async(cond, f).await? {
-                        return self.exec_block_value(body, f);
+                        return self.block_value_in_async(body, f);
                     }
                 }
                 if let Some(b) = else_ {
-                    return self.exec_block_value(b, f);
+                    return self.block_value_in_async(b, f);
                 }
             }
             _ => return self.exec_async(stmt, f).await,
         }
         Ok(Value::Nil)
+    }
+
+    /// The block an `if` whose conditions cannot suspend takes (`None`: no branch).
+    /// (`stmt` is the `if`: its cell has the conditions lowered, once prepared.)
+    fn taken_branch<'b>(
+        &self,
+        stmt: &Stmt,
+        branches: &'b [(Expr, Block)],
+        else_: Option<&'b Block>,
+        f: &mut Frame,
+    ) -> R<Option<&'b Block>> {
+        if let Some(conds) = stmt.tree.conds() {
+            for (cond, (_, body)) in conds.iter().zip(branches) {
+                if cond(self, f)? {
+                    return Ok(Some(body));
+                }
+            }
+            return Ok(else_);
+        }
+        for (cond, body) in branches {
+            if self.truthy(cond, f)? {
+                return Ok(Some(body));
+            }
+        }
+        Ok(else_)
+    }
+
+    /// A `while` condition that cannot suspend (`stmt`, the `while`, has it lowered
+    /// once prepared).
+    #[inline]
+    fn while_cond(&self, stmt: &Stmt, cond: &Expr, f: &mut Frame) -> R<bool> {
+        match stmt.tree.conds() {
+            Some([lowered]) => lowered(self, f),
+            _ => self.truthy(cond, f),
+        }
     }
 
     /// The first arm whose pattern matches `v` (binding it) and whose guard holds.
@@ -289,16 +388,11 @@ impl Interp {
                 return Ok(false);
             }
             self.check_interrupt()?;
-            if !loop_step(self.exec_block(body, f))? {
+            if !loop_step(self.loop_body_in_async(body, f))? {
                 return Ok(false);
             }
         }
         Ok(true)
-    }
-
-    /// A loop body: synchronously when it cannot suspend.
-    async fn loop_body(&self, body: &Block, f: &mut Frame) -> R<()> {
-        if block_has_await(body) { self.run_block(body, f).await.map(|_| ()) } else { self.exec_block(body, f) }
     }
 
     pub(super) async fn truthy_async(&self, cond: &Expr, f: &mut Frame) -> R<bool> {
@@ -337,9 +431,11 @@ impl Interp {
                         self.fairness_yield().await;
                     }
                 }
+                StmtKind::While { cond, body } if block_has_await(body) => suspending_while!(self, f, stmt, cond, body),
                 StmtKind::While { cond, body } => {
+                    // (the condition awaits, the body cannot)
                     while self.truthy_async(cond, f).await? {
-                        if !loop_step(self.loop_body(body, f).await)? {
+                        if !loop_step(self.loop_body_in_async(body, f))? {
                             break;
                         }
                         self.fairness_point().await;

@@ -362,6 +362,9 @@ pub struct Block {
     /// Frame slots of the variables declared in this block (filled by the resolver):
     /// cleared when the block is left, so a block's objects (sockets!) do not outlive it.
     pub scope_slots: Vec<u32>,
+    /// in an async body, when the block cannot suspend: its evaluation tree
+    /// (`interp::lower::async_body`)
+    pub tree: crate::interp::lower::TreeCell,
 }
 
 #[derive(Clone, Debug)]
@@ -371,6 +374,9 @@ pub struct Stmt {
     /// Set by the resolver: this statement contains an `await` (outside nested fns)
     /// or is a loop inside an async body (loops yield for fairness).
     pub has_await: bool,
+    /// in an async body, when the statement has no `await`: its evaluation tree
+    /// (`interp::lower::async_body`)
+    pub tree: crate::interp::lower::TreeCell,
 }
 
 #[derive(Clone, Debug)]
@@ -637,7 +643,7 @@ impl FnDecl {
 
 impl Stmt {
     pub fn new(kind: StmtKind, span: Span) -> Stmt {
-        Stmt { kind, span, has_await: false }
+        Stmt { kind, span, has_await: false, tree: Default::default() }
     }
 }
 

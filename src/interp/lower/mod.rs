@@ -20,10 +20,18 @@
 //! lives in its `FnDecl` (`FnInfo::lowered`) and points only into that same `FnDecl`,
 //! which sits in an `Rc`, is never mutated after resolution, and drops its tree with
 //! itself. Cloning an `FnInfo` gives an empty cell (the clone lowers itself anew).
-//! Async bodies are not lowered: their await points need the syntax-tree evaluator's
-//! futures (`eval_async`), though await-free code inside them is lowered when it is a
-//! function of its own.
+//!
+//! Async bodies: their await points need the syntax-tree evaluator's futures
+//! (`eval_async`), so an async body is not lowered whole. What cannot suspend in it is:
+//! on its first call, `async_body::prepare` lowers every await-free statement and
+//! every await-free block that a suspending statement runs (a `match` arm, a loop
+//! body) into the `tree` cell of that statement or block, which the async evaluator
+//! runs instead of walking the syntax. These cells are inside the same `FnDecl`, so
+//! the invariant holds; only bodies of `FnDecl`s are prepared (a top-level statement
+//! may move after it ran, so its cells stay empty and it walks the syntax). An async
+//! body without any `await` is lowered whole, as a synchronous one.
 
+mod async_body;
 mod collections;
 mod expr;
 mod ops;
@@ -69,6 +77,61 @@ impl std::fmt::Debug for LoweredCell {
     }
 }
 
+/// The evaluation tree of a statement or block of an async body that cannot suspend
+/// (see the module comment): empty until the body's first call, and in a clone.
+#[derive(Default)]
+pub struct TreeCell(OnceCell<Tree>);
+
+/// What a `TreeCell` holds: a value (a statement's, or a `match` arm's or `if`
+/// branch's block, as `stmt_value` and `exec_block_value` give it), an effect (a
+/// loop body, as `exec_block` runs it), or the conditions of an `if` or `while` that
+/// awaits in its blocks only (as `truthy` tests them).
+pub enum Tree {
+    Value(Node),
+    Exec(Exec),
+    Conds(Box<[Cond]>),
+}
+
+impl TreeCell {
+    #[inline]
+    pub fn value(&self) -> Option<&Node> {
+        match self.0.get() {
+            Some(Tree::Value(n)) => Some(n),
+            _ => None,
+        }
+    }
+    #[inline]
+    pub fn exec(&self) -> Option<&Exec> {
+        match self.0.get() {
+            Some(Tree::Exec(e)) => Some(e),
+            _ => None,
+        }
+    }
+    #[inline]
+    pub fn conds(&self) -> Option<&[Cond]> {
+        match self.0.get() {
+            Some(Tree::Conds(c)) => Some(c),
+            _ => None,
+        }
+    }
+    fn set(&self, tree: Tree) {
+        let _ = self.0.set(tree);
+    }
+}
+
+impl Clone for TreeCell {
+    /// A copied statement lowers itself anew: a tree points into its own declaration.
+    fn clone(&self) -> Self {
+        TreeCell::default()
+    }
+}
+
+impl std::fmt::Debug for TreeCell {
+    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        out.write_str(if self.0.get().is_some() { "TreeCell(lowered)" } else { "TreeCell(empty)" })
+    }
+}
+
 /// `decl` lowered (now, if this is its first call).
 #[inline]
 pub fn lowered(decl: &FnDecl) -> &Lowered {
@@ -76,7 +139,16 @@ pub fn lowered(decl: &FnDecl) -> &Lowered {
 }
 
 fn lower_fn(decl: &FnDecl) -> Lowered {
-    Lowered { body: stmt::body(&decl.body), params_in_place: params_in_place(decl) }
+    let body = if decl.is_async && crate::interp::eval_async::block_has_await(&decl.body) {
+        async_body::prepare(&decl.body);
+        // (an async call runs such a body on the async evaluator, never this)
+        Box::new(|_: &Interp, _: &mut Frame| {
+            crate::interp::fail("internal: an async body that awaits ran as a synchronous one")
+        })
+    } else {
+        stmt::body(&decl.body)
+    };
+    Lowered { body, params_in_place: params_in_place(decl) }
 }
 
 /// Whether `self` (if the function has it) and the parameters are slots `0..`, in

@@ -22,7 +22,7 @@ fn fallback(s: &Stmt) -> Exec {
 }
 
 /// A block's value (`branch_value`): its variables are cleared however it is left.
-fn block_value(b: &Block, tail: bool) -> Node {
+pub(super) fn block_value(b: &Block, tail: bool) -> Node {
     let Some((last, rest)) = b.stmts.split_last() else { return Box::new(|_, _| Ok(Value::Nil)) };
     let rest: Vec<Exec> = rest.iter().map(stmt).collect();
     let last = value(last, tail);
@@ -49,7 +49,7 @@ fn block_value(b: &Block, tail: bool) -> Node {
 }
 
 /// A statement's value (`stmt_value_at`): nil for statements that have none.
-fn value(s: &Stmt, tail: bool) -> Node {
+pub(super) fn value(s: &Stmt, tail: bool) -> Node {
     match &s.kind {
         StmtKind::Expr(e) => expr(e),
         StmtKind::Return(Some(e)) if tail => expr(e),
@@ -220,7 +220,7 @@ impl ArmTest {
 }
 
 /// A block run for effect (`exec_block`).
-fn block(b: &Block) -> Exec {
+pub(super) fn block(b: &Block) -> Exec {
     let mut stmts: Vec<Exec> = b.stmts.iter().map(stmt).collect();
     let scope: Box<[u32]> = b.scope_slots.clone().into();
     if scope.is_empty() {
