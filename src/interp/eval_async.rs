@@ -6,10 +6,14 @@
 //! Boxes: a statement list (`exec_stmts_async`, with `exec_leaf_async` for the rarer
 //! kinds) runs inline, in its own future, every await statement whose own blocks cannot
 //! suspend — `await e`, `x = await e`, `return await e`, a `match`/`if` on an await
-//! with await-free arms — and hands the rest (loops, `with`, arms that await) to the
-//! boxed `exec_async`. So a loop body costs no allocation per iteration for its awaits;
-//! the box is per loop, per async call (`exec_block_async`) and per nested block that
-//! awaits.
+//! with await-free arms — and a `match`, or an `if` on conditions that cannot suspend,
+//! whose taken arm awaits boxes only that arm (`exec_block_async`); it hands the rest
+//! (loops, `with`) to the boxed `exec_async`. So a loop body costs no allocation per
+//! iteration for its awaits; the box is per loop, per async call and per nested block
+//! that awaits and runs.
+//!
+//! What cannot suspend runs as evaluation trees when the body was prepared
+//! (`lower::async_body`): statements, blocks and conditions (`*_in_async`).
 //!
 //! Loops: an await-free loop (a `while` whose condition and body, a `loop` or `for`
 //! whose body contain no `await`) runs on the synchronous evaluator in bursts of up to
@@ -110,10 +114,15 @@ macro_rules! run_stmts_async {
                         $self.assign_var_value(v, *op, rhs, target, value, $f)?;
                         Value::Nil
                     }
-                    StmtKind::Match { scrutinee, arms } if arms.iter().all(|a| !block_has_await(&a.body)) => {
+                    // an arm that awaits gets a boxed future only when it is taken
+                    StmtKind::Match { scrutinee, arms } => {
                         let v = eval_stmt_expr!($self, scrutinee, $f)?;
                         let arm = $self.select_arm(arms, &v, scrutinee.span, $f).await?;
-                        $self.block_value_in_async(&arm.body, $f)?
+                        if block_has_await(&arm.body) {
+                            $self.exec_block_async(&arm.body, $f).await?
+                        } else {
+                            $self.block_value_in_async(&arm.body, $f)?
+                        }
                     }
                     // `if` on conditions that cannot suspend: a block that awaits gets a
                     // boxed future only when its branch is taken (not on every pass of a
