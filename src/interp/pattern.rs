@@ -92,6 +92,14 @@ impl Interp {
                 }
                 match args {
                     None => true,
+                    // `Some(x)`, `Ok(v)`, `Err(e)`: one plain name, the commonest arm
+                    Some(ps)
+                        if let [Pattern { kind: PatKind::Bind(var), .. }] = &ps[..]
+                            && let [field] = &e.fields[..] =>
+                    {
+                        self.bind(var.slot, field.clone(), f);
+                        true
+                    }
                     Some(ps) => self.match_all(ps, &e.fields, f)?,
                 }
             }
