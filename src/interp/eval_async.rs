@@ -117,7 +117,11 @@ macro_rules! run_stmts_async {
                     // an arm that awaits gets a boxed future only when it is taken
                     StmtKind::Match { scrutinee, arms } => {
                         let v = eval_stmt_expr!($self, scrutinee, $f)?;
-                        let arm = $self.select_arm(arms, &v, scrutinee.span, $f).await?;
+                        let arm = if arms.iter().any(|a| a.guard.as_ref().is_some_and(|g| g.has_await)) {
+                            $self.select_arm(arms, &v, scrutinee.span, $f).await?
+                        } else {
+                            $self.select_arm_now(arms, &v, scrutinee.span, $f)?
+                        };
                         if block_has_await(&arm.body) {
                             $self.exec_block_async(&arm.body, $f).await?
                         } else {
@@ -383,6 +387,16 @@ impl Interp {
                 Some(g) => self.truthy_async(g, f).await?,
             };
             if take {
+                return Ok(arm);
+            }
+        }
+        Err(super::eval::no_arm_matched(v, at))
+    }
+
+    /// `select_arm` when no guard can suspend (no future of its own).
+    fn select_arm_now<'b>(&self, arms: &'b [MatchArm], v: &Value, at: Span, f: &mut Frame) -> R<&'b MatchArm> {
+        for arm in arms {
+            if self.match_arm(arm, v, f)? {
                 return Ok(arm);
             }
         }
