@@ -211,13 +211,41 @@ impl Interp {
         f: &mut Frame,
         span: Span,
     ) -> R<Value> {
-        if is_builtin_receiver(&f.slots[s as usize]) && args.count() <= 2 && args.all_positional() {
+        let few = args.count() <= 2 && args.all_positional();
+        if few && is_builtin_receiver(&f.slots[s as usize]) {
             let argv = self.eval_two_args(args, f)?;
             let r = &f.slots[s as usize];
             return self.call_builtin_method_at(r, &method.name, &argv[..args.count()], cache);
         }
+        // `ch.send(x)`: a native object's cached synchronous method, the receiver
+        // read where it lies once the arguments are in
+        if few && let Some(entry) = self.native_method_hit(&f.slots[s as usize], cache) {
+            let argv = self.eval_two_args(args, f)?;
+            return self.call_native_method(entry, &f.slots[s as usize], &argv[..args.count()], cache, span);
+        }
         let r = f.slots[s as usize].clone();
         self.eval_method_call(r, method, cache, args, f, span)
+    }
+
+    /// A native object's method the call site's cache holds, called with its (up to
+    /// two, positional) arguments evaluated: a synchronous one straight from its
+    /// registry entry when they fit its parameters as they are, anything else bound
+    /// through `call_member`.
+    fn call_native_method(
+        &self,
+        entry: &crate::registry::MethodEntry,
+        r: &Value,
+        argv: &[Value],
+        cache: &SiteCache,
+        span: Span,
+    ) -> R<Value> {
+        if let MethodFn::Sync(imp) = entry.imp
+            && entry.sig.fits_exactly(argv)
+        {
+            return imp(self, r, argv);
+        }
+        let m = self.registered_method_at(cache.slot.get() as usize);
+        self.call_member(&m, r.clone(), Args::new(argv.to_vec()), span)
     }
 
     /// `recv.method(args)`: user methods get their arguments straight in their frame,
@@ -275,15 +303,10 @@ impl Interp {
                 // its parameters as they are: called with a slice, no argument vector
                 if args.count() <= 2
                     && let Some(entry) = self.native_method_hit(&r, cache)
-                    && let MethodFn::Sync(imp) = entry.imp
+                    && let MethodFn::Sync(_) = entry.imp
                 {
                     let argv = self.eval_two_args(args, f)?;
-                    let argv = &argv[..args.count()];
-                    if entry.sig.fits_exactly(argv) {
-                        return imp(self, &r, argv);
-                    }
-                    let m = self.registered_method_at(cache.slot.get() as usize);
-                    return self.call_member(&m, r, Args::new(argv.to_vec()), span);
+                    return self.call_native_method(entry, &r, &argv[..args.count()], cache, span);
                 }
                 if let Some(m) = self.method_at(&r, &method.name, cache) {
                     let argv = args.collect(self, f)?;
