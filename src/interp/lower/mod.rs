@@ -64,18 +64,26 @@ pub struct Lowered {
 #[derive(Default)]
 pub struct LoweredCell(OnceCell<Lowered>);
 
-impl Clone for LoweredCell {
-    /// A copied declaration lowers itself: a tree points into its own declaration.
-    fn clone(&self) -> Self {
-        LoweredCell::default()
-    }
+/// `Clone` and `Debug` for a cell that holds a tree in the syntax: a copy starts empty
+/// and lowers itself anew (a tree points into its own declaration, not the copy).
+macro_rules! tree_cell_impls {
+    ($cell:ident) => {
+        impl Clone for $cell {
+            fn clone(&self) -> Self {
+                $cell::default()
+            }
+        }
+
+        impl std::fmt::Debug for $cell {
+            fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let state = if self.0.get().is_some() { "lowered" } else { "empty" };
+                write!(out, "{}({state})", stringify!($cell))
+            }
+        }
+    };
 }
 
-impl std::fmt::Debug for LoweredCell {
-    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        out.write_str(if self.0.get().is_some() { "LoweredCell(lowered)" } else { "LoweredCell(empty)" })
-    }
-}
+tree_cell_impls!(LoweredCell);
 
 /// The evaluation tree of a statement or block of an async body that cannot suspend
 /// (see the module comment): empty until the body's first call, and in a clone.
@@ -119,18 +127,7 @@ impl TreeCell {
     }
 }
 
-impl Clone for TreeCell {
-    /// A copied statement lowers itself anew: a tree points into its own declaration.
-    fn clone(&self) -> Self {
-        TreeCell::default()
-    }
-}
-
-impl std::fmt::Debug for TreeCell {
-    fn fmt(&self, out: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        out.write_str(if self.0.get().is_some() { "TreeCell(lowered)" } else { "TreeCell(empty)" })
-    }
-}
+tree_cell_impls!(TreeCell);
 
 /// `decl` lowered (now, if this is its first call).
 #[inline]
