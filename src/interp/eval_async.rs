@@ -270,8 +270,9 @@ impl Interp {
     }
 
     /// Runs the statements; the value is that of the last one (implicit return). The
-    /// commonest await statements (`await e`, `val x = await e`, `match await e` with
-    /// await-free arms) run right here, not in an `exec_leaf_async` future: every poll
+    /// commonest await statements (`await e`, `val x = await e`, `match await e`, an
+    /// `if` on conditions that cannot suspend) run right here, not in an
+    /// `exec_leaf_async` future (an arm that awaits is boxed when taken): every poll
     /// of a suspended task passes through each future level between it and the
     /// operation it waits for, and back. (`exec_async` runs a lone such statement as a
     /// list of one.)
