@@ -213,8 +213,7 @@ impl Interp {
     ) -> R<Value> {
         let mut slots = self.take_slots(c.decl.info.n_slots as usize);
         args_in_place!(self, slots, &c.decl, this, args, f);
-        let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
-        self.run_body(c, lowered, Frame { slots, closure, async_depth: 0 })
+        self.run_body(c, lowered, Frame { slots, closure: frame_closure(c), async_depth: 0 })
     }
 
     /// `call_direct_with` binding each parameter (captured ones go into cells).
@@ -245,11 +244,10 @@ impl Interp {
         self.run_body(c, lowered, frame)
     }
 
-    /// A frame for a call of `c` (it keeps the closure only if the body reads captures).
+    /// A frame for a call of `c` (see `frame_closure`).
     #[inline]
     fn frame_for(&self, c: &Rc<Closure>) -> Frame {
-        let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
-        self.take_frame(c.decl.info.n_slots as usize, closure)
+        self.take_frame(c.decl.info.n_slots as usize, frame_closure(c))
     }
 
     /// Runs a call's body in its frame (the recursion and step limits are checked here,
@@ -433,8 +431,7 @@ impl Interp {
         }
         let mut slots = self.take_slots(c.decl.info.n_slots as usize);
         args_in_place!(self, slots, &c.decl, None, args, f);
-        let closure = if c.captures.is_empty() { None } else { Some(c.clone()) };
-        Ok(self.async_body(c.clone(), Frame { slots, closure, async_depth: 0 }, depth))
+        Ok(self.async_body(c.clone(), Frame { slots, closure: frame_closure(c), async_depth: 0 }, depth))
     }
 
     /// Whether `async_call_in_place` can call `fv` with these arguments: an async
@@ -448,7 +445,7 @@ impl Interp {
                     && !c.decl.takes_receiver()
                     && c.decl.params.len() == args.count()
                     && args.all_positional()
-                    && super::lower::params_in_place(&c.decl) =>
+                    && super::lower::lowered(&c.decl).params_in_place =>
             {
                 Some(c)
             }
@@ -546,4 +543,11 @@ impl Interp {
         }
         self.call_builtin_method(&recv, &method.name, &args.positional, &args.named)
     }
+}
+
+/// What a frame for a call of `c` keeps of its closure: the closure only if the body
+/// reads captures.
+#[inline]
+fn frame_closure(c: &Rc<Closure>) -> Option<Rc<Closure>> {
+    if c.captures.is_empty() { None } else { Some(c.clone()) }
 }

@@ -489,11 +489,6 @@ impl Interp {
                     r?;
                 }
                 StmtKind::For { pat, iter, body, shorthand } => suspending_for!(self, f, pat, iter, body, shorthand),
-                StmtKind::Match { scrutinee, arms } => {
-                    let v = eval_m!(self, scrutinee, f)?;
-                    let arm = self.select_arm(arms, &v, scrutinee.span, f).await?;
-                    return self.run_block(&arm.body, f).await;
-                }
                 StmtKind::With { items, body } => {
                     let mut entered = Vec::with_capacity(items.len());
                     for (value, name) in items {
@@ -508,7 +503,12 @@ impl Interp {
                     self.with_exit(entered, stmt.span)?;
                     return r;
                 }
-                StmtKind::Expr(_) | StmtKind::Let { .. } | StmtKind::Assign { .. } | StmtKind::Return(_) => {
+                // (the statement runner handles every `match` itself)
+                StmtKind::Expr(_)
+                | StmtKind::Let { .. }
+                | StmtKind::Assign { .. }
+                | StmtKind::Return(_)
+                | StmtKind::Match { .. } => {
                     return self.exec_stmts_async(std::slice::from_ref(stmt), f).await;
                 }
                 _ => self.exec(stmt, f)?,

@@ -149,9 +149,9 @@ fn lower_fn(decl: &FnDecl) -> Lowered {
 }
 
 /// Whether `self` (if the function has it) and the parameters are slots `0..`, in
-/// order, and none is captured. (`frame_in_place` writes them below `n_slots`
+/// order, and none is captured. (`args_in_place!` writes them below `n_slots`
 /// unchecked: the bound is part of the condition.)
-pub fn params_in_place(decl: &FnDecl) -> bool {
+fn params_in_place(decl: &FnDecl) -> bool {
     let first = decl.has_self() as u32;
     decl.info.cell_params.is_empty()
         && first as usize + decl.params.len() <= decl.info.n_slots as usize
